@@ -1,0 +1,62 @@
+"""The ITAD workflow server: a Flask app built by create_app()."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Flask
+
+from itad import config as config_module
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers work while a writer commits.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.load(app.instance_path, (config or {}).get("ENVIRON")))
+    if config:
+        overrides = {k: v for k, v in config.items() if k != "ENVIRON"}
+        if "DATABASE_URL" in overrides:
+            overrides["SQLALCHEMY_DATABASE_URI"] = config_module.database_uri(overrides.pop("DATABASE_URL"))
+        app.config.update(overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from itad import errors, security
+    from itad.api import bp as api_bp
+    from itad.cli import register_commands
+    from itad.extensions import csrf, db, login_manager, migrate
+    from itad.web import bp as web_bp, init_login
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    init_login(login_manager)
+    errors.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(api_bp)
+    # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
+    csrf.exempt(api_bp)
+    app.register_blueprint(web_bp)
+    register_commands(app)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,85 @@
+"""Organizations, users and tokens: the services behind the CLI, API and admin pages."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from itad.auth.passwords import hash_password
+from itad.auth.tokens import issue_token, revoke_token
+from itad.errors import Conflict, Invalid, NotFound
+from itad.models import ApiToken, Organization, OrgKind, Role, User
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "org"
+
+
+def create_organization(session: Session, name: str, *, kind: str = "client", slug: str | None = None,
+                        location: str | None = None, phone: str | None = None) -> Organization:
+    if kind not in {k.value for k in OrgKind}:
+        raise Invalid(f"Organization kind must be client or operator, not {kind!r}.")
+    slug = slug or slugify(name)
+    if session.scalar(sa.select(Organization.id).where(Organization.slug == slug)):
+        raise Conflict(f"An organization with the slug {slug!r} exists already.", code="duplicate")
+    if kind == OrgKind.operator.value and session.scalar(
+        sa.select(Organization.id).where(Organization.kind == OrgKind.operator.value)
+    ):
+        raise Conflict("There is already an operator organization; there can be only one.", code="duplicate")
+    org = Organization(name=name, slug=slug, kind=kind, location=location, phone=phone)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def operator(session: Session) -> Organization | None:
+    return session.scalar(sa.select(Organization).where(Organization.kind == OrgKind.operator.value))
+
+
+def create_user(session: Session, organization: Organization, email: str, name: str, role: str,
+                password: str | None = None, *, title: str | None = None, phone: str | None = None) -> User:
+    if role not in {r.value for r in Role}:
+        raise Invalid(f"Role must be client, technician or admin, not {role!r}.")
+    # The tenant rule rests on this: operator staff are technicians or admins, client staff are clients.
+    if organization.is_operator == (role == Role.client.value):
+        expected = "technician or admin" if organization.is_operator else "client"
+        raise Invalid(f"Users of {organization.name} must have the role {expected}.", code="role_mismatch")
+    email = email.strip().lower()
+    if session.scalar(sa.select(User.id).where(User.email == email)):
+        raise Conflict(f"A user with the email {email} exists already.", code="duplicate")
+    user = User(organization=organization, email=email, name=name, role=role, title=title, phone=phone,
+                password_hash=hash_password(password) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    return issue_token(session, user, name)
+
+
+def revoke_user_token(session: Session, user: User, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    # A user revokes their own tokens; an admin may revoke anyone's.
+    if token is None or (token.user_id != user.id and user.role != Role.admin.value):
+        raise NotFound(f"No token with id {token_id}.")
+    revoke_token(session, token)
+    return token
+
+
+def find_organization(session: Session, slug_or_id: str) -> Organization:
+    org = session.scalar(sa.select(Organization).where(Organization.slug == slug_or_id))
+    if org is None and slug_or_id.isdigit():
+        org = session.get(Organization, int(slug_or_id))
+    if org is None:
+        raise NotFound(f"No organization {slug_or_id!r}.")
+    return org
+
+
+def find_user(session: Session, email: str) -> User:
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No user with the email {email}.")
+    return user

@@ -1,0 +1,71 @@
+"""Batches and their devices, as the client and the operator read them."""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field
+
+from itad import batches
+from itad.api import bp
+from itad.api.contract import current_user, operation
+from itad.api.schemas import BatchOut, DeviceDetailOut, DeviceOut, Out, PageQuery
+from itad.models import db
+
+
+class BatchListQuery(PageQuery):
+    status: str | None = Field(None, pattern="^(open|closed)$")
+
+
+class BatchPage(Out):
+    items: list[BatchOut]
+    next_cursor: str | None
+
+
+class DeviceListQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+    state: str | None = None
+    category: str | None = None
+    serial: str | None = Field(None, description="serial prefix, case-insensitive")
+
+
+class DevicePage(Out):
+    items: list[DeviceOut]
+    next_cursor: str | None
+
+
+def batch_out(batch, counts: dict[str, int]) -> BatchOut:
+    out = BatchOut.model_validate(batch)
+    out.state_counts = counts
+    return out
+
+
+@bp.get("/batches")
+@operation("List batches", query=BatchListQuery, response=BatchPage, tags=("batches",))
+def list_batches(query: BatchListQuery):
+    rows, next_cursor = batches.list_batches(
+        db.session, current_user(), status=query.status, limit=query.limit, cursor=query.cursor
+    )
+    counts = batches.state_counts(db.session, [b.id for b in rows])
+    return BatchPage(items=[batch_out(b, counts[b.id]) for b in rows], next_cursor=next_cursor)
+
+
+@bp.get("/batches/<int:batch_id>")
+@operation("Get a batch with its device counts per state", response=BatchOut, tags=("batches",), errors=(404,))
+def get_batch(batch_id: int):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    return batch_out(batch, batches.state_counts(db.session, [batch.id])[batch.id])
+
+
+@bp.get("/batches/<int:batch_id>/devices")
+@operation("List a batch's devices", query=DeviceListQuery, response=DevicePage, tags=("devices",), errors=(404,))
+def list_devices(batch_id: int, query: DeviceListQuery):
+    rows, next_cursor = batches.list_devices(
+        db.session, current_user(), batch_id, state=query.state, category=query.category,
+        serial_prefix=query.serial, limit=query.limit, cursor=query.cursor,
+    )
+    return DevicePage(items=[DeviceOut.model_validate(d) for d in rows], next_cursor=next_cursor)
+
+
+@bp.get("/devices/<int:device_id>")
+@operation("Get a device with its storage media", response=DeviceDetailOut, tags=("devices",), errors=(404,))
+def get_device(device_id: int):
+    return DeviceDetailOut.model_validate(batches.get_device(db.session, current_user(), device_id))

@@ -1,0 +1,51 @@
+"""API bearer tokens: random, shown once, stored as SHA-256 only.
+
+A token has 256 bits of entropy, so a fast hash is enough (no KDF needed): the
+point is that a database dump does not hand out working credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from itad.models import ApiToken, User, utcnow
+
+PREFIX = "itad_"
+
+
+def token_digest(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for a user; returns the row and the plain value (shown once)."""
+    plain = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=token_digest(plain), prefix=plain[:12])
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def revoke_token(session: Session, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+
+
+def user_for_token(session: Session, plain: str) -> User | None:
+    """The active user behind a live token, or None. Records the last use."""
+    if not plain.startswith(PREFIX):
+        return None
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(plain)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    # Writing on every request would make each GET a write; a minute's precision is plenty.
+    last = token.last_used_at
+    if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))).total_seconds() > 60:
+        session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    return token.user

@@ -1,0 +1,83 @@
+"""All configuration, read from the environment in one place.
+
+Nothing else in the code base reads ``os.environ``: every setting arrives here,
+gets a type and a default, and lands in ``app.config``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _int(env: dict, key: str, default: int) -> int:
+    raw = env.get(key)
+    return default if raw in (None, "") else int(raw)
+
+
+def _str(env: dict, key: str, default: str | None = None) -> str | None:
+    raw = env.get(key)
+    return default if raw in (None, "") else raw
+
+
+def _bool(env: dict, key: str, default: bool) -> bool:
+    raw = env.get(key)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def database_uri(url: str) -> str:
+    """SQLAlchemy URL for a DATABASE_URL as people write it (postgres://...)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key kept under instance/, so sessions survive restarts
+    without a constant in the code."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load(instance_path: str, environ: dict | None = None) -> dict:
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    db_url = _str(env, "DATABASE_URL") or f"sqlite:///{instance / 'itad.sqlite3'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_uri(db_url),
+        "REDIS_URL": _str(env, "REDIS_URL"),
+        "SECRET_KEY": _str(env, "SECRET_KEY") or _secret_key(instance),
+        # Where certificates and other artefacts are stored (content-addressed).
+        "STORAGE_DIR": _str(env, "STORAGE_DIR", str(instance / "storage")),
+        # Printed on certificates; the public verify page lives under it.
+        "PUBLIC_BASE_URL": _str(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "OPERATOR_NAME": _str(env, "OPERATOR_NAME", "ITAD Operator"),
+        # Passphrase that encrypts the certificate signing key at rest.
+        "SIGNING_KEY_PASSPHRASE": _str(env, "SIGNING_KEY_PASSPHRASE"),
+        # Upload limits: bytes for the whole request, rows for an asset list.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+        "INTAKE_MAX_ROWS": _int(env, "INTAKE_MAX_ROWS", 200_000),
+        # Lists longer than this go to a background job when Redis is set.
+        "INTAKE_ASYNC_ROWS": _int(env, "INTAKE_ASYNC_ROWS", 20_000),
+        "JOB_TIMEOUT": _int(env, "JOB_TIMEOUT", 1800),
+        "JOB_RETRIES": _int(env, "JOB_RETRIES", 3),
+        "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_SECONDS": _int(env, "LOGIN_LOCKOUT_SECONDS", 900),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

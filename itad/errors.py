@@ -1,0 +1,111 @@
+"""Domain errors, and the one place that turns any error into an HTTP answer.
+
+Services raise these; they never know about HTTP. The handlers below map them
+to JSON for the API (``{"error": {"code", "message", "details"}}``) and to an
+HTML page for the web pages. No traceback ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, details=None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.details = details
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    """A step that the current state does not allow, or a lost race."""
+
+    status, code = 409, "conflict"
+
+
+class Invalid(DomainError):
+    """Well-formed input that breaks a rule (a bad manifest row, a bad method)."""
+
+    status, code = 422, "invalid"
+
+
+class TooLarge(DomainError):
+    status, code = 413, "too_large"
+
+
+class Unavailable(DomainError):
+    status, code = 503, "unavailable"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, details=None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _http_code_name(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        if wants_json():
+            return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+        return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            message = f"The request is larger than the limit of {limit} bytes."
+            details = {"limit_bytes": limit}
+            code = "too_large"
+        else:
+            message, details, code = exc.description or exc.name, None, _http_code_name(exc)
+        if wants_json():
+            response = jsonify(error_body(code, message, details))
+            response.status_code = status
+            if status == 405 and exc.get_response().headers.get("Allow"):
+                response.headers["Allow"] = exc.get_response().headers["Allow"]
+            return response
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # Logged with its traceback for us; the client gets a plain message.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return jsonify(error_body("internal_error", "An internal error occurred. It has been logged.")), 500
+        return render_template("errors/error.html", status=500, message="An internal error occurred."), 500

@@ -1,0 +1,100 @@
+"""What the client hands over: a batch of devices, and the storage media they carry."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from itad.models.base import JSONType, db, utcnow
+
+
+class BatchStatus(str, enum.Enum):
+    open = "open"
+    closed = "closed"
+
+
+class Batch(db.Model):
+    __tablename__ = "batch"
+    __table_args__ = (
+        # Idempotent intake: one batch per client per uploaded file content.
+        sa.UniqueConstraint("organization_id", "source_sha256", name="uq_batch_org_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
+    reference: Mapped[str] = mapped_column(sa.String(120))
+    status: Mapped[str] = mapped_column(sa.String(16), default=BatchStatus.open.value, index=True)
+    source_filename: Mapped[str | None] = mapped_column(sa.String(255))
+    source_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    device_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    organization = relationship("Organization", lazy="joined")
+
+
+class Device(db.Model):
+    __tablename__ = "device"
+    __table_args__ = (
+        sa.UniqueConstraint("batch_id", "serial", name="uq_device_batch_serial"),
+        sa.Index("ix_device_org_serial", "organization_id", "serial"),
+        sa.Index("ix_device_batch_state", "batch_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
+    # Copied from the batch so every tenant filter is one indexed column.
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
+    serial: Mapped[str] = mapped_column(sa.String(120))
+    asset_tag: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    manufacturer: Mapped[str | None] = mapped_column(sa.String(120))
+    model: Mapped[str | None] = mapped_column(sa.String(200))
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    state: Mapped[str] = mapped_column(sa.String(24), default="registered")
+    # Row number in the client's file; NULL for a device found at receiving.
+    manifest_row: Mapped[int | None] = mapped_column()
+    # Columns of the asset list the server has no field for, kept as given.
+    attributes: Mapped[dict | None] = mapped_column(JSONType)
+    # Optimistic lock: every state change bumps it (see workflows).
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    batch: Mapped[Batch] = relationship()
+    media: Mapped[list["StorageMedium"]] = relationship(
+        back_populates="device", order_by="StorageMedium.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class StorageMedium(db.Model):
+    """One data-bearing medium inside a device: each is sanitized on its own."""
+
+    __tablename__ = "storage_medium"
+    __table_args__ = (sa.Index("ix_storage_medium_serial", "serial"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("device.id", ondelete="CASCADE"), index=True
+    )
+    serial: Mapped[str | None] = mapped_column(sa.String(120))
+    # hdd, ssd, nvme, flash, mobile, unknown
+    media_type: Mapped[str] = mapped_column(sa.String(16), default="unknown")
+    manufacturer: Mapped[str | None] = mapped_column(sa.String(120))
+    model: Mapped[str | None] = mapped_column(sa.String(200))
+    capacity_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Where we learned of it: manifest, bench, snmp, erasure report.
+    source: Mapped[str] = mapped_column(sa.String(16), default="manifest")
+    # pending, sanitized, verified, failed, destroyed
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    failed_wipes: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    device: Mapped[Device] = relationship(back_populates="media")

@@ -1,0 +1,53 @@
+"""The itad command and the configuration."""
+
+import re
+
+from itad import config
+from itad.models import ApiToken, User
+
+
+def test_demo_seeds_accounts_and_prints_working_tokens(app, client, session):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    tokens = dict(re.findall(r"^(client|admin)\s+\S+\s+token: (\S+)$", result.output, re.M))
+    r = client.get("/api/v1/batches", headers={"Authorization": f"Bearer {tokens['client']}"})
+    assert r.status_code == 200 and r.get_json()["items"] == []
+    # Running it again is harmless: same users, new tokens.
+    again = app.test_cli_runner().invoke(args=["demo"])
+    assert again.exit_code == 0
+    assert session.query(User).count() == 4
+    assert session.query(ApiToken).count() == 8
+
+
+def test_org_user_token_commands(app, client):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["org", "create", "Umbrella Corp"]).exit_code == 0
+    r = runner.invoke(args=["user", "create", "it@umbrella.test", "--org", "umbrella-corp", "--role", "client",
+                            "--name", "Alice"], input="long-password-1\nlong-password-1\n")
+    assert r.exit_code == 0, r.output
+    token = runner.invoke(args=["token", "create", "it@umbrella.test"]).output.strip().splitlines()[-1]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["organization"]["slug"] == "umbrella-corp"
+
+
+def test_cli_reports_errors_plainly(app):
+    r = app.test_cli_runner().invoke(args=["token", "create", "nobody@nowhere.test"])
+    assert r.exit_code != 0 and "No user with the email" in r.output
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    first = config.load(str(tmp_path), {})["SECRET_KEY"]
+    second = config.load(str(tmp_path), {})["SECRET_KEY"]
+    other = config.load(str(tmp_path / "elsewhere"), {})["SECRET_KEY"]
+    assert first == second and first != other and len(first) >= 64
+
+
+def test_database_url_defaults_to_sqlite_under_instance(tmp_path):
+    uri = config.load(str(tmp_path), {})["SQLALCHEMY_DATABASE_URI"]
+    assert uri == f"sqlite:///{tmp_path / 'itad.sqlite3'}"
+
+
+def test_postgres_urls_use_psycopg3():
+    assert config.database_uri("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert config.database_uri("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert config.database_uri("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"

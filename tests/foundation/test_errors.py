@@ -1,0 +1,95 @@
+"""Every API error is JSON {"error": {code, message, details}} with the fitting status."""
+
+import pytest
+
+from itad import create_app
+
+
+def _assert_error(response, status, code=None):
+    assert response.status_code == status
+    assert response.content_type.startswith("application/json")
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert error["message"]
+    if code:
+        assert error["code"] == code
+    assert b"Traceback" not in response.data and b"<html" not in response.data.lower()
+    return error
+
+
+def test_400_for_malformed_json(client, world):
+    r = client.post("/api/v1/tokens", data="{not json", content_type="application/json", headers=world.acme.headers)
+    _assert_error(r, 400, "malformed_json")
+
+
+def test_422_for_a_body_that_breaks_the_schema(client, world):
+    r = client.post("/api/v1/tokens", json={"name": ""}, headers=world.acme.headers)
+    error = _assert_error(r, 422, "validation_failed")
+    assert error["details"][0]["field"] == "name"
+
+
+def test_401_without_a_token(client):
+    _assert_error(client.get("/api/v1/batches"), 401, "unauthorized")
+
+
+def test_401_with_a_made_up_token(client):
+    _assert_error(client.get("/api/v1/batches", headers={"Authorization": "Bearer itad_nope"}), 401)
+
+
+def test_403_when_a_client_calls_an_admin_endpoint(client, world):
+    error = _assert_error(client.post("/api/v1/organizations", json={"name": "X"}, headers=world.acme.headers), 403,
+                          "forbidden")
+    assert error["details"] == {"required": ["admin"], "role": "client"}
+
+
+def test_403_when_a_technician_calls_an_admin_endpoint(client, world):
+    _assert_error(client.post("/api/v1/users", json={}, headers=world.tech.headers), 403)
+
+
+def test_404_for_an_unknown_api_path(client, world):
+    _assert_error(client.get("/api/v1/no-such-thing", headers=world.acme.headers), 404, "not_found")
+
+
+def test_405_for_a_wrong_method(client, world):
+    r = client.put("/api/v1/batches", headers=world.acme.headers)
+    _assert_error(r, 405, "method_not_allowed")
+    assert "GET" in r.headers["Allow"]
+
+
+def test_413_for_a_body_over_the_limit(app_config, world):
+    app = create_app({**app_config, "MAX_CONTENT_LENGTH": 1024})
+    r = app.test_client().post("/api/v1/tokens", data=b"x" * 4096, content_type="application/json",
+                                 headers=world.acme.headers)
+    error = _assert_error(r, 413, "too_large")
+    assert error["details"] == {"limit_bytes": 1024}
+
+
+def test_500_is_json_without_a_traceback(app_config, caplog):
+    app = create_app({**app_config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    r = app.test_client().get("/api/v1/boom")
+    error = _assert_error(r, 500, "internal_error")
+    assert b"secret internal detail" not in r.data
+    assert "secret internal detail" in caplog.text  # logged for the operator
+
+
+def test_admin_creates_organizations_and_users(client, world):
+    r = client.post("/api/v1/organizations", json={"name": "Initech"}, headers=world.admin.headers)
+    assert r.status_code == 201
+    org = r.get_json()
+    r = client.post("/api/v1/users", headers=world.admin.headers, json={
+        "organization_id": org["id"], "email": "it@initech.test", "name": "Peter", "role": "client"})
+    assert r.status_code == 201 and r.get_json()["organization"]["slug"] == "initech"
+    dup = client.post("/api/v1/organizations", json={"name": "Initech"}, headers=world.admin.headers)
+    _assert_error(dup, 409, "duplicate")
+
+
+@pytest.mark.parametrize("role", ["technician", "admin"])
+def test_client_organizations_cannot_hold_operator_roles(client, world, role):
+    r = client.post("/api/v1/users", headers=world.admin.headers, json={
+        "organization_id": world.acme.org.id, "email": f"{role}@acme.test", "name": "X", "role": role})
+    _assert_error(r, 422, "role_mismatch")

@@ -6,8 +6,11 @@ import logging
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from itad import config as config_module
+
+MAX_ID = 2**63 - 1
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -20,8 +23,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` bounded to what a database id can hold: a larger number is a 404, not a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=0, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter
     app.config.update(config_module.load(app.instance_path, (config or {}).get("ENVIRON")))
     if config:
         overrides = {k: v for k, v in config.items() if k != "ENVIRON"}

@@ -10,7 +10,7 @@ from itad.auth.access import get_visible, scope
 from itad.models import Batch, Device, User
 
 
-def list_batches(session: Session, user: User, *, status: str | None, limit: int, cursor: str | None):
+def list_batches(session: Session, user: User, *, status: str | None, limit: int, cursor: int | None):
     stmt = scope(sa.select(Batch), Batch, user)
     if status:
         stmt = stmt.where(Batch.status == status)
@@ -45,7 +45,7 @@ def list_devices(
     category: str | None = None,
     serial_prefix: str | None = None,
     limit: int = 100,
-    cursor: str | None = None,
+    cursor: int | None = None,
 ):
     batch = get_batch(session, user, batch_id)
     stmt = sa.select(Device).where(Device.batch_id == batch.id)

@@ -17,7 +17,7 @@ class BatchListQuery(PageQuery):
 
 class BatchPage(Out):
     items: list[BatchOut]
-    next_cursor: str | None
+    next_cursor: int | None
 
 
 class DeviceListQuery(PageQuery):
@@ -29,7 +29,7 @@ class DeviceListQuery(PageQuery):
 
 class DevicePage(Out):
     items: list[DeviceOut]
-    next_cursor: str | None
+    next_cursor: int | None
 
 
 def batch_out(batch, counts: dict[str, int]) -> BatchOut:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value):
+        # Every timestamp leaves the API with its zone (RFC 3339 date-time).
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
 
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(100, ge=1, le=1000)
-    cursor: str | None = None
+    cursor: int | None = Field(None, ge=0, le=2**62, description="next_cursor of the previous page")
 
 
 class MediumOut(Out):

@@ -46,6 +46,6 @@ def user_for_token(session: Session, plain: str) -> User | None:
     now = utcnow()
     # Writing on every request would make each GET a write; a minute's precision is plenty.
     last = token.last_used_at
-    if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))).total_seconds() > 60:
+    if last is None or (now - last).total_seconds() > 60:
         session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return token.user

@@ -1,12 +1,12 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
-from itad.models.base import Base, JSONType, db, utcnow
+from itad.models.base import Base, JSONType, UTCDateTime, db, utcnow
 from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
 
 __all__ = [
-    "Base", "JSONType", "db", "utcnow",
+    "Base", "JSONType", "UTCDateTime", "db", "utcnow",
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "CustodyEvent",

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from itad.models.base import JSONType, db, utcnow
+from itad.models.base import UTCDateTime, JSONType, db, utcnow
 
 
 class BatchStatus(str, enum.Enum):
@@ -31,8 +31,8 @@ class Batch(db.Model):
     source_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     device_count: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization = relationship("Organization", lazy="joined")
 
@@ -61,9 +61,9 @@ class Device(db.Model):
     attributes: Mapped[dict | None] = mapped_column(JSONType)
     # Optimistic lock: every state change bumps it (see workflows).
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
     batch: Mapped[Batch] = relationship()
@@ -95,6 +95,6 @@ class StorageMedium(db.Model):
     # pending, sanitized, verified, failed, destroyed
     state: Mapped[str] = mapped_column(sa.String(16), default="pending")
     failed_wipes: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     device: Mapped[Device] = relationship(back_populates="media")

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from itad.models.base import JSONType, db, utcnow
+from itad.models.base import UTCDateTime, JSONType, db, utcnow
 
 
 class CustodyEvent(db.Model):
@@ -29,6 +29,6 @@ class CustodyEvent(db.Model):
     from_state: Mapped[str | None] = mapped_column(sa.String(24))
     to_state: Mapped[str | None] = mapped_column(sa.String(24))
     evidence: Mapped[dict | None] = mapped_column(JSONType)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))

@@ -22,10 +22,6 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-def _aware(dt):
-    return dt if dt is None or dt.tzinfo else dt.replace(tzinfo=utcnow().tzinfo)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -35,7 +31,7 @@ def login():
         except NotFound:
             user = None
         now = utcnow()
-        if user is not None and user.locked_until and _aware(user.locked_until) > now:
+        if user is not None and user.locked_until and user.locked_until > now:
             flash("Too many failed sign-ins. Try again later.", "error")
             return render_template("login.html", form=form), 429
         if user is not None and user.active and check_password(user.password_hash, form.password.data):

@@ -57,8 +57,8 @@ def test_device_listing_filters_and_pages_with_a_cursor(client, session, world):
     assert client.get(url + "?state=received", headers=world.acme.headers).get_json()["items"] == []
 
 
-def test_a_forged_cursor_is_a_400(client, session, world):
+def test_a_cursor_that_is_not_a_number_is_a_422(client, session, world):
     batch = make_batch(session, world.acme.org, devices=1)
     session.commit()
     r = client.get(f"/api/v1/batches/{batch.id}/devices?cursor=bm9wZQ", headers=world.acme.headers)
-    assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_cursor"
+    assert r.status_code == 422 and r.get_json()["error"]["details"][0]["field"] == "cursor"

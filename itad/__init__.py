@@ -10,7 +10,8 @@ from werkzeug.routing import IntegerConverter
 
 from itad import config as config_module
 
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns (int32 on PostgreSQL); larger numbers cannot name a row.
+MAX_ID = 2**31 - 1
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -40,7 +40,7 @@ def _input_schema(tp: Any, components: dict) -> dict:
 def _path(rule: str) -> tuple[str, list[dict]]:
     params = []
     for converter, name in _PARAM.findall(rule):
-        kind = {"int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+        kind = {"int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
                 "float": {"type": "number"}}.get(converter, {"type": "string"})
         params.append({"name": name, "in": "path", "required": True, "schema": kind})
     return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params

@@ -22,7 +22,7 @@ class Out(BaseModel):
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(100, ge=1, le=1000)
-    cursor: int | None = Field(None, ge=0, le=2**62, description="next_cursor of the previous page")
+    cursor: int | None = Field(None, ge=0, le=2**31 - 1, description="next_cursor of the previous page")
 
 
 class MediumOut(Out):

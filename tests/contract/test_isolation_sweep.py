@@ -1,0 +1,102 @@
+"""Tenant isolation, swept over the route table.
+
+For every API route that takes an id, a client of another organization asks for
+a row that belongs to Acme: the answer must be 404, exactly like a missing row (or
+403 where clients may not call the operation at all), and must not leak Acme's data.
+
+The sweep is generated from the routes, so a new endpoint cannot be forgotten: an id
+parameter without a factory here, or a request body without a sample, fails the test
+and says what to add.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from flask import current_app
+
+from itad.models import ApiToken, Device, StorageMedium
+from tests.factories import make_batch
+
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+
+# How to find an id of each kind that belongs to Acme (the victim).
+ID_FACTORIES = {
+    "batch_id": lambda s, w, ctx: ctx["batch"].id,
+    "device_id": lambda s, w, ctx: ctx["device"].id,
+    "medium_id": lambda s, w, ctx: ctx["medium"].id,
+    "token_id": lambda s, w, ctx: s.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == w.acme.user.id)),
+}
+
+# A valid body per request schema, so the request reaches the lookup (not a 422).
+SAMPLE_BODIES: dict[str, dict] = {
+    "TokenIn": {"name": "probe"},
+}
+
+# Public operations answer by design without a token (e.g. certificate verification).
+PUBLIC_OK = set()
+
+
+def _victim(session, world) -> dict:
+    batch = make_batch(session, world.acme.org, reference="ACME-SECRET-PO", devices=1)
+    device = session.scalar(sa.select(Device).where(Device.batch_id == batch.id))
+    medium = session.scalar(sa.select(StorageMedium).where(StorageMedium.device_id == device.id))
+    session.commit()
+    return {"batch": batch, "device": device, "medium": medium, "secrets": [batch.reference, device.serial]}
+
+
+def _routes():
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or not PARAM.search(rule.rule):
+            continue
+        op = getattr(current_app.view_functions[rule.endpoint], "operation", None)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule, method, op
+
+
+def test_another_clients_ids_answer_404_everywhere(client, session, world):
+    ctx = _victim(session, world)
+    checked, problems = 0, []
+    for rule, method, op in _routes():
+        if op is None:
+            problems.append(f"{method} {rule.rule}: not declared with @operation")
+            continue
+        if op.roles is None:
+            if rule.endpoint not in PUBLIC_OK:
+                problems.append(f"{method} {rule.rule}: public route taking an id; add to PUBLIC_OK with a reason")
+            continue
+        path = rule.rule
+        for name in PARAM.findall(rule.rule):
+            if name not in ID_FACTORIES:
+                problems.append(f"{method} {rule.rule}: no factory for id parameter {name!r} in ID_FACTORIES")
+                break
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(ID_FACTORIES[name](session, world, ctx)), path)
+        else:
+            kwargs = {"headers": world.globex.headers}
+            if op.body is not None:
+                if op.body.__name__ not in SAMPLE_BODIES:
+                    problems.append(f"{method} {rule.rule}: no sample body for {op.body.__name__} in SAMPLE_BODIES")
+                    continue
+                kwargs["json"] = SAMPLE_BODIES[op.body.__name__]
+            elif op.form:
+                kwargs["data"] = {k: (io.BytesIO(b"serial\nX1\n"), "list.csv") if v == "file" else "x"
+                                  for k, v in op.form.items()}
+            response = client.open(path, method=method, **kwargs)
+            expected = 404 if "client" in op.roles else 403
+            checked += 1
+            if response.status_code != expected:
+                problems.append(f"{method} {path}: {response.status_code}, expected {expected}")
+            leaked = [s for s in ctx["secrets"] if s.encode() in response.data]
+            if leaked:
+                problems.append(f"{method} {path}: response shows {leaked}")
+    assert not problems, "\n".join(problems)
+    assert checked >= 4
+
+
+def test_the_victims_own_client_can_read_them(client, session, world):
+    """The sweep above would pass vacuously if every id were simply wrong: Acme itself reads them."""
+    ctx = _victim(session, world)
+    assert client.get(f"/api/v1/batches/{ctx['batch'].id}", headers=world.acme.headers).status_code == 200
+    assert client.get(f"/api/v1/devices/{ctx['device'].id}", headers=world.acme.headers).status_code == 200

@@ -15,10 +15,16 @@ raises TransitionRefused, which says what state the device is in and what must h
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any, Hashable, Iterable
 
+from workflows.guards import (
+    Context, Guard, Refusal, batch_closing, carries_data, carries_no_data, destruction_technique_known,
+    grade_given, manifest_line_given, media_sanitized_and_verified, medium_awaits_verification,
+    medium_awaits_wipe, requires_verification, resale_allowed, sampling_left_nothing_to_verify,
+    verifier_is_not_wiper, within_failed_wipe_limit,
+)
 from workflows.policy import Policy
-from workflows.sanitization import DESTROY_TECHNIQUES, Assessment, Method, assess, normalise_technique
+from workflows.sanitization import Assessment, Method, assess, normalise_technique
 from workflows.states import DeviceState as D
 from workflows.states import MediumState as M
 
@@ -103,140 +109,6 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------- guards
-
-@dataclass(frozen=True)
-class Refusal:
-    reason: str
-    needs: tuple[str, ...] = ()
-
-
-@dataclass
-class _Context:
-    device: DeviceFacts
-    actor: Hashable
-    policy: Policy
-    facts: dict[str, Any]
-    probing: bool                       # allowed_transitions: no input facts to check yet
-    medium: MediumFacts | None = None
-
-
-Guard = Callable[[_Context], "Refusal | None"]
-
-
-def _requires_verification(m: MediumFacts, policy: Policy) -> bool:
-    return policy.verification == "all" or m.verification_required
-
-
-def _name(m: MediumFacts) -> str:
-    return f"medium {m.id}"
-
-
-def carries_data(ctx: _Context) -> Refusal | None:
-    if not ctx.device.carries_data:
-        return Refusal("its category carries no data, so there is nothing to sanitize; grade it instead", ("grade",))
-    if not ctx.device.media:
-        return Refusal("no storage media are recorded for it; record its media (or confirm none are present)")
-    return None
-
-
-def carries_no_data(ctx: _Context) -> Refusal | None:
-    d = ctx.device
-    if not d.carries_data or (not d.media and d.no_media_confirmed):
-        return None
-    return Refusal("it carries data: every data-bearing medium must be sanitized and verified before grade",
-                   ("sanitize", "verify"))
-
-
-def medium_awaits_wipe(ctx: _Context) -> Refusal | None:
-    m = ctx.medium
-    if m.state not in (M.pending.value, M.failed.value):
-        return Refusal(f"{_name(m)} is already {m.state}; only a pending or failed medium can be wiped")
-    return None
-
-
-def within_failed_wipe_limit(ctx: _Context) -> Refusal | None:
-    m = ctx.medium
-    if m.failed_wipes < ctx.policy.max_failed_wipes:
-        return None
-    if not ctx.probing and normalise_technique(ctx.facts.get("technique", "")) in DESTROY_TECHNIQUES:
-        return None     # shredding the drive is always an answer
-    return Refusal(f"{_name(m)} failed {m.failed_wipes} wipes (policy allows {ctx.policy.max_failed_wipes}); "
-                   "destroy the device, or record a Destroy technique for this medium", ("destroy",))
-
-
-def medium_awaits_verification(ctx: _Context) -> Refusal | None:
-    m = ctx.medium
-    if m.state != M.sanitized.value:
-        return Refusal(f"{_name(m)} is {m.state}; only a sanitized medium can be verified", ("sanitize",))
-    return None
-
-
-def verifier_is_not_wiper(ctx: _Context) -> Refusal | None:
-    m = ctx.medium
-    if ctx.actor == m.sanitized_by:
-        return Refusal(f"{_name(m)} was wiped by {ctx.actor}; verification must be done by someone else (four-eyes)")
-    return None
-
-
-def sampling_left_nothing_to_verify(ctx: _Context) -> Refusal | None:
-    waiting = [m for m in ctx.device.media
-               if _requires_verification(m, ctx.policy) and m.state != M.verified.value]
-    if waiting:
-        return Refusal("verification is required for " + ", ".join(_name(m) for m in waiting), ("verify",))
-    return None
-
-
-def grade_given(ctx: _Context) -> Refusal | None:
-    if ctx.probing or str(ctx.facts.get("grade") or "").strip():
-        return None
-    return Refusal("a grade is required to grade the device")
-
-
-def resale_allowed(ctx: _Context) -> Refusal | None:
-    if ctx.policy.resale_allowed or not ctx.device.carries_data:
-        return None
-    return Refusal("the client's policy forbids resale of data-bearing devices; it must be destroyed", ("destroy",))
-
-
-def media_sanitized_and_verified(ctx: _Context) -> Refusal | None:
-    """Belt and braces at the exit door: re-check every medium, whatever path led here."""
-    if not ctx.device.carries_data:
-        return None
-    if not ctx.device.media and not ctx.device.no_media_confirmed:
-        return Refusal("no storage media are recorded and none was confirmed absent")
-    floor = ctx.policy.minimum_method
-    for m in ctx.device.media:
-        if m.state not in (M.sanitized.value, M.verified.value) or m.sanitized_by is None:
-            return Refusal(f"{_name(m)} is {m.state}; every medium must be sanitized before clear", ("sanitize",))
-        if _requires_verification(m, ctx.policy) and (m.state != M.verified.value or m.verified_by is None
-                                                     or m.verified_by == m.sanitized_by):
-            return Refusal(f"{_name(m)} must be verified by someone other than its wiper before clear", ("verify",))
-        if m.method is None or not Method(m.method).at_least(floor):
-            return Refusal(f"{_name(m)} was sanitized by {m.method or 'no method'}, below the policy minimum "
-                           f"{floor.value}; wipe it again or destroy the device", ("destroy",))
-    return None
-
-
-def batch_closing(ctx: _Context) -> Refusal | None:
-    if ctx.facts.get("batch_closing"):
-        return None
-    return Refusal("a device is marked missing only when its batch is closed", ("receive",))
-
-
-def manifest_line_given(ctx: _Context) -> Refusal | None:
-    if ctx.probing or ctx.facts.get("manifest_device_id") is not None:
-        return None
-    return Refusal("name the manifest line (manifest_device_id) this unit belongs to, or accept it as extra")
-
-
-def destruction_technique_known(ctx: _Context) -> Refusal | None:
-    tech = ctx.facts.get("technique")
-    if ctx.probing or tech is None or normalise_technique(tech) in DESTROY_TECHNIQUES:
-        return None
-    return Refusal(f"{tech!r} is not a destruction technique (use one of {', '.join(sorted(DESTROY_TECHNIQUES))})")
-
-
 # ---------------------------------------------------------------- the table
 
 @dataclass(frozen=True)
@@ -309,7 +181,7 @@ TERMINAL_STATES = frozenset(ALL_STATES - {s for t in TRANSITIONS for s in t.sour
 
 # ---------------------------------------------------------------- applying
 
-def _check(t: Transition, ctx: _Context) -> Refusal | None:
+def _check(t: Transition, ctx: Context) -> Refusal | None:
     for guard in t.guards:
         refusal = guard(ctx)
         if refusal:
@@ -337,7 +209,7 @@ def allowed_transitions(device: DeviceFacts, policy: Policy, actor: Hashable,
     for t in TRANSITIONS:
         if t.name in allowed or device.state not in t.sources:
             continue
-        ctx = _Context(device, actor, policy, {}, probing=True)
+        ctx = Context(device, actor, policy, {}, probing=True)
         if t.medium_step is None:
             if _check(t, ctx) is None:
                 allowed.append(t.name)
@@ -377,7 +249,7 @@ def apply(device: DeviceFacts, action: str, actor: Hashable, policy: Policy, **f
 
     refusal: Refusal | None = None
     for t in candidates:
-        ctx = _Context(device, actor, policy, facts, probing=False)
+        ctx = Context(device, actor, policy, facts, probing=False)
         if t.medium_step is not None:
             pre = carries_data(ctx)
             if pre:
@@ -398,7 +270,7 @@ def apply(device: DeviceFacts, action: str, actor: Hashable, policy: Policy, **f
     raise TransitionRefused(action, device.state, refusal.reason, refusal.needs)
 
 
-def _perform(t: Transition, ctx: _Context) -> Outcome:
+def _perform(t: Transition, ctx: Context) -> Outcome:
     device, facts, actor = ctx.device, ctx.facts, ctx.actor
     evidence: dict[str, Any] = dict(facts.get("evidence") or {})
     if t.medium_step is None:
@@ -432,7 +304,7 @@ def _perform(t: Transition, ctx: _Context) -> Outcome:
             raise TransitionRefused(t.name, device.state, str(exc)) from None
         if not assessment.accepted:
             raise TransitionRefused(t.name, device.state,
-                                    f"the wipe record for {_name(medium)} is refused: " + "; ".join(assessment.reasons))
+                                    f"the wipe record for medium {medium.id} is refused: " + "; ".join(assessment.reasons))
         passed = assessment.passed
         after = replace(medium, state=t.medium_step.passed if passed else t.medium_step.failed,
                         method=assessment.effective_method.value, technique=assessment.technique,
@@ -458,7 +330,7 @@ def _perform(t: Transition, ctx: _Context) -> Outcome:
         done = all(m.state in (M.sanitized.value, M.verified.value) for m in media)
         target = t.target if done else device.state
     else:
-        done = all(m.state == M.verified.value for m in media if _requires_verification(m, ctx.policy))
+        done = all(m.state == M.verified.value for m in media if requires_verification(m, ctx.policy))
         target = t.target if done else device.state
     new = replace(device, state=target, media=media)
     return Outcome(t.name, device.state, target, new, (after,), assessment, evidence)

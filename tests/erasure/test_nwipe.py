@@ -2,19 +2,19 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from tests.samples import SAMPLES
 from hypothesis import given, settings, strategies as st
 
 from itad.erasure.nwipe import nist_method_for, parse_nwipe_log, technique_for
 from workflows.machine import DeviceFacts, MediumFacts, apply
 from workflows.policy import Policy
 
-SAMPLES = Path("/work/shared/samples/erasure")
+SAMPLES = SAMPLES / "erasure"
 
 
 def sample(name):
     path = SAMPLES / name
-    if not path.exists():
-        pytest.skip(f"shared sample {path} not present")
     return path.read_bytes()
 
 

@@ -3,15 +3,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.samples import SAMPLES
+
 from itad.erasure.workbench import parse_workbench_snapshot
 
-SNAPSHOT = Path("/work/shared/samples/erasure/erase-sectors-2-hdd.snapshot.yaml")
+SNAPSHOT = SAMPLES / "erasure" / "erase-sectors-2-hdd.snapshot.yaml"
 
 
 @pytest.fixture
 def snapshot():
-    if not SNAPSHOT.exists():
-        pytest.skip("shared sample not present")
     return parse_workbench_snapshot(SNAPSHOT.read_bytes())
 
 

@@ -19,7 +19,10 @@ def cli_progress(label: str, total: int | None = None, file=None) -> Iterator[Pr
     """``with cli_progress("Importing rows", n) as report: import_rows(..., progress=report)``.
 
     The total may be unknown at first and given by a later ``report(done, total)``."""
-    with click.progressbar(length=total, label=label, file=file, show_pos=True) as bar:
+    # Click wants a length or an iterable; an empty generator has no length, which
+    # is how a bar with an unknown total starts.
+    unknown = (_ for _ in ()) if total is None else None
+    with click.progressbar(unknown, length=total, label=label, file=file, show_pos=True) as bar:
         def report(done: int, total: int | None = None) -> None:
             if total is not None and total != bar.length:
                 bar.length = total

@@ -39,6 +39,9 @@ _MAX_LENGTH = {"asset_tag": 120, "manufacturer": 120, "model": 200}
 # How far down a title or a note above the header may push it.
 _HEADER_SEARCH_ROWS = 20
 
+# Given the serials of one chunk exactly as the file writes them, answer {serial: reference of
+# the open batch that already holds it} for those already registered, keyed by the same strings
+# (compare case-insensitively in SQL, e.g. upper(serial) IN (...), and map back).
 KnownSerials = Callable[[list[str]], Mapping[str, str]]
 
 # What Excel makes of a long number in a General column: "6.37702E+15", "5,02E+18" in a

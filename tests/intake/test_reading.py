@@ -12,8 +12,9 @@ import pytest
 
 from itad.intake.manifest import UnreadableManifest, manifest_from_records, read_manifest
 from itad.intake.reading import detect_encoding, sniff_delimiter
+from tests.samples import SAMPLES
 
-DELIVERY_NOTE = Path("/work/shared/samples/asset-lists/devices_deliverynote.csv")
+DELIVERY_NOTE = SAMPLES / "asset-lists" / "devices_deliverynote.csv"
 
 
 def original_rows():

@@ -62,13 +62,6 @@ def issue_device_pdfs(
     return render_device_pdfs(datas, workers=workers, finish=sign)
 
 
-def _sign_device(pdf: bytes, *, key_pem: bytes, cert_pem: bytes, passphrase: bytes,
-                 location: str) -> bytes:
-    # The reason names the certificate; read it back from the PDF's info.
-    import io
-
-    from pypdf import PdfReader
-
-    number = PdfReader(io.BytesIO(pdf)).metadata.get("/CertificateNumber", "")
-    return sign_pdf(pdf, key_pem, cert_pem, passphrase,
-                    reason=f"Certificate of Sanitization {number}", location=location)
+def _sign_device(pdf: bytes, data: CertificateData, *, key_pem: bytes, cert_pem: bytes,
+                 passphrase: bytes, location: str) -> bytes:
+    return sign_pdf(pdf, key_pem, cert_pem, passphrase, reason=_reason(data), location=location)

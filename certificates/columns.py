@@ -25,9 +25,13 @@ from .data import MediumLine
 
 FONT_FAMILY = "DejaVu Sans"
 FONT_SIZE_PT = 6.4
-# Tab stops every 2 CSS px; the CSS sets `tab-size: 2px`. WeasyPrint hands
-# Pango the tab size as a whole number of px whatever the unit, hence px.
-TAB_GRID_MM = 2 * 25.4 / 96
+# Tab stops every TAB_PX CSS px; the CSS sets the same `tab-size`. WeasyPrint
+# hands Pango the tab size as a whole number of px whatever the unit, hence px.
+# Coarse on purpose: every tab is a glyph WeasyPrint writes out, and with a
+# fine grid the tabs outnumbered the letters three to one. Columns therefore
+# start on multiples of the grid.
+TAB_PX = 12
+TAB_GRID_MM = TAB_PX * 25.4 / 96
 # Space kept free at the right of every column so text never touches the next.
 COLUMN_GAP_MM = 1.4
 PT_TO_MM = 25.4 / 72
@@ -101,20 +105,20 @@ def _verification(line: MediumLine) -> str:
 
 # A4 landscape with 10 mm side margins leaves 277 mm; these add up to 276.
 COLUMNS: tuple[Column, ...] = (
-    Column("Device serial", 23, lambda l: l.device_serial),
+    Column("Device serial", 22, lambda l: l.device_serial),
     Column("Asset tag", 15, lambda l: l.asset_tag),
-    Column("Make / model", 29, lambda l: f"{l.make} {l.model}".strip()),
-    Column("Category", 14, lambda l: l.category),
+    Column("Make / model", 27, lambda l: f"{l.make} {l.model}".strip()),
+    Column("Category", 13, lambda l: l.category),
     Column("Media", 10, lambda l: l.media_type),
-    Column("Medium serial", 23, lambda l: l.medium_serial),
-    Column("Method", 11, lambda l: l.method_type or "n/a"),
-    Column("Technique", 19, lambda l: l.technique),
-    Column("Tool", 22, lambda l: f"{l.tool} {l.tool_version}".strip()),
-    Column("Verification", 22, _verification),
+    Column("Medium serial", 22, lambda l: l.medium_serial),
+    Column("Method", 13, lambda l: l.method_type or "n/a"),
+    Column("Technique", 18, lambda l: l.technique),
+    Column("Tool", 21, lambda l: f"{l.tool} {l.tool_version}".strip()),
+    Column("Verification", 21, _verification),
     Column("Performed by", 19, lambda l: l.performed_by),
-    Column("Performed at", 20, _when),
+    Column("Performed at", 24, _when),
     Column("Destination", 17, lambda l: l.destination),
-    Column("Outcome", 14, lambda l: l.outcome.replace("_", " ")),
+    Column("Outcome", 16, lambda l: l.outcome.replace("_", " ")),
     Column("Notes", 18, lambda l: l.notes),
 )
 
@@ -122,20 +126,29 @@ COLUMNS: tuple[Column, ...] = (
 def tabbed(cells: list[str], bold: bool = False, columns=COLUMNS) -> str:
     """One line of text whose cells start at the columns' left edges."""
     grid = TAB_GRID_MM
+    stops = _stops(columns)
     out: list[str] = []
-    start = 0.0
     x = 0.0  # where the pen is after the text written so far
-    for column, cell in zip(columns, cells):
-        if out:
+    for k, cell in enumerate(cells):
+        if k:
             # A tab moves to the next stop strictly right of the pen.
-            tabs = round(start / grid) - int(x / grid + 1e-9)
+            tabs = stops[k] - int(x / grid + 1e-9)
             out.append("\t" * max(tabs, 1))
-            x = start
-        text, w = fit(cell, column.width_mm - COLUMN_GAP_MM, bold)
+            x = stops[k] * grid
+        text, w = fit(cell, (stops[k + 1] - stops[k]) * grid - COLUMN_GAP_MM, bold)
         out.append(text)
         x += w
-        start += column.width_mm
     return "".join(out)
+
+
+@lru_cache(maxsize=4)
+def _stops(columns: tuple[Column, ...]) -> tuple[int, ...]:
+    """Each column's start (and the last one's end) in tab stops."""
+    stops, total = [0], 0.0
+    for column in columns:
+        total += column.width_mm
+        stops.append(round(total / TAB_GRID_MM))
+    return tuple(stops)
 
 
 def header_line(columns=COLUMNS) -> str:

@@ -311,13 +311,13 @@ def _render_device_solo(d: CertificateData) -> bytes:
 
 
 def _render_device_group(
-    datas: Sequence[CertificateData], finish: Callable[[bytes], bytes] | None
+    datas: Sequence[CertificateData], finish: Callable[[bytes, CertificateData], bytes] | None
 ) -> list[bytes]:
     from pypdf import PdfReader, PdfWriter
 
     if len(datas) == 1 or any(len(d.lines) > DEVICE_LINES_PER_PAGE for d in datas):
         pdfs = [_render_device_solo(d) for d in datas]
-        return [finish(p) for p in pdfs] if finish else pdfs
+        return [finish(p, d) for p, d in zip(pdfs, datas)] if finish else pdfs
     document = _weasy(device_html(datas, solo=False)).render()
     if len(document.pages) != len(datas):
         # Some certificate overflowed its page: render each alone, numbered.
@@ -332,17 +332,17 @@ def _render_device_group(
             out = io.BytesIO()
             writer.write(out)
             pdfs.append(out.getvalue())
-    return [finish(p) for p in pdfs] if finish else pdfs
+    return [finish(p, d) for p, d in zip(pdfs, datas)] if finish else pdfs
 
 
 def render_device_pdfs(
     datas: Sequence[CertificateData],
     *,
     workers: int | None = None,
-    finish: Callable[[bytes], bytes] | None = None,
+    finish: Callable[[bytes, CertificateData], bytes] | None = None,
 ) -> list[bytes]:
     """One PDF per certificate, in order. `finish` (e.g. a functools.partial
-    of signing.sign_pdf) runs in the worker on each PDF, so signing is
+    of a module-level function) runs in the worker on each (pdf, data), so signing is
     parallel too; it must be picklable."""
     workers = workers or default_workers()
     groups = [datas[i:i + DEVICES_PER_GROUP] for i in range(0, len(datas), DEVICES_PER_GROUP)]

@@ -108,7 +108,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Device serial", 22, lambda l: l.device_serial),
     Column("Asset tag", 15, lambda l: l.asset_tag),
     Column("Make / model", 27, lambda l: f"{l.make} {l.model}".strip()),
-    Column("Category", 13, lambda l: l.category),
+    Column("Category", 14, lambda l: l.category),
     Column("Media", 10, lambda l: l.media_type),
     Column("Medium serial", 22, lambda l: l.medium_serial),
     Column("Method", 13, lambda l: l.method_type or "n/a"),
@@ -116,10 +116,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("Tool", 21, lambda l: f"{l.tool} {l.tool_version}".strip()),
     Column("Verification", 21, _verification),
     Column("Performed by", 19, lambda l: l.performed_by),
-    Column("Performed at", 24, _when),
-    Column("Destination", 17, lambda l: l.destination),
+    Column("Performed at", 22, _when),
+    Column("Destination", 20, lambda l: l.destination),
     Column("Outcome", 16, lambda l: l.outcome.replace("_", " ")),
-    Column("Notes", 18, lambda l: l.notes),
+    Column("Notes", 16, lambda l: l.notes),
 )
 
 

@@ -1,0 +1,149 @@
+"""The guards of the transition table: each answers "may this happen now?" with None or a Refusal
+that says why not and which actions would help. They read a Context, never change anything.
+
+Guards that judge input (a grade, a manifest line) pass while `probing` (allowed_transitions), since
+the input is not there yet; apply() judges them for real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Hashable
+
+from workflows.policy import Policy
+from workflows.sanitization import DESTROY_TECHNIQUES, Method, normalise_technique
+from workflows.states import MediumState as M
+
+if TYPE_CHECKING:
+    from workflows.machine import DeviceFacts, MediumFacts
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    needs: tuple[str, ...] = ()
+
+
+@dataclass
+class Context:
+    device: DeviceFacts
+    actor: Hashable
+    policy: Policy
+    facts: dict[str, Any]
+    probing: bool                       # allowed_transitions: no input facts to check yet
+    medium: MediumFacts | None = None
+
+
+Guard = Callable[[Context], "Refusal | None"]
+
+
+def requires_verification(m: MediumFacts, policy: Policy) -> bool:
+    return policy.verification == "all" or m.verification_required
+
+
+def _name(m: MediumFacts) -> str:
+    return f"medium {m.id}"
+
+
+def carries_data(ctx: Context) -> Refusal | None:
+    if not ctx.device.carries_data:
+        return Refusal("its category carries no data, so there is nothing to sanitize; grade it instead", ("grade",))
+    if not ctx.device.media:
+        return Refusal("no storage media are recorded for it; record its media (or confirm none are present)")
+    return None
+
+
+def carries_no_data(ctx: Context) -> Refusal | None:
+    d = ctx.device
+    if not d.carries_data or (not d.media and d.no_media_confirmed):
+        return None
+    return Refusal("it carries data: every data-bearing medium must be sanitized and verified before grade",
+                   ("sanitize", "verify"))
+
+
+def medium_awaits_wipe(ctx: Context) -> Refusal | None:
+    m = ctx.medium
+    if m.state not in (M.pending.value, M.failed.value):
+        return Refusal(f"{_name(m)} is already {m.state}; only a pending or failed medium can be wiped")
+    return None
+
+
+def within_failed_wipe_limit(ctx: Context) -> Refusal | None:
+    m = ctx.medium
+    if m.failed_wipes < ctx.policy.max_failed_wipes:
+        return None
+    if not ctx.probing and normalise_technique(ctx.facts.get("technique", "")) in DESTROY_TECHNIQUES:
+        return None     # shredding the drive is always an answer
+    return Refusal(f"{_name(m)} failed {m.failed_wipes} wipes (policy allows {ctx.policy.max_failed_wipes}); "
+                   "destroy the device, or record a Destroy technique for this medium", ("destroy",))
+
+
+def medium_awaits_verification(ctx: Context) -> Refusal | None:
+    m = ctx.medium
+    if m.state != M.sanitized.value:
+        return Refusal(f"{_name(m)} is {m.state}; only a sanitized medium can be verified", ("sanitize",))
+    return None
+
+
+def verifier_is_not_wiper(ctx: Context) -> Refusal | None:
+    m = ctx.medium
+    if ctx.actor == m.sanitized_by:
+        return Refusal(f"{_name(m)} was wiped by {ctx.actor}; verification must be done by someone else (four-eyes)")
+    return None
+
+
+def sampling_left_nothing_to_verify(ctx: Context) -> Refusal | None:
+    waiting = [m for m in ctx.device.media
+               if requires_verification(m, ctx.policy) and m.state != M.verified.value]
+    if waiting:
+        return Refusal("verification is required for " + ", ".join(_name(m) for m in waiting), ("verify",))
+    return None
+
+
+def grade_given(ctx: Context) -> Refusal | None:
+    if ctx.probing or str(ctx.facts.get("grade") or "").strip():
+        return None
+    return Refusal("a grade is required to grade the device")
+
+
+def resale_allowed(ctx: Context) -> Refusal | None:
+    if ctx.policy.resale_allowed or not ctx.device.carries_data:
+        return None
+    return Refusal("the client's policy forbids resale of data-bearing devices; it must be destroyed", ("destroy",))
+
+
+def media_sanitized_and_verified(ctx: Context) -> Refusal | None:
+    """Belt and braces at the exit door: re-check every medium, whatever path led here."""
+    if not ctx.device.carries_data:
+        return None
+    if not ctx.device.media and not ctx.device.no_media_confirmed:
+        return Refusal("no storage media are recorded and none was confirmed absent")
+    floor = ctx.policy.minimum_method
+    for m in ctx.device.media:
+        if m.state not in (M.sanitized.value, M.verified.value) or m.sanitized_by is None:
+            return Refusal(f"{_name(m)} is {m.state}; every medium must be sanitized before clear", ("sanitize",))
+        if requires_verification(m, ctx.policy) and (m.state != M.verified.value or m.verified_by is None
+                                                     or m.verified_by == m.sanitized_by):
+            return Refusal(f"{_name(m)} must be verified by someone other than its wiper before clear", ("verify",))
+        if m.method is None or not Method(m.method).at_least(floor):
+            return Refusal(f"{_name(m)} was sanitized by {m.method or 'no method'}, below the policy minimum "
+                           f"{floor.value}; wipe it again or destroy the device", ("destroy",))
+    return None
+
+
+def batch_closing(ctx: Context) -> Refusal | None:
+    if ctx.facts.get("batch_closing"):
+        return None
+    return Refusal("a device is marked missing only when its batch is closed", ("receive",))
+
+
+def manifest_line_given(ctx: Context) -> Refusal | None:
+    if ctx.probing or ctx.facts.get("manifest_device_id") is not None:
+        return None
+    return Refusal("name the manifest line (manifest_device_id) this unit belongs to, or accept it as extra")
+
+
+def destruction_technique_known(ctx: Context) -> Refusal | None:
+    tech = ctx.facts.get("technique")
+    if ctx.probing or tech is None or normalise_technique(tech) in DESTROY_TECHNIQUES:
+        return None
+    return Refusal(f"{tech!r} is not a destruction technique (use one of {', '.join(sorted(DESTROY_TECHNIQUES))})")

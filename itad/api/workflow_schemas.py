@@ -283,3 +283,4 @@ class ErasureReportOut(BaseModel):
     rejected: int
     results: list[dict]
     unmatched: list[dict]
+    warnings: list[str] = []

@@ -1,0 +1,242 @@
+"""Talking SNMP to one device: GET a few OIDs, walk a few table columns, and say plainly what went wrong.
+
+pysnmp reports failures as error-indication objects; here they become AgentError subclasses whose message
+a technician can act on. Engines are shared: building a pysnmp SnmpEngine costs ~90 ms of CPU, so a sweep
+of hundreds of devices uses one engine per credential set (EnginePool), not one per device.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pysnmp.smi.mibs
+from pyasn1.type import univ
+from pysnmp.carrier.asyncio.dgram import udp
+from pysnmp.entity import config
+from pysnmp.hlapi.v3arch.asyncio import (
+    ContextData,
+    ObjectIdentity,
+    ObjectType,
+    SnmpEngine,
+    UdpTransportTarget,
+    bulk_cmd,
+    get_cmd,
+    next_cmd,
+)
+from pysnmp.proto import errind
+from pysnmp.proto.api import verdec
+from pysnmp.smi import builder, view
+
+from itad.snmp.oids import as_dotted, as_tuple
+from itad.snmp.target import Target
+
+MAX_VARBINDS_PER_REQUEST = 60  # snmpsim's default cap is 64; real agents fit ~60 short values in 1500 bytes
+MAX_ROWS_PER_COLUMN = 10_000  # a broken agent that loops must not keep us walking forever
+NO_SUCH_NAME = 2  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
+
+
+class AgentError(Exception):
+    """The device could not be read; str() is the human-readable reason."""
+
+
+class NoResponse(AgentError):
+    pass
+
+
+class AuthenticationFailed(AgentError):
+    pass
+
+
+class Garbage(AgentError):
+    pass
+
+
+class Refused(AgentError):
+    pass
+
+
+class _NoMibCompiler:
+    """Stands in for pysmi's MIB compiler, which pysnmp adds on first use when pysmi is installed.
+
+    We address every object by numeric OID and never look names up, yet building that compiler's parser
+    costs about a second of CPU per engine. Any MIB module not bundled with pysnmp simply reads as missing.
+    """
+
+    def compile(self, *names, **_options) -> dict[str, str]:
+        return {name: "missing" for name in names}
+
+
+def _engine() -> SnmpEngine:
+    engine = SnmpEngine()
+    mibs = builder.MibBuilder()
+    mibs.set_mib_compiler(_NoMibCompiler(), str(Path(pysnmp.smi.mibs.__file__).parent))
+    engine.cache["mibViewController"] = view.MibViewController(mibs)  # the key pysnmp's hlapi looks up
+    config.add_transport(engine, udp.DOMAIN_NAME, udp.UdpAsyncioTransport().open_client_mode())
+    return engine
+
+
+class EnginePool:
+    """SNMP engines for one sweep, plus a tally of datagrams that were not SNMP at all.
+
+    The tally exists because pysnmp silently drops undecodable datagrams, so a device answering garbage
+    would look exactly like a silent one. A routing callback (pysnmp's public hook that sees every datagram
+    before decoding) counts them per source address.
+    """
+
+    def __init__(self) -> None:
+        self._engines: dict[tuple, SnmpEngine] = {}
+        self.undecodable: dict[tuple[str, int], int] = {}
+        self.first_garbage: dict[tuple[str, int], bytes] = {}
+
+    def engine_for(self, target: Target) -> SnmpEngine:
+        key = target.credentials_key()
+        if key not in self._engines:
+            engine = _engine()
+            engine.transport_dispatcher.register_routing_callback(self._observe)
+            self._engines[key] = engine
+        return self._engines[key]
+
+    def _observe(self, _domain, address, message) -> None:
+        try:
+            snmp = int(verdec.decode_message_version(message)) in (0, 1, 3)  # v1, v2c, v3
+        except Exception:
+            snmp = False
+        if not snmp:
+            source = (str(address[0]), int(address[1]))
+            self.undecodable[source] = self.undecodable.get(source, 0) + 1
+            self.first_garbage.setdefault(source, bytes(message[:16]))
+        return None  # None routes the datagram to the engine as usual
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            try:
+                engine.close_dispatcher()
+            except Exception:  # closing is best effort; the sweep's results are already in hand
+                pass
+        self._engines.clear()
+
+
+class Session:
+    """One device, one credential set. Every method raises AgentError or returns data."""
+
+    def __init__(self, pool: EnginePool, target: Target) -> None:
+        self.pool = pool
+        self.target = target
+        self.engine = pool.engine_for(target)
+        self._auth = target.auth_data()
+        self._context = ContextData(contextName=target.context_name) if target.context_name else ContextData()
+        self._transport: UdpTransportTarget | None = None
+        self._address: tuple[str, int] | None = None
+
+    async def _transport_target(self) -> UdpTransportTarget:
+        if self._transport is None:
+            try:
+                self._transport = await UdpTransportTarget.create(
+                    (self.target.host, self.target.port), timeout=self.target.timeout, retries=self.target.retries)
+            except Exception as exc:
+                raise NoResponse(f"cannot resolve {self.target.host}: {exc}") from None
+            self._address = tuple(self._transport.transport_address)[:2]
+        return self._transport
+
+    async def get(self, oids: tuple[str, ...]) -> dict[str, object]:
+        """Values by dotted OID; absent objects come back as pysnmp's noSuch* (read as None downstream)."""
+        wanted = list(oids)
+        while wanted:
+            transport = await self._transport_target()
+            varbinds = [ObjectType(ObjectIdentity(oid)) for oid in wanted]
+            indication, status, index, answer = await self._send(
+                get_cmd(self.engine, self._auth, transport, self._context, *varbinds, lookupMib=False))
+            if indication:
+                raise self._explain(indication)
+            if status:
+                if int(status) == NO_SUCH_NAME and self.target.version == "1" and 0 < int(index) <= len(wanted):
+                    del wanted[int(index) - 1]  # v1 fails the whole GET for one missing OID: drop it, ask again
+                    continue
+                raise Refused(f"device refused the request: {_status_text(status)}")
+            return {as_dotted(tuple(name)): value for name, value in answer}
+        return {}
+
+    async def walk(self, columns: tuple[str, ...]) -> dict[str, dict[tuple[int, ...], object]]:
+        """Walk several table columns side by side: values by column, then by row index.
+
+        One GETBULK carries every unfinished column, so a device with no such tables costs a single
+        round trip and a 60-row ENTITY table about ten.
+        """
+        prefixes = {column: as_tuple(column) for column in columns}
+        cursor = dict(prefixes)  # last OID seen per unfinished column
+        rows: dict[str, dict[tuple[int, ...], object]] = {column: {} for column in columns}
+        while cursor:
+            active = list(cursor)
+            transport = await self._transport_target()
+            varbinds = [ObjectType(ObjectIdentity(as_dotted(cursor[column]))) for column in active]
+            repetitions = max(1, MAX_VARBINDS_PER_REQUEST // len(active))
+            if self.target.version == "1":
+                request = next_cmd(self.engine, self._auth, transport, self._context, *varbinds, lookupMib=False)
+            else:
+                request = bulk_cmd(self.engine, self._auth, transport, self._context, 0, repetitions,
+                                   *varbinds, lookupMib=False)
+            indication, status, index, answer = await self._send(request)
+            if indication:
+                raise self._explain(indication)
+            if status:
+                if int(status) == NO_SUCH_NAME and 0 < int(index) <= len(active):
+                    del cursor[active[int(index) - 1]]  # SNMPv1's way of saying "this column is finished"
+                    continue
+                raise Refused(f"device refused the walk: {_status_text(status)}")
+            if not answer:
+                break
+            done: set[str] = set()
+            for position, (name, value) in enumerate(answer):
+                column = active[position % len(active)]
+                if column in done:
+                    continue
+                oid = tuple(name)
+                prefix = prefixes[column]
+                if (isinstance(value, univ.Null) and type(value).__name__ == "EndOfMibView") \
+                        or oid[: len(prefix)] != prefix or oid <= cursor[column]:
+                    done.add(column)  # left the column, end of MIB, or an agent going backwards
+                    continue
+                rows[column][oid[len(prefix):]] = value
+                cursor[column] = oid
+                if len(rows[column]) >= MAX_ROWS_PER_COLUMN:
+                    done.add(column)
+            for column in done:
+                cursor.pop(column, None)
+        return rows
+
+    async def _send(self, request):
+        try:
+            return await request
+        except AgentError:
+            raise
+        except Exception as exc:  # pysnmp raises from deep inside the decoder on malformed answers
+            raise Garbage(f"device answered garbage: {type(exc).__name__}: {exc}") from None
+
+    def _explain(self, indication) -> AgentError:
+        target = self.target
+        if isinstance(indication, errind.RequestTimedOut):
+            silence = f"no response within {target.timeout:g} s ({target.retries} retries)"
+            junk = self.pool.undecodable.get(self._address or ("", 0), 0)
+            if junk:
+                sample = self.pool.first_garbage.get(self._address or ("", 0), b"").hex()
+                return Garbage(f"device answered garbage: {junk} datagram(s) that are not SNMP "
+                               f"(starting {sample}), {silence}")
+            return NoResponse(silence)
+        if isinstance(indication, (errind.WrongDigest, errind.AuthenticationFailure, errind.AuthenticationError)):
+            return AuthenticationFailed("authentication failed (wrong v3 credentials)")
+        if isinstance(indication, errind.UnknownUserName):
+            return AuthenticationFailed(f"authentication failed (the device has no v3 user {target.user!r})")
+        if isinstance(indication, errind.DecryptionError):
+            return AuthenticationFailed("decryption failed (wrong v3 privacy key or protocol)")
+        if isinstance(indication, errind.UnsupportedSecurityLevel):
+            return AuthenticationFailed("the device does not accept this v3 security level (auth/priv)")
+        if isinstance(indication, errind.NotInTimeWindow):
+            return AuthenticationFailed("v3 message outside the device's time window (clock/boots mismatch)")
+        return AgentError(f"SNMP error: {indication}")
+
+
+def _status_text(status) -> str:
+    try:
+        return status.prettyPrint()
+    except Exception:
+        return str(status)

@@ -105,7 +105,7 @@ async def probe(target: Target, *, vendors: tuple[VendorOids, ...] = VENDORS,
         error = f"device answered garbage: {type(exc).__name__}: {exc}"
     finally:
         if _pool is None:
-            pool.close()
+            await pool.aclose()
     return _result(target, found, error, asyncio.get_running_loop().time() - started)
 
 
@@ -136,7 +136,7 @@ async def probe_many(targets: Iterable[Target], concurrency: int = 100,
     try:
         return list(await asyncio.gather(*(one(target) for target in targets)))
     finally:
-        pool.close()
+        await pool.aclose()
 
 
 def probe_hosts(targets: Iterable[Target], concurrency: int = 100,

@@ -1,0 +1,155 @@
+"""Benchmark: identify 200 simulated SNMP agents on 127.0.0.1 concurrently; target < 5 s.
+
+One snmpsim process listens on 200 distinct UDP endpoints (127.0.0.1:P..P+199), so each target is a
+separate agent address, as 200 devices on a subnet would be; the community picks the recording, cycling
+through a fleet mix (switch with 61 ENTITY rows, router, UPS, two printers). The floor is one agent probed
+alone in the same run. Bounded: every probe has a 15 s budget, the whole run 120 s; snmpsim is killed at
+the end whatever happens.
+
+    python bench/snmp.py [--agents 200] [--target-seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from itad.snmp import Target, probe, probe_many  # noqa: E402
+
+DATA = ROOT / "tests" / "snmp" / "data"
+FLEET = {  # community (recording) -> serial the probe must find
+    "cisco-c3560.system+entity": "FOC1408Z61U",
+    "linksys-system": None,
+    "eaton-9PX-partial-walk": "GX13G45099",
+    "brother-mfc": "000A5J431816",
+    "printer-with-disk": "JPBCK12345",
+}
+
+
+def free_port_block(count: int) -> int:
+    """A first port P such that P..P+count-1 are all free UDP ports on 127.0.0.1 right now."""
+    for start in range(20000, 60000 - count, count):
+        socks = []
+        try:
+            for port in range(start, start + count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return start
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no block of free UDP ports")
+
+
+def target(port: int, community: str) -> Target:
+    return Target("127.0.0.1", port, community=community, timeout=2.0, retries=1, max_seconds=15.0)
+
+
+async def wait_for_agents(ports: list[int], process: subprocess.Popen, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    for port in (ports[0], ports[-1]):
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"snmpsim exited with {process.returncode}")
+            if (await probe(Target("127.0.0.1", port, community="linksys-system", timeout=0.3, retries=0))).ok:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"snmpsim not answering on 127.0.0.1:{port}")
+            await asyncio.sleep(0.2)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user+system) of this process, or of snmpsim by pid: which side is the bottleneck."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(ports: list[int], simulator_pid: int) -> tuple[float, float, list[str], float, float]:
+    communities = list(FLEET)
+    targets = [target(port, communities[i % len(communities)]) for i, port in enumerate(ports)]
+
+    started = time.perf_counter()
+    alone = await probe_many([target(ports[0], "cisco-c3560.system+entity")])
+    single = time.perf_counter() - started
+    problems = [] if alone[0].chassis_serial == "FOC1408Z61U" else [f"single probe: {alone[0].error}"]
+
+    client_cpu, simulator_cpu = cpu_seconds(), cpu_seconds(simulator_pid)
+    started = time.perf_counter()
+    results = await probe_many(targets, concurrency=len(targets))
+    together = time.perf_counter() - started
+    client_cpu, simulator_cpu = cpu_seconds() - client_cpu, cpu_seconds(simulator_pid) - simulator_cpu
+    for tgt, result in zip(targets, results):
+        expected = FLEET[tgt.community]
+        if not result.ok or result.chassis_serial != expected:
+            problems.append(f"{tgt.host}:{tgt.port} {tgt.community}: ok={result.ok} error={result.error} "
+                            f"serial={result.chassis_serial!r} (expected {expected!r})")
+    return single, together, problems, client_cpu, simulator_cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--target-seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    count = max(1, min(args.agents, 1000))  # bounded: never more than 1000 endpoints
+
+    work = Path(tempfile.mkdtemp(prefix="bench-snmp-"))
+    data = work / "data"
+    data.mkdir()
+    for community in FLEET:
+        shutil.copy(DATA / f"{community}.snmprec", data)
+    first = free_port_block(count)
+    ports = list(range(first, first + count))
+    command = [shutil.which("snmpsim-command-responder") or "snmpsim-command-responder",
+               f"--data-dir={data}", f"--cache-dir={work / 'cache'}", "--log-level=error",
+               *[f"--agent-udpv4-endpoint=127.0.0.1:{port}" for port in ports]]
+    log = (work / "snmpsim.log").open("wb")
+    # snmpsim refuses root unless allowed; dropping to "nobody" would lose access to a Python under /root.
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"})
+    try:
+        started = time.perf_counter()
+        asyncio.run(asyncio.wait_for(wait_for_agents(ports, process), 90))
+        print(f"snmpsim up with {count} endpoints (127.0.0.1:{ports[0]}-{ports[-1]}) "
+              f"in {time.perf_counter() - started:.1f} s")
+        single, together, problems, client_cpu, simulator_cpu = asyncio.run(
+            asyncio.wait_for(measure(ports, process.pid), 120))
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"one agent alone (cisco, 61 entities): {single:.3f} s")
+    print(f"{count} agents concurrently (fleet mix {len(FLEET)} kinds): {together:.3f} s "
+          f"({together / single:.1f}x one agent; {count / together:.0f} devices/s)")
+    print(f"  CPU during the sweep: prober {client_cpu:.2f} s, snmpsim {simulator_cpu:.2f} s "
+          f"(each is one single-threaded process; {os.cpu_count()} cores shared)")
+    for problem in problems[:10]:
+        print("  problem:", problem)
+    passed = together < args.target_seconds and not problems
+    print(f"{'PASS' if passed else 'FAIL'}: {count} agents in {together:.2f} s, target < {args.target_seconds:g} s, "
+          f"{len(problems)} wrong or failed results")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

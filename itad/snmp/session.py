@@ -15,16 +15,9 @@ import pysnmp.smi.mibs
 from pyasn1.type import univ
 from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity import config
-from pysnmp.hlapi.v3arch.asyncio import (
-    ContextData,
-    ObjectIdentity,
-    ObjectType,
-    SnmpEngine,
-    UdpTransportTarget,
-    bulk_cmd,
-    get_cmd,
-    next_cmd,
-)
+from pysnmp.entity.rfc3413 import cmdgen as rfc3413
+from pysnmp.hlapi.v3arch.asyncio import ContextData, SnmpEngine, UdpTransportTarget
+from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 from pysnmp.proto import errind
 from pysnmp.proto.api import verdec
 from pysnmp.smi import builder, view
@@ -35,7 +28,8 @@ from itad.snmp.target import Target
 MAX_VARBINDS_PER_REQUEST = 60  # snmpsim's default cap is 64; real agents fit ~60 short values in 1500 bytes
 MAX_ROWS_PER_COLUMN = 10_000  # a broken agent that loops must not keep us walking forever
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
-NO_SUCH_NAME = 2  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
+NO_SUCH_NAME = 2
+NULL = univ.Null("")  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
 
 
 class AgentError(Exception):
@@ -156,6 +150,7 @@ class Session:
         self._context = ContextData(contextName=target.context_name) if target.context_name else ContextData()
         self._transport: UdpTransportTarget | None = None
         self._address: tuple[str, int] | None = None
+        self._target_name: str | None = None
 
     async def _transport_target(self) -> UdpTransportTarget:
         if self._transport is None:
@@ -171,10 +166,7 @@ class Session:
         """Values by dotted OID; absent objects come back as pysnmp's noSuch* (read as None downstream)."""
         wanted = list(oids)
         while wanted:
-            transport = await self._transport_target()
-            varbinds = [ObjectType(ObjectIdentity(oid)) for oid in wanted]
-            indication, status, index, answer = await self._send(
-                get_cmd(self.engine, self._auth, transport, self._context, *varbinds, lookupMib=False))
+            indication, status, index, answer = await self._request("get", [as_tuple(oid) for oid in wanted])
             if indication:
                 raise self._explain(indication)
             if status:
@@ -197,18 +189,12 @@ class Session:
         first = True
         while cursor:
             active = list(cursor)
-            transport = await self._transport_target()
-            varbinds = [ObjectType(ObjectIdentity(as_dotted(cursor[column]))) for column in active]
             # The first round asks one row per column: most devices lack most tables, and finding that out
             # with 1 row instead of 3 each spares the agent (and a simulator on a shared CPU) two thirds.
             repetitions = 1 if first else max(1, MAX_VARBINDS_PER_REQUEST // len(active))
             first = False
-            if self.target.version == "1":
-                request = next_cmd(self.engine, self._auth, transport, self._context, *varbinds, lookupMib=False)
-            else:
-                request = bulk_cmd(self.engine, self._auth, transport, self._context, 0, repetitions,
-                                   *varbinds, lookupMib=False)
-            indication, status, index, answer = await self._send(request)
+            indication, status, index, answer = await self._request(
+                "next" if self.target.version == "1" else "bulk", [cursor[column] for column in active], repetitions)
             if indication:
                 raise self._explain(indication)
             if status:
@@ -237,11 +223,32 @@ class Session:
                 cursor.pop(column, None)
         return rows
 
-    async def _send(self, request):
+    async def _request(self, kind: str, names: list[tuple[int, ...]], repetitions: int = 0):
+        """One GET / GETNEXT / GETBULK through pysnmp's command generators, by numeric OID.
+
+        The hlapi's get_cmd/bulk_cmd resolve every requested OID through the MIB view and re-run the
+        target configuration on each call, about a fifth of the CPU of a sweep; we only ever send numeric
+        OIDs, so the target is configured once (with the hlapi's own configurator) and OIDs go in raw.
+        """
+        transport = await self._transport_target()
+        if self._target_name is None:
+            self._target_name, _ = LCD.configure(self.engine, self._auth, transport, self._context.contextName)
+        future = asyncio.get_running_loop().create_future()
+
+        def answered(_engine, _handle, indication, status, index, varbinds, _context) -> None:
+            if not future.done():
+                future.set_result((indication, status, index, varbinds))
+
+        request = [(name, NULL) for name in names]
+        context = (self.engine, self._target_name, self._context.contextEngineId, self._context.contextName)
         try:
-            return await request
-        except AgentError:
-            raise
+            if kind == "bulk":
+                rfc3413.BulkCommandGenerator().send_varbinds(*context, 0, repetitions, request, answered)
+            elif kind == "next":
+                rfc3413.NextCommandGenerator().send_varbinds(*context, request, answered)
+            else:
+                rfc3413.GetCommandGenerator().send_varbinds(*context, request, answered)
+            return await future
         except Exception as exc:  # pysnmp raises from deep inside the decoder on malformed answers
             raise Garbage(f"device answered garbage: {type(exc).__name__}: {exc}") from None
 

@@ -83,8 +83,7 @@ class ProbeResult:
     @property
     def chassis(self) -> PhysicalEntity | None:
         """The chassis entity the identity came from: class chassis, lowest index with a serial."""
-        chassis = [e for e in self.entities if e.class_ == "chassis" and e.serial]
-        return min(chassis, key=lambda e: e.index, default=None)
+        return _chassis(self.entities)
 
 
 async def probe(target: Target, *, vendors: tuple[VendorOids, ...] = VENDORS,
@@ -185,8 +184,7 @@ def _result(target: Target, found: dict, error: str | None, seconds: float) -> P
     vendor_serial, vendor_model, vendor_maker = _vendor_values(found.get("vendor"), found.get("vendor_values", {}))
     sys_object_id = values.oid(system.get(oids.SYS_OBJECT_ID))
 
-    chassis = min((e for e in entities if e.class_ == "chassis" and e.serial), key=lambda e: e.index,
-                  default=None)
+    chassis = _chassis(entities)
     chassis_serial = (chassis.serial if chassis else None) or printer_serial or vendor_serial
     model = (chassis.model_name if chassis else None) or vendor_model
     manufacturer = (chassis.manufacturer if chassis else None) or vendor_maker
@@ -210,6 +208,10 @@ def _result(target: Target, found: dict, error: str | None, seconds: float) -> P
         manufacturer=manufacturer,
         seconds=round(seconds, 4),
     )
+
+
+def _chassis(entities: list[PhysicalEntity]) -> PhysicalEntity | None:
+    return min((e for e in entities if e.class_ == "chassis" and e.serial), key=lambda e: e.index, default=None)
 
 
 def _single_index(index: tuple[int, ...]) -> int | None:

@@ -25,11 +25,13 @@ from pysnmp.smi import builder, view
 from itad.snmp.oids import as_dotted, as_tuple
 from itad.snmp.target import Target
 
-MAX_VARBINDS_PER_REQUEST = 60  # snmpsim's default cap is 64; real agents fit ~60 short values in 1500 bytes
+# Per GETBULK: under snmpsim's default cap (64); an agent that cannot fit them all returns fewer rows, and
+# the walk simply asks again from where the answer stopped.
+MAX_VARBINDS_PER_REQUEST = 60
 MAX_ROWS_PER_COLUMN = 10_000  # a broken agent that loops must not keep us walking forever
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
-NO_SUCH_NAME = 2
-NULL = univ.Null("")  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
+NO_SUCH_NAME = 2  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
+NULL = univ.Null("")
 
 
 class AgentError(Exception):

@@ -30,6 +30,7 @@ from itad.snmp.target import Target
 MAX_VARBINDS_PER_REQUEST = 60
 MAX_ROWS_PER_COLUMN = 10_000  # a broken agent that loops must not keep us walking forever
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+TOO_BIG = 1
 NO_SUCH_NAME = 2  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
 NULL = univ.Null("")
 
@@ -153,6 +154,7 @@ class Session:
         self._transport: UdpTransportTarget | None = None
         self._address: tuple[str, int] | None = None
         self._target_name: str | None = None
+        self._max_varbinds = MAX_VARBINDS_PER_REQUEST
 
     async def _transport_target(self) -> UdpTransportTarget:
         if self._transport is None:
@@ -193,7 +195,7 @@ class Session:
             active = list(cursor)
             # The first round asks one row per column: most devices lack most tables, and finding that out
             # with 1 row instead of 3 each spares the agent (and a simulator on a shared CPU) two thirds.
-            repetitions = 1 if first else max(1, MAX_VARBINDS_PER_REQUEST // len(active))
+            repetitions = 1 if first else max(1, self._max_varbinds // len(active))
             first = False
             indication, status, index, answer = await self._request(
                 "next" if self.target.version == "1" else "bulk", [cursor[column] for column in active], repetitions)
@@ -202,6 +204,9 @@ class Session:
             if status:
                 if int(status) == NO_SUCH_NAME and 0 < int(index) <= len(active):
                     del cursor[active[int(index) - 1]]  # SNMPv1's way of saying "this column is finished"
+                    continue
+                if int(status) == TOO_BIG and self._max_varbinds > len(active):
+                    self._max_varbinds //= 2  # an agent that refuses instead of truncating: ask for less
                     continue
                 raise Refused(f"device refused the walk: {_status_text(status)}")
             if not answer:

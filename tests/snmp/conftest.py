@@ -98,24 +98,37 @@ def closed_port() -> int:
 
 
 @pytest.fixture()
-def garbage_port():
-    """A UDP server on 127.0.0.1 that answers every datagram with random bytes."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.1)
-    stop = threading.Event()
+def udp_responder():
+    """Start UDP servers on 127.0.0.1 that answer each datagram with reply(request); yields a starter."""
+    servers = []
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                _, peer = sock.recvfrom(65535)
-            except OSError:
-                continue
-            sock.sendto(b"\xff" + os.urandom(40), peer)  # 0xff: never the start of a BER SEQUENCE
+    def start(reply) -> int:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.1)
+        stop = threading.Event()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1]
-    stop.set()
-    thread.join(timeout=2)
-    sock.close()
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    request, peer = sock.recvfrom(65535)
+                except OSError:
+                    continue
+                sock.sendto(reply(request), peer)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        servers.append((sock, stop, thread))
+        return sock.getsockname()[1]
+
+    yield start
+    for sock, stop, thread in servers:
+        stop.set()
+        thread.join(timeout=2)
+        sock.close()
+
+
+@pytest.fixture()
+def garbage_port(udp_responder) -> int:
+    """A device that answers every request with random bytes (0xff first: never a BER SEQUENCE)."""
+    return udp_responder(lambda _request: b"\xff" + os.urandom(40))

@@ -123,6 +123,14 @@ def test_mismatch_reports_both_the_expected_and_the_reported_serial(agent):
     assert "FOC0000AAAA" in outcome.message and "FOC1408Z61U" in outcome.message
 
 
+def test_snmp_v1_walks_with_getnext_and_skips_missing_vendor_oids(agent):
+    result = run(agent.target("printer-with-disk", version="1"))
+    assert result.ok, result.error
+    assert result.chassis_serial == "JPBCK12345"
+    assert result.vendor_serial == "VENDOR-SERIAL-LOSES"  # the 2nd HP serial OID is absent: v1's noSuchName
+    assert len(result.storage) == 7
+
+
 def test_closed_port_reports_no_response_within_the_timeout(closed_port):
     result = run(Target("127.0.0.1", closed_port, community="public", timeout=0.2, retries=1))
     assert not result.ok
@@ -140,6 +148,13 @@ def test_device_answering_random_bytes_is_reported_as_garbage(garbage_port):
     assert not result.ok
     assert result.error.startswith("device answered garbage: ")
     assert "not SNMP" in result.error
+
+
+def test_device_answering_well_formed_ber_of_an_unknown_snmp_version_is_garbage(udp_responder):
+    port = udp_responder(lambda _request: bytes.fromhex("3006020107040100"))  # SEQUENCE { version 7, "" }
+    result = run(Target("127.0.0.1", port, community="public", timeout=0.2, retries=0))
+    assert result.error.startswith("device answered garbage: ")
+    assert "datagram(s) that are not SNMP (starting 3006020107" in result.error
 
 
 def test_v3_with_the_right_credentials_reads_the_device(agent):

@@ -91,6 +91,19 @@ def agent(tmp_path_factory) -> Agent:
         process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def probed(agent):
+    """probed(community) -> ProbeResult, read once per session: a recording does not change between tests."""
+    cache = {}
+
+    def read(community: str):
+        if community not in cache:
+            cache[community] = asyncio.run(probe(agent.target(community)))
+        return cache[community]
+
+    return read
+
+
 @pytest.fixture()
 def closed_port() -> int:
     """A loopback port nobody listens on: the kernel answers ICMP port-unreachable, pysnmp sees silence."""

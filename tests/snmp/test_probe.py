@@ -15,8 +15,8 @@ def run(target: Target):
     return asyncio.run(probe(target))
 
 
-def test_cisco_switch_reports_chassis_serial_model_and_maker_from_entity_mib(agent):
-    result = run(agent.target(CISCO))
+def test_cisco_switch_reports_chassis_serial_model_and_maker_from_entity_mib(probed):
+    result = probed(CISCO)
     assert result.ok, result.error
     assert result.chassis_serial == "FOC1408Z61U"
     assert result.model == "WS-C3560G-48TS-E"
@@ -27,8 +27,8 @@ def test_cisco_switch_reports_chassis_serial_model_and_maker_from_entity_mib(age
     assert result.chassis.index == 1001
 
 
-def test_cisco_entities_are_classified_and_padded_serials_are_stripped(agent):
-    entities = {entity.index: entity for entity in run(agent.target(CISCO)).entities}
+def test_cisco_entities_are_classified_and_padded_serials_are_stripped(probed):
+    entities = {entity.index: entity for entity in probed(CISCO).entities}
     assert len(entities) == 61
     assert entities[1001].class_ == "chassis"
     assert entities[1003].class_ == "powerSupply"
@@ -38,14 +38,14 @@ def test_cisco_entities_are_classified_and_padded_serials_are_stripped(agent):
     assert entities[1058].serial == "AGT1105U10Z"  # recorded as hex with five trailing spaces
 
 
-def test_cisco_sys_descr_is_decoded_from_hex_and_keeps_its_lines(agent):
-    sys_descr = run(agent.target(CISCO)).sys_descr
+def test_cisco_sys_descr_is_decoded_from_hex_and_keeps_its_lines(probed):
+    sys_descr = probed(CISCO).sys_descr
     assert sys_descr.startswith("Cisco IOS Software, C3560 Software (C3560-IPSERVICESK9-M), Version 12.2(55)SE3")
     assert "\r" not in sys_descr and "\nTechnical Support" in sys_descr
 
 
-def test_linksys_router_without_entity_mib_is_reachable_but_has_no_serial(agent):
-    result = run(agent.target("linksys-system"))
+def test_linksys_router_without_entity_mib_is_reachable_but_has_no_serial(probed):
+    result = probed("linksys-system")
     assert result.ok and result.error is None
     assert result.sys_descr == "BEFSX41"
     assert result.sys_name == "isp-gw"
@@ -53,8 +53,8 @@ def test_linksys_router_without_entity_mib_is_reachable_but_has_no_serial(agent)
     assert result.chassis_serial is None
 
 
-def test_eaton_ups_without_sys_descr_is_identified_from_its_vendor_oids(agent):
-    result = run(agent.target("eaton-9PX-partial-walk"))
+def test_eaton_ups_without_sys_descr_is_identified_from_its_vendor_oids(probed):
+    result = probed("eaton-9PX-partial-walk")
     assert result.ok, result.error
     assert result.sys_descr is None and result.sys_name is None
     assert result.model == "Eaton 9PX 2200i RT 3U"  # xupsIdentModel, recorded as hex
@@ -62,8 +62,8 @@ def test_eaton_ups_without_sys_descr_is_identified_from_its_vendor_oids(agent):
     assert result.vendor_serial == result.chassis_serial == "GX13G45099"  # MGE upsmgIdentSerialNumber
 
 
-def test_brother_printer_serial_comes_from_the_brother_vendor_oid(agent):
-    result = run(agent.target("brother-mfc"))
+def test_brother_printer_serial_comes_from_the_brother_vendor_oid(probed):
+    result = probed("brother-mfc")
     assert result.ok, result.error
     assert result.printer_serial is None
     assert result.chassis_serial == result.vendor_serial == "000A5J431816"
@@ -71,15 +71,15 @@ def test_brother_printer_serial_comes_from_the_brother_vendor_oid(agent):
     assert result.manufacturer == "Brother"  # not HP, although the firmware also answers an HP-enterprise OID
 
 
-def test_printer_mib_serial_wins_over_the_vendor_serial_and_loses_its_padding(agent):
-    result = run(agent.target("printer-with-disk"))
+def test_printer_mib_serial_wins_over_the_vendor_serial_and_loses_its_padding(probed):
+    result = probed("printer-with-disk")
     assert result.printer_serial == "JPBCK12345"
     assert result.vendor_serial == "VENDOR-SERIAL-LOSES"
     assert result.chassis_serial == "JPBCK12345"
 
 
-def test_printer_storage_areas_and_disks_are_typed_and_sized_in_bytes(agent):
-    storage = {(entry.source, entry.index): entry for entry in run(agent.target("printer-with-disk")).storage}
+def test_printer_storage_areas_and_disks_are_typed_and_sized_in_bytes(probed):
+    storage = {(entry.source, entry.index): entry for entry in probed("printer-with-disk").storage}
     assert storage["hrStorage", 1].type == "ram" and storage["hrStorage", 1].size_bytes == 1024 * 524288
     assert storage["hrStorage", 2].type == "fixedDisk" and storage["hrStorage", 2].size_bytes == 4096 * 78125000
     assert storage["hrStorage", 3].type == "flashMemory" and storage["hrStorage", 3].descr == "Flash File System"
@@ -92,15 +92,15 @@ def test_printer_storage_areas_and_disks_are_typed_and_sized_in_bytes(agent):
     assert storage["hrDisk", 4].type == "ramDisk" and not storage["hrDisk", 4].data_bearing
 
 
-def test_printer_reconciliation_lists_disks_and_flash_as_media_but_not_ram(agent):
-    result = run(agent.target("printer-with-disk"))
+def test_printer_reconciliation_lists_disks_and_flash_as_media_but_not_ram(probed):
+    result = probed("printer-with-disk")
     media = reconcile(result, [ManifestDevice(1, "jpbck12345 ")]).media
     assert [(m.source, m.type) for m in media] == [("hrDisk", "hardDisk"), ("hrDisk", "unknown"),
                                                    ("hrStorage", "flashMemory")]
 
 
-def test_values_of_the_wrong_type_are_read_without_crashing(agent):
-    result = run(agent.target("odd-types"))
+def test_values_of_the_wrong_type_are_read_without_crashing(probed):
+    result = probed("odd-types")
     assert result.ok, result.error
     assert result.sys_descr == "42"  # an Integer where a string belongs still reads as text
     assert result.sys_object_id is None  # an OctetString is no OID: no vendor guess from it
@@ -114,8 +114,8 @@ def test_values_of_the_wrong_type_are_read_without_crashing(agent):
     assert result.storage[0].type == "other" and result.storage[0].size_bytes is None
 
 
-def test_mismatch_reports_both_the_expected_and_the_reported_serial(agent):
-    result = run(agent.target(CISCO))
+def test_mismatch_reports_both_the_expected_and_the_reported_serial(probed):
+    result = probed(CISCO)
     manifest = [ManifestDevice(7, "FOC0000AAAA", "WS-C3560G-48TS-E"), ManifestDevice(8, " foc1408z61u")]
     outcome = reconcile(result, manifest, expected_device_id=7)
     assert outcome.outcome == "mismatch"

@@ -101,7 +101,7 @@ async def probe(target: Target, *, vendors: tuple[VendorOids, ...] = VENDORS,
     except TimeoutError:
         error = f"gave up after {target.max_seconds:g} s (device too slow); partial data kept"
     except Exception as exc:  # a bug or a decoder surprise must not cost the other devices of the sweep
-        error = f"device answered garbage: {type(exc).__name__}: {exc}"
+        error = f"probe failed unexpectedly: {type(exc).__name__}: {exc}"
     finally:
         if _pool is None:
             await pool.aclose()
@@ -159,7 +159,8 @@ async def _read(session: Session, vendors: tuple[VendorOids, ...], found: dict) 
             found["vendor_values"] = await session.get(vendor.oids())
 
     async def tables() -> None:
-        found["tables"] = await session.walk(oids.TABLE_COLUMNS)
+        found["tables"] = {}
+        await session.walk(oids.TABLE_COLUMNS, into=found["tables"])
 
     # Both start at once: the tables do not depend on sysObjectID, and one round trip less per device
     # is what makes a sweep of hundreds fast. A failing device fails both the same way.

@@ -35,6 +35,9 @@ NO_SUCH_NAME = 2  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
 NULL = univ.Null("")
 
 
+Rows = dict[str, dict[tuple[int, ...], object]]  # column OID -> row index -> raw value
+
+
 class AgentError(Exception):
     """The device could not be read; str() is the human-readable reason."""
 
@@ -181,7 +184,7 @@ class Session:
             return {as_dotted(tuple(name)): value for name, value in answer}
         return {}
 
-    async def walk(self, columns: tuple[str, ...]) -> dict[str, dict[tuple[int, ...], object]]:
+    async def walk(self, columns: tuple[str, ...], into: Rows | None = None) -> Rows:
         """Walk several table columns side by side: values by column, then by row index.
 
         One GETBULK carries every unfinished column, so a device with no such tables costs a single
@@ -189,7 +192,9 @@ class Session:
         """
         prefixes = {column: as_tuple(column) for column in columns}
         cursor = dict(prefixes)  # last OID seen per unfinished column
-        rows: dict[str, dict[tuple[int, ...], object]] = {column: {} for column in columns}
+        rows = into if into is not None else {}  # filled as rows arrive: a stalled walk keeps what it read
+        for column in columns:
+            rows.setdefault(column, {})
         first = True
         while cursor:
             active = list(cursor)

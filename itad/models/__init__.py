@@ -4,10 +4,12 @@ from itad.models.base import Base, JSONType, UTCDateTime, db, utcnow
 from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
+from itad.models.signin import FailedSignIn
 
 __all__ = [
     "Base", "JSONType", "UTCDateTime", "db", "utcnow",
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "CustodyEvent",
+    "FailedSignIn",
 ]

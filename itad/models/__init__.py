@@ -4,6 +4,7 @@ from itad.models.base import Base, JSONType, UTCDateTime, db, utcnow
 from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
+from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "CustodyEvent",
+    "Job", "JobState",
     "FailedSignIn",
 ]

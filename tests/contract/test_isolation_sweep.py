@@ -17,6 +17,7 @@ import re
 import sqlalchemy as sa
 from flask import current_app
 
+from itad.jobs import enqueue
 from itad.models import ApiToken, Device, StorageMedium
 from tests.factories import make_batch
 
@@ -28,6 +29,7 @@ ID_FACTORIES = {
     "device_id": lambda s, w, ctx: ctx["device"].id,
     "medium_id": lambda s, w, ctx: ctx["medium"].id,
     "token_id": lambda s, w, ctx: s.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == w.acme.user.id)),
+    "job_id": lambda s, w, ctx: ctx["job"].id,
 }
 
 # A valid body per request schema, so the request reaches the lookup (not a 422).
@@ -43,8 +45,12 @@ def _victim(session, world) -> dict:
     batch = make_batch(session, world.acme.org, reference="ACME-SECRET-PO", devices=1)
     device = session.scalar(sa.select(Device).where(Device.batch_id == batch.id))
     medium = session.scalar(sa.select(StorageMedium).where(StorageMedium.device_id == device.id))
+    from tests.jobs.sample_jobs import count_to
+
+    job = enqueue(session, count_to, organization_id=world.acme.org.id, steps=0, slug="acme-job")
     session.commit()
-    return {"batch": batch, "device": device, "medium": medium, "secrets": [batch.reference, device.serial]}
+    return {"batch": batch, "device": device, "medium": medium, "job": job,
+            "secrets": [batch.reference, device.serial]}
 
 
 def _routes():

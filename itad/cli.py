@@ -143,7 +143,13 @@ def jobs_show(job_id):
 
 
 def register_commands(app: Flask) -> None:
+<<<<<<< HEAD
     for command in (org_group, user_group, token_group, demo, worker, jobs_group):
+=======
+    from itad.workflow.audit import audit_group
+
+    for command in (org_group, user_group, token_group, demo, audit_group):
+>>>>>>> workflow-db
         app.cli.add_command(command)
 
 

@@ -6,6 +6,9 @@ from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
+from itad.models.workflow import (
+    DeviceGrading, Destruction, SanitizationPolicy, SanitizationRecord, Verification,
+)
 
 __all__ = [
     "Base", "JSONType", "UTCDateTime", "db", "utcnow",
@@ -14,4 +17,5 @@ __all__ = [
     "CustodyEvent",
     "Job", "JobState",
     "FailedSignIn",
+    "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",
 ]

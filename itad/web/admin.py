@@ -6,14 +6,16 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from itad import accounts
-from itad.errors import NotFound
+from itad import accounts, batches
+from itad.errors import DomainError, NotFound
 from itad.models import Organization, User, db
 from itad.web import ADMIN, bp, roles
 from itad.web.unit_of_work import attempt
+from itad.workflow import closing, policies
+from workflows.sanitization import Method
 
 
 class OrganizationForm(FlaskForm):
@@ -75,7 +77,9 @@ def admin_organization(org_id: int):
 
 
 def _organization_page(org: Organization, form: UserForm, status: int = 200):
-    return render_template("admin/organization.html", org=org, form=form,
+    policy_form = None if org.is_operator else _policy_form(org)
+    return render_template("admin/organization.html", org=org, form=form, policy_form=policy_form,
+                           policy_history=[] if org.is_operator else policies.history(db.session, org.id),
                            users=accounts.list_users(db.session, org)), status
 
 
@@ -124,3 +128,56 @@ def admin_revoke_token(token_id: int):
     if ok:
         flash(f"Token {token.name} ({token.prefix}…) revoked.", "success")
     return redirect(url_for("web.admin_user", user_id=token.user_id if ok else current_user.id))
+
+
+class PolicyForm(FlaskForm):
+    minimum_method = SelectField("Lowest acceptable method", choices=[(m.value, m.value) for m in Method])
+    verification = SelectField("Verification", choices=[("all", "every wipe"), ("sample", "a sample")])
+    sample_percent = IntegerField("Sample (% of purged media)", validators=[NumberRange(0, 100)])
+    verify_all_cleared = BooleanField("Under sampling, still verify every cleared medium")
+    resale_allowed = BooleanField("Resale allowed (else every data-bearing unit is destroyed)")
+    max_failed_wipes = IntegerField("Failed wipes before only destruction is left", validators=[NumberRange(1, 20)])
+    note = StringField("Why (kept in the history)", validators=[Optional(), Length(max=500)])
+
+
+def _policy_form(org: Organization) -> PolicyForm:
+    current = policies.organization_policy(db.session, org.id)
+    return PolicyForm(formdata=None, data={k: getattr(current, k) for k in POLICY_FIELDS} |
+                      {"minimum_method": current.minimum_method.value})
+
+
+POLICY_FIELDS = ("verification", "sample_percent", "verify_all_cleared", "resale_allowed", "max_failed_wipes")
+
+
+@bp.post("/admin/organizations/<int:org_id>/policy")
+@roles(ADMIN)
+def admin_set_policy(org_id: int):
+    org = _organization(org_id)
+    form = PolicyForm()
+    if org.is_operator:
+        raise NotFound(f"No client organization with id {org_id}.")
+    if not form.validate_on_submit():
+        flash("The policy form has errors: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()),
+              "error")
+        return redirect(url_for("web.admin_organization", org_id=org.id))
+    # The whole policy: categories as they are now, the rest from the form.
+    rules = policies.organization_policy(db.session, org.id).to_dict()
+    rules.update({k: getattr(form, k).data for k in POLICY_FIELDS}, minimum_method=form.minimum_method.data)
+    ok, _ = attempt(policies.set_policy, db.session, current_user, org.id, rules, note=form.note.data or None)
+    if ok:
+        flash(f"Policy of {org.name} saved; it applies to every step from now on.", "success")
+    return redirect(url_for("web.admin_organization", org_id=org.id))
+
+
+@bp.post("/admin/batches/<int:batch_id>/close")
+@roles(ADMIN)
+def admin_close_batch(batch_id: int):
+    ConfirmForm().validate_on_submit()
+    batch = batches.get_batch(db.session, current_user, batch_id)
+    ok, result = attempt(closing.close_batch, db.session, current_user, batch)
+    if ok:
+        flash(f"Batch closed; {len(result['missing'])} line(s) never received are now missing.", "success")
+    elif isinstance(result, DomainError) and isinstance(result.details, dict) and result.details.get("blockers"):
+        shown = ", ".join(f"{b['serial']} ({b['state']}: {b['needs']})" for b in result.details["blockers"][:10])
+        flash(f"Not settled yet: {shown}.", "error")
+    return redirect(url_for("web.batch", batch_id=batch_id))

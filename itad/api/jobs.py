@@ -44,7 +44,7 @@ class JobListQuery(PageQuery):
 
 class JobPage(Out):
     items: list[JobOut]
-    next_cursor: str | None
+    next_cursor: int | None
 
 
 def _utc(value: datetime | None) -> datetime | None:

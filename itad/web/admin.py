@@ -27,7 +27,7 @@ class OrganizationForm(FlaskForm):
 class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$", message="An email address, like name@example.com."), Length(max=254)])
-    role = SelectField("Role", choices=[("client", "client"), ("technician", "technician"), ("admin", "admin")])
+    role = SelectField("Role", choices=["client", "technician", "admin"])
     title = StringField("Title", validators=[Optional(), Length(max=120)])
     password = PasswordField("Initial password", validators=[DataRequired(), Length(min=12, max=200)])
 
@@ -131,7 +131,7 @@ def admin_revoke_token(token_id: int):
 
 
 class PolicyForm(FlaskForm):
-    minimum_method = SelectField("Lowest acceptable method", choices=[(m.value, m.value) for m in Method])
+    minimum_method = SelectField("Lowest acceptable method", choices=[m.value for m in Method])
     verification = SelectField("Verification", choices=[("all", "every wipe"), ("sample", "a sample")])
     sample_percent = IntegerField("Sample (% of purged media)", validators=[NumberRange(0, 100)])
     verify_all_cleared = BooleanField("Under sampling, still verify every cleared medium")

@@ -111,5 +111,7 @@ def demo():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (org_group, user_group, token_group, demo):
+    from itad.intake.commands import intake_group
+
+    for command in (org_group, user_group, token_group, demo, intake_group):
         app.cli.add_command(command)

@@ -110,8 +110,44 @@ def demo():
     click.echo("\n".join(lines))
 
 
+@click.command("worker", help="Run a background-job worker on the given queues (default: all).")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty (for tests and one-off runs).")
+@with_appcontext
+def worker(queues, burst):
+    from itad.jobs.registry import QUEUES
+    from itad.jobs.worker import NoRedis, work
+
+    try:
+        work(current_app._get_current_object(), list(queues) or list(QUEUES), burst=burst)
+    except (NoRedis, ValueError) as exc:
+        raise click.ClickException(str(exc))
+
+
+@click.group("jobs", help="Background jobs.")
+def jobs_group():
+    pass
+
+
+@jobs_group.command("show")
+@click.argument("job_id", type=int)
+@with_appcontext
+def jobs_show(job_id):
+    from itad.api.jobs import job_out
+    from itad.models import Job
+
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise click.ClickException(f"No job with id {job_id}.")
+    click.echo(job_out(job).model_dump_json(indent=2))
+
+
 def register_commands(app: Flask) -> None:
     from itad.intake.commands import intake_group
 
-    for command in (org_group, user_group, token_group, demo, intake_group):
+    for command in (org_group, user_group, token_group, demo, worker, jobs_group, intake_group):
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

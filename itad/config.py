@@ -21,6 +21,11 @@ def _str(env: dict, key: str, default: str | None = None) -> str | None:
     return default if raw in (None, "") else raw
 
 
+def _float(env: dict, key: str, default: float) -> float:
+    raw = env.get(key)
+    return default if raw in (None, "") else float(raw)
+
+
 def _bool(env: dict, key: str, default: bool) -> bool:
     raw = env.get(key)
     if raw in (None, ""):
@@ -72,8 +77,19 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         "INTAKE_MAX_ROWS": _int(env, "INTAKE_MAX_ROWS", 200_000),
         # Lists longer than this go to a background job when Redis is set.
         "INTAKE_ASYNC_ROWS": _int(env, "INTAKE_ASYNC_ROWS", 20_000),
+        # Background jobs (itad.jobs). Seconds a job may run, and how many times a job
+        # that failed or was abandoned is tried again before it ends as failed.
         "JOB_TIMEOUT": _int(env, "JOB_TIMEOUT", 1800),
         "JOB_RETRIES": _int(env, "JOB_RETRIES", 3),
+        # Prepended to every RQ queue name, so several installations (or test runs)
+        # can share one Redis without taking each other's jobs.
+        "JOB_QUEUE_PREFIX": _str(env, "JOB_QUEUE_PREFIX", ""),
+        # A running job writes a heartbeat this often; one silent for JOB_ABANDON_SECONDS
+        # is taken as abandoned (its worker was killed) and queued again. Workers look
+        # for abandoned jobs every JOB_REAP_SECONDS.
+        "JOB_HEARTBEAT_SECONDS": _float(env, "JOB_HEARTBEAT_SECONDS", 10.0),
+        "JOB_ABANDON_SECONDS": _float(env, "JOB_ABANDON_SECONDS", 60.0),
+        "JOB_REAP_SECONDS": _float(env, "JOB_REAP_SECONDS", 30.0),
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Route modules register themselves on import.
-from itad.api import accounts, batches, intake, openapi  # noqa: E402,F401
+from itad.api import accounts, batches, intake, jobs, openapi  # noqa: E402,F401

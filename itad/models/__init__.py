@@ -4,10 +4,12 @@ from itad.models.base import Base, JSONType, db, utcnow
 from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
+from itad.models.jobs import Job, JobState
 
 __all__ = [
     "Base", "JSONType", "db", "utcnow",
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "CustodyEvent",
+    "Job", "JobState",
 ]

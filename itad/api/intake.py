@@ -91,6 +91,7 @@ def register_batch(body: RegisterIn | None):
     else:
         data, filename, reference, organization_id = _upload()
     organization = service.target_organization(db.session, user, organization_id)
+    reference = service.require_reference(reference)
     config = current_app.config
 
     if config.get("REDIS_URL") and service.estimate_rows(data) > config["INTAKE_ASYNC_ROWS"]:

@@ -74,6 +74,14 @@ def target_organization(session: Session, user: User, organization_id: int | Non
 
 # -- the registration itself ------------------------------------------------------------------
 
+def require_reference(reference: str | None) -> str:
+    reference = (reference or "").strip()
+    if not reference:
+        raise Invalid("Give the client's reference for the batch (a PO or ticket number).",
+                      code="reference_required")
+    return reference
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -111,10 +119,7 @@ def register_batch(
     if max_bytes is not None and len(data) > max_bytes:
         raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes.",
                        details={"limit_bytes": max_bytes, "bytes": len(data)})
-    reference = (reference or "").strip()
-    if not reference:
-        raise Invalid("Give the client's reference for the batch (a PO or ticket number).",
-                      code="reference_required")
+    reference = require_reference(reference)
     sha256 = sha256_of(data)
     existing = find_registered(session, organization.id, sha256)
     if existing is not None:

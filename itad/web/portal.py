@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from itad import accounts, batches
 from itad.errors import Invalid, TooLarge
+from itad.intake import service as intake
 from itad.models import db
 from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, roles
 from itad.web.progress import STATE_ORDER, bar_segments
@@ -81,8 +82,6 @@ def new_batch():
     data = upload.read()
     config = current_app.config
     organization_id = form.organization_id.data if current_user.role == ADMIN else None
-
-    from itad.intake import service as intake  # TODO(merge): top-level once intake is on main
 
     def register():
         organization = intake.target_organization(db.session, current_user, organization_id)

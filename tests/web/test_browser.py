@@ -123,3 +123,35 @@ def test_an_admin_issues_a_token_that_is_shown_once(session, world, open_page):
     assert token not in page.content()
     page.goto("/admin/organizations")
     shoot(page, "admin-organizations")
+
+
+def test_a_client_uploads_a_list_sees_its_problem_fixes_it_and_registers_the_batch(
+        session, world, open_page, tmp_path):
+    bad = tmp_path / "assets.csv"
+    bad.write_text("Serial Number,Manufacturer,Model,Category,Drive Serials\n"
+                   "LAP-001,Dell,Latitude 7490,Laptop,WD-1\n"
+                   "LAP-001,HP,EliteBook 840,Laptop,WD-2\n"
+                   "MON-001,Dell,P2419H,Monitor,\n")
+    page = open_page()
+    sign_in(page, world.acme.user)
+    page.get_by_role("link", name="New batch").click()
+    shoot(page, "portal-new-batch")
+    page.get_by_label("Your reference").fill("PO-2026-17")
+    page.get_by_label("Asset list").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload and register").click()
+    problems = page.locator("table.problems tbody tr")
+    problems.first.wait_for()
+    assert problems.count() == 1
+    cells = problems.first.locator("td").all_inner_texts()
+    assert cells[0] == "3" and "LAP-001" in cells[2] and cells[3]
+    shoot(page, "portal-upload-problems")
+
+    fixed = tmp_path / "assets-fixed.csv"
+    fixed.write_text(bad.read_text().replace("LAP-001,HP", "LAP-002,HP"))
+    page.get_by_label("Your reference").fill("PO-2026-17")
+    page.get_by_label("Asset list").set_input_files(str(fixed))
+    page.get_by_role("button", name="Upload and register").click()
+    page.get_by_role("heading", name=re.compile("Batch PO-2026-17")).wait_for()
+    assert page.get_by_text("registered: 3 devices").is_visible()
+    assert page.locator("table.devices tbody tr").count() == 3
+    shoot(page, "portal-batch-registered")

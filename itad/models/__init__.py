@@ -5,6 +5,7 @@ from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
 from itad.models.jobs import Job, JobState
+from itad.models.signin import FailedSignIn
 from itad.models.workflow import (
     DeviceGrading, Destruction, SanitizationPolicy, SanitizationRecord, Verification,
 )
@@ -15,5 +16,6 @@ __all__ = [
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "CustodyEvent",
     "Job", "JobState",
+    "FailedSignIn",
     "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",
 ]

@@ -35,7 +35,7 @@ class Operation:
     query: type[BaseModel] | None = None
     response: Any = None
     status: int = 200
-    # multipart form fields: name -> description ("file" fields are binary)
+    # multipart form fields: name -> kind: "file", "text" or "integer"; a trailing "!" marks it required
     form: dict[str, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()

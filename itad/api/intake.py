@@ -77,7 +77,7 @@ def _upload() -> tuple[bytes, str | None, str | None, int | None]:
     "Register a batch from an asset list (CSV/XLSX upload or JSON rows)",
     roles=("client", "admin"),
     body=RegisterIn,
-    form={"file": "file", "reference": "text", "organization_id": "text"},
+    form={"file": "file!", "reference": "text!", "organization_id": "integer"},
     response=RegistrationOut,
     status=201,
     tags=("batches",),

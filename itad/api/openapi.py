@@ -69,9 +69,13 @@ def _operation_object(endpoint: str, method: str, op: Operation, path_params: li
     if op.body is not None:
         content["application/json"] = {"schema": _input_schema(op.body, components)}
     if op.form:
-        props = {name: ({"type": "string", "format": "binary"} if kind == "file" else {"type": "string"})
-                 for name, kind in op.form.items()}
-        content["multipart/form-data"] = {"schema": {"type": "object", "properties": props}}
+        # form = {name: kind}; kind is file, text or integer, with "!" when the field is required.
+        kinds = {"file": {"type": "string", "format": "binary"}, "integer": {"type": "integer", "minimum": 0},
+                 "text": {"type": "string", "minLength": 1}}
+        props = {name: kinds.get(kind.rstrip("!"), {"type": "string"}) for name, kind in op.form.items()}
+        required = [name for name, kind in op.form.items() if kind.endswith("!")]
+        content["multipart/form-data"] = {"schema": {"type": "object", "properties": props,
+                                                     **({"required": required} if required else {})}}
     if content:
         obj["requestBody"] = {"required": True, "content": content}
     ok: dict[str, Any] = {"description": "Success"}

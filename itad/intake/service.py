@@ -5,8 +5,9 @@ what only the database knows (a serial already sitting in another open batch of 
 client), then writes the batch, its devices, their storage media and one custody event.
 
 Speed and memory: rows stream from the parser in chunks; each chunk is one duplicate query
-(served by ix_device_org_serial), one Core executemany for its devices (RETURNING the ids, in
-parameter order) and one for their media. No ORM object per row.
+(served by ix_device_org_serial), then one Core executemany for its devices and one for their
+media (on PostgreSQL, a COPY of each, several times faster). Device ids are reserved first so
+media can point at them. No ORM object per row.
 
 Atomic: everything happens in the caller's transaction, and any problem raises after the whole
 list was read (so the client gets every problem at once); the caller rolls back and nothing
@@ -269,6 +270,8 @@ class _Writer:
         return []
 
     def write(self, chunk: list) -> None:
+        if self.dialect == "postgresql":
+            return self._copy(chunk)
         ids = self._reserve_ids(len(chunk))
         devices = [
             {"serial": row.serial, "asset_tag": row.asset_tag, "manufacturer": row.manufacturer,
@@ -292,6 +295,37 @@ class _Writer:
         if media:
             self.session.execute(self.medium_insert, media)
             self.media += len(media)
+
+
+    _DEVICE_COLUMNS = ("id", "batch_id", "organization_id", "serial", "asset_tag", "manufacturer", "model",
+                       "category", "state", "manifest_row", "attributes", "version", "created_at", "updated_at")
+    _MEDIUM_COLUMNS = ("device_id", "serial", "media_type", "source", "state", "failed_wipes", "created_at")
+
+    def _copy(self, chunk: list) -> None:
+        """PostgreSQL: COPY the chunk's devices and media, in this session's transaction.
+
+        COPY moves rows several times faster than INSERT statements (see bench/intake.py);
+        ids come from the sequence first, so the media can name their devices.
+        """
+        ids = self._reserve_ids(len(chunk))
+        batch_id, org_id, now = self.batch.id, self.batch.organization_id, self.now
+        cursor = self.session.connection().connection.driver_connection.cursor()
+        media = 0
+        try:
+            with cursor.copy(f"COPY device ({', '.join(self._DEVICE_COLUMNS)}) FROM STDIN") as copy:
+                for device_id, row in zip(ids, chunk):
+                    copy.write_row((device_id, batch_id, org_id, row.serial, row.asset_tag, row.manufacturer,
+                                    row.model, row.category, "registered", row.row_number,
+                                    json.dumps(row.attributes) if row.attributes else None, 1, now, now))
+            if any(row.drive_serials for row in chunk):
+                with cursor.copy(f"COPY storage_medium ({', '.join(self._MEDIUM_COLUMNS)}) FROM STDIN") as copy:
+                    for device_id, row in zip(ids, chunk):
+                        for serial in row.drive_serials:
+                            copy.write_row((device_id, serial, "unknown", "manifest", "pending", 0, now))
+                            media += 1
+        finally:
+            cursor.close()
+        self.media += media
 
 
 def _timestamp_literal(moment: datetime, dialect: str) -> str:

@@ -72,12 +72,26 @@ def detect_encoding(data: bytes) -> str:
         return "utf-16"
     head = data[:1024]
     if head.count(0) * 4 >= len(head):  # UTF-16 without BOM: every other byte of ASCII is NUL
-        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        encoding = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        if len(data) % 2 == 0 and _decodes(data, encoding):
+            return encoding
+    if 0 in head:
+        # Text in any encoding we read has no NUL bytes: this is an image, a PDF, an archive...
+        raise UnreadableManifest("The file is not a CSV, XLSX or JSON asset list (it holds binary data).")
     if data.isascii() or _is_utf8(data):
         return "utf-8"
     if (b"\n" not in data and b"\r" in data) or not _CP1252_HOLES.isdisjoint(data):
         return "mac_roman"
     return "cp1252"
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        codecs.decode(data[: 1 << 20], encoding)
+    except UnicodeDecodeError as exc:
+        # A cut at the 1 MiB sample boundary is fine; a bad sequence inside it is not.
+        return exc.start >= (1 << 20) - 4
+    return True
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -125,6 +139,10 @@ def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]
             yield number, cells
     except csv.Error as exc:
         raise UnreadableManifest(f"Row {number + 1} cannot be read as CSV: {exc}.") from None
+    except UnicodeDecodeError:
+        raise UnreadableManifest(
+            f"Row {number + 1} is not valid {encoding} text. Save the list as CSV UTF-8 or XLSX and upload again."
+        ) from None
 
 
 def _xlsx_records(data: bytes) -> Iterator[Record]:

@@ -137,3 +137,21 @@ def test_old_xls_empty_and_broken_zip_files_are_refused_with_a_reason():
         read_manifest(b"\r\n \n")
     with pytest.raises(UnreadableManifest, match="not a readable XLSX"):
         read_manifest(b"PK\x03\x04 not really a zip")
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~"
+       b"\x9bU\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_a_binary_file_is_refused_as_unreadable_not_crashed_on():
+    from itad.intake.errors import UnreadableManifest
+
+    with pytest.raises(UnreadableManifest, match="binary"):
+        manifest = read_manifest(PNG)
+        list(manifest)
+
+
+def test_utf16_text_without_bom_is_still_read():
+    text = "Serial;Model\r\nABC123;T480\r\n".encode("utf-16-le")
+    rows = list(read_manifest(text))
+    assert [(r.serial, r.model) for r in rows] == [("ABC123", "T480")]

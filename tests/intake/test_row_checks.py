@@ -118,9 +118,10 @@ def test_a_bad_drive_serial_refuses_its_row():
 
 
 def test_row_limit_stops_reading_as_soon_as_it_is_passed():
-    # Row 50 holds a NUL byte, which the CSV reader would refuse: it is never reached.
-    lines = [b"S%d\n" % i for i in range(100)]
-    lines[48] = b"S\0\n"
+    # Row 400 (past the sniffed head) holds a NUL byte, which the CSV reader would refuse:
+    # it is never reached.
+    lines = [b"S%d\n" % i for i in range(500)]
+    lines[398] = b"S\0\n"
     manifest = read_manifest(b"Serial\n" + b"".join(lines), max_rows=10)
     with pytest.raises(TooManyRows) as stopped:
         manifest.validate()

@@ -34,7 +34,7 @@ from typing import Callable, Sequence
 import jinja2
 import segno
 
-from . import columns, sheets
+from . import columns, device_page, sheets
 from .data import METHOD_TYPES, CertificateData
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -260,28 +260,38 @@ def _render_device_solo(d: CertificateData) -> bytes:
     return merge_pdfs([_write(_weasy(device_html([d], solo=True)).render())], _metadata(d))
 
 
-def _render_device_group(
-    datas: Sequence[CertificateData], finish: Callable[[bytes, CertificateData], bytes] | None
-) -> list[bytes]:
+def _render_device_html(datas: Sequence[CertificateData]) -> list[bytes]:
+    """Device certificates the frame cannot hold, laid out in full."""
     from pypdf import PdfReader, PdfWriter
 
     if len(datas) == 1 or any(len(d.lines) > DEVICE_LINES_PER_PAGE for d in datas):
-        pdfs = [_render_device_solo(d) for d in datas]
-        return [finish(p, d) for p, d in zip(pdfs, datas)] if finish else pdfs
+        return [_render_device_solo(d) for d in datas]
     document = _weasy(device_html(datas, solo=False)).render()
     if len(document.pages) != len(datas):
         # Some certificate overflowed its page: render each alone, numbered.
-        pdfs = [_render_device_solo(d) for d in datas]
-    else:
-        reader = PdfReader(io.BytesIO(_write(document)))
-        pdfs = []
-        for d, page in zip(datas, reader.pages):
-            writer = PdfWriter()
-            writer.add_page(page)
-            writer.add_metadata(_metadata(d))
-            out = io.BytesIO()
-            writer.write(out)
-            pdfs.append(out.getvalue())
+        return [_render_device_solo(d) for d in datas]
+    reader = PdfReader(io.BytesIO(_write(document)))
+    pdfs = []
+    for d, page in zip(datas, reader.pages):
+        writer = PdfWriter()
+        writer.add_page(page)
+        writer.add_metadata(_metadata(d))
+        out = io.BytesIO()
+        writer.write(out)
+        pdfs.append(out.getvalue())
+    return pdfs
+
+
+def _render_device_group(
+    datas: Sequence[CertificateData], finish: Callable[[bytes, CertificateData], bytes] | None
+) -> list[bytes]:
+    slow = [d for d in datas if not device_page.fits(d)]
+    laid_out = iter(_render_device_html(slow) if slow else [])
+    pdfs = [
+        device_page.device_pdf(d, (_head_left(d), _head_right(d), _foot_left(d)), _metadata(d))
+        if device_page.fits(d) else next(laid_out)
+        for d in datas
+    ]
     return [finish(p, d) for p, d in zip(pdfs, datas)] if finish else pdfs
 
 

@@ -307,6 +307,7 @@ def render_device_pdfs(
     workers = workers or default_workers()
     groups = [datas[i:i + DEVICES_PER_GROUP] for i in range(0, len(datas), DEVICES_PER_GROUP)]
     if workers > 1 and len(groups) > 1:
+        device_page.frame(False)  # laid out before the fork, inherited by new workers
         pool: Executor = _pool(workers)
         results = list(pool.map(_render_device_group, groups, [finish] * len(groups)))
     else:

@@ -57,3 +57,12 @@ def test_a_superseding_device_certificate_says_what_it_supersedes():
     data = dataclasses.replace(specimen_devices(1)[0], supersedes="COS-2025-D999999")
     (pdf,) = render_device_pdfs([data], workers=1)
     assert "supersedes certificate No. COS-2025-D999999" in _text(pdf)
+
+
+def test_a_cover_longer_than_one_page_still_numbers_every_page_of_the_whole():
+    data = specimen_batch(60, missing=3000)  # the missing serials push the cover past a page
+    reader = PdfReader(io.BytesIO(render_pdf(data, workers=1)))
+    total = len(reader.pages)
+    assert total > 3
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"Page {number} of {total}" in page.extract_text()

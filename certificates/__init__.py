@@ -11,6 +11,7 @@ from .data import (
     Summary, to_json,
 )
 from .render import RenderError, render_device_pdfs, render_pdf, shutdown_pool
+from .signing import _signer
 from .signing import (
     SigningKeyError, cert_fingerprint, generate_signing_identity, import_identity, sign_pdf,
 )
@@ -57,6 +58,9 @@ def issue_device_pdfs(
     if not datas:
         return []
     location = datas[0].operator.location
+    # Decrypt the key here, once: pool workers forked after this inherit it
+    # instead of each paying the key derivation.
+    _signer(key_pem, cert_pem, passphrase)
     sign = partial(_sign_device, key_pem=key_pem, cert_pem=cert_pem, passphrase=passphrase,
                    location=location)
     return render_device_pdfs(datas, workers=workers, finish=sign)

@@ -1,16 +1,10 @@
-"""The per-medium table, laid out as tab-aligned lines instead of HTML cells.
+"""The per-medium table's columns: title, width and value of each.
 
-WHY: WeasyPrint spends about a millisecond on every table cell (box
-construction, line breaking, borders); a 10,000-device batch has ~15,000
-lines x 15 columns, i.e. minutes of layout. One text line per medium, with
-columns placed by tab stops on a fine grid, costs WeasyPrint one box per line
-and makes the same batch render about 20 times faster.
-
-To place a column, we measure the text already on the line with the font's
-own advance widths (fontTools, kerning and ligatures switched off in the CSS
-so the measurement matches Pango) and add as many tabs as it takes to reach
-the column's start. Text that would not fit its column is cut with an
-ellipsis; the JSON certificate keeps the full values.
+The record pages are drawn from these (sheets.py). `header_line` and
+`medium_line` give the same record as one tab-aligned text line, in DejaVu
+Sans metrics (fontTools): the plain-text form of a record, used where text
+rather than a drawn page is wanted. Text that would not fit its column is
+cut with an ellipsis; the JSON certificate keeps the full values.
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 DEFAULT_REASON = "Certificate of Sanitization issued"
+# Room for the CMS SignedData in /Contents (bytes, hex doubles it in the file).
+# A B-B signature with one RSA-3072 or ECDSA certificate takes under 2.5 kB;
+# 8 kB leaves room for a longer chain.
+SIGNATURE_BYTES_RESERVED = 8192
 
 
 class SigningKeyError(ValueError):
@@ -186,5 +190,8 @@ def sign_pdf(
         subfilter=fields.SigSeedSubFilter.PADES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    out = signers.PdfSigner(meta, signer=_signer(key_pem_encrypted, cert_pem, passphrase)).sign_pdf(writer)
+    # A fixed reservation: without it pyHanko builds and signs the CMS twice
+    # (once only to measure it), which doubled the cost of a small certificate.
+    out = signers.PdfSigner(meta, signer=_signer(key_pem_encrypted, cert_pem, passphrase)).sign_pdf(
+        writer, bytes_reserved=SIGNATURE_BYTES_RESERVED)
     return out.getvalue()

@@ -21,3 +21,4 @@ def init_login(manager: LoginManager) -> None:
 
 
 from itad.web import auth, home  # noqa: E402,F401
+from itad.web import verify  # noqa: E402,F401

@@ -203,10 +203,9 @@ def verify_number(number: str):
            response=VerifyOut, form={"file": "file"}, tags=TAGS)
 def verify_upload():
     upload = request.files.get("file")
-    data = upload.read() if upload is not None else b""
-    if not data:
+    if upload is None:
         raise BadRequest("Send the certificate PDF as the 'file' form field.", code="no_file")
-    return verifying.verify_upload(db.session, data)
+    return verifying.verify_upload(db.session, upload.read())
 
 
 @bp.get("/signing-keys")

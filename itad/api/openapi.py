@@ -71,8 +71,10 @@ def _operation_object(endpoint: str, method: str, op: Operation, path_params: li
     elif op.form:
         props = {name: ({"type": "string", "format": "binary"} if kind == "file" else {"type": "string"})
                  for name, kind in op.form.items()}
+        # A field declared "file" must be sent; other fields stay optional.
+        needed = [name for name, kind in op.form.items() if kind == "file"]
         obj["requestBody"] = {"required": True, "content": {
-            "multipart/form-data": {"schema": {"type": "object", "properties": props}}}}
+            "multipart/form-data": {"schema": {"type": "object", "properties": props, "required": needed}}}}
     ok: dict[str, Any] = {"description": "Success"}
     if op.produces == "application/json":
         ok["content"] = {"application/json": {"schema": _schema(op.response, components) if op.response else {}}}

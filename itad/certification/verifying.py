@@ -10,6 +10,7 @@ An upload is genuine when its signature verifies against one of our published si
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -57,6 +58,7 @@ def by_sha256(session: Session, sha256: str) -> Certificate | None:
 VERDICTS = {
     "genuine": "A genuine, unaltered certificate issued by us.",
     "altered": "This file has been altered since it was signed: do not rely on it.",
+    "not_a_pdf": "This file is not a PDF, so it is not one of our certificates.",
     "unsigned": "This file carries no digital signature: it is not a certificate as we issue them.",
     "untrusted_signer": "The signature is not made with one of our signing keys.",
     "not_on_record": "The signature is ours but this exact file is not one we issued.",
@@ -64,6 +66,10 @@ VERDICTS = {
 
 
 def verify_upload(session: Session, pdf: bytes) -> dict:
+    if not pdf[:1024].lstrip().startswith(b"%PDF"):
+        return {"genuine": False, "verdict": "not_a_pdf", "message": VERDICTS["not_a_pdf"], "reason": None,
+                "document_sha256": hashlib.sha256(pdf).hexdigest(), "signer_subject": None,
+                "signer_cert_sha256": None, "signed_at": None, "claimed_number": None, "certificate": None}
     result = certificates.verify_pdf(pdf, keys.published_certs(session))
     cert = by_sha256(session, result.document_sha256)
     claimed = result.certificate_number

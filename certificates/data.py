@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Literal
 
 Kind = Literal["batch", "device"]
-MediaType = Literal["HDD", "SSD", "NVMe", "flash", "mobile", "none"]
+# "unknown": a medium whose type nobody recorded; printed as such rather than guessed.
+MediaType = Literal["HDD", "SSD", "NVMe", "flash", "mobile", "unknown", "none"]
 MethodType = Literal["Clear", "Purge", "Destroy"]
 Verification = Literal["full", "sampled", "none"]
 Destination = Literal[
@@ -24,7 +25,7 @@ Destination = Literal[
 ]
 
 KINDS = ("batch", "device")
-MEDIA_TYPES = ("HDD", "SSD", "NVMe", "flash", "mobile", "none")
+MEDIA_TYPES = ("HDD", "SSD", "NVMe", "flash", "mobile", "unknown", "none")
 METHOD_TYPES = ("Clear", "Purge", "Destroy")
 VERIFICATIONS = ("full", "sampled", "none")
 DESTINATIONS = (

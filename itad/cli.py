@@ -143,10 +143,12 @@ def jobs_show(job_id):
 
 
 def register_commands(app: Flask) -> None:
+    from itad.certification.commands import certificates_group, keys_group
     from itad.intake.commands import intake_group
     from itad.workflow.audit import audit_group
 
-    for command in (org_group, user_group, token_group, demo, worker, jobs_group, intake_group, audit_group):
+    for command in (org_group, user_group, token_group, demo, worker, jobs_group, intake_group, audit_group,
+                    keys_group, certificates_group):
         app.cli.add_command(command)
 
 

@@ -3,6 +3,9 @@
 from itad.models.base import Base, JSONType, UTCDateTime, db, utcnow
 from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
+from itad.models.certificates import (
+    Certificate, CertificateCounter, CertificateRequest, CertificateStatus, SigningKey,
+)
 from itad.models.custody import CustodyEvent
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
@@ -14,6 +17,7 @@ __all__ = [
     "Base", "JSONType", "UTCDateTime", "db", "utcnow",
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
+    "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
     "CustodyEvent",
     "Job", "JobState",
     "FailedSignIn",

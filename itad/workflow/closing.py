@@ -7,6 +7,8 @@ each with its own custody event, in the same unit of work as the close.
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,8 @@ from itad.models import Batch, Device, User, utcnow
 from itad.workflow import custody
 from itad.workflow.transitions import apply_transition, flush
 from workflows.machine import TERMINAL_STATES
+
+log = logging.getLogger(__name__)
 
 
 def close_blockers(session: Session, batch_id: int) -> list[dict]:
@@ -53,14 +57,21 @@ def close_batch(session: Session, actor: User, batch: Batch) -> dict:
     custody.append(session, batch.id, device_id=None, actor=actor, action="close_batch",
                    evidence={"missing": len(never_received)})
     flush(session)
-    after_batch_closed(session, batch)
+    after_batch_closed(session, batch, actor)
     return {"batch_id": batch.id, "status": batch.status, "missing": [d.id for d in never_received]}
 
 
-def after_batch_closed(session: Session, batch: Batch) -> None:
+def after_batch_closed(session: Session, batch: Batch, actor: User | None = None) -> None:
     """CERTIFICATE HOOK: closing a batch is what issues its Certificate of Sanitization.
 
-    The certificates work plugs in here (enqueue the render job *after commit*, by batch id). Until
-    then this is deliberately a no-op, named so that it is found.
+    The request (with its number) is made in this unit of work; the render job is sent after commit.
+    With no signing key set up yet the close still goes through: an admin issues the certificate
+    later (POST /api/v1/batches/<id>/certificates), and the log says so.
     """
+    from itad.certification.issuing import request_certificate, signing_ready
+
+    if not signing_ready(session):
+        log.warning("batch %s closed without a certificate: no signing key or passphrase is set up", batch.id)
+        return None
+    request_certificate(session, actor, batch=batch, reason="batch closed")
     return None

@@ -30,15 +30,28 @@ ID_FACTORIES = {
     "medium_id": lambda s, w, ctx: ctx["medium"].id,
     "token_id": lambda s, w, ctx: s.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == w.acme.user.id)),
     "job_id": lambda s, w, ctx: ctx["job"].id,
+    "org_id": lambda s, w, ctx: w.acme.org.id,
+    "certificate_id": lambda s, w, ctx: ctx["certificate"].id,
 }
 
 # A valid body per request schema, so the request reaches the lookup (not a 422).
 SAMPLE_BODIES: dict[str, dict] = {
     "TokenIn": {"name": "probe"},
+    "PolicyIn": {"rules": {}},
+    "ReconcileIn": {"accept": True},
+    "SanitizationIn": {"method": "purge", "technique": "crypto_erase"},
+    "VerifyIn": {"passed": True},
+    "GradeIn": {"grade": "A"},
+    "DestroyIn": {"technique": "shred"},
+    "IssueIn": {},
+    "RevokeIn": {"reason": "probe"},
 }
 
 # Public operations answer by design without a token (e.g. certificate verification).
-PUBLIC_OK = set()
+PUBLIC_OK = {
+    # By number, not id; shows what the printed certificate shows, never the client (itad.certification.verifying).
+    "api.verify_number",
+}
 
 
 def _victim(session, world) -> dict:
@@ -48,9 +61,30 @@ def _victim(session, world) -> dict:
     from tests.jobs.sample_jobs import count_to
 
     job = enqueue(session, count_to, organization_id=world.acme.org.id, steps=0, slug="acme-job")
+    certificate = _certificate_row(session, world, batch)
     session.commit()
-    return {"batch": batch, "device": device, "medium": medium, "job": job,
-            "secrets": [batch.reference, device.serial]}
+    return {"batch": batch, "device": device, "medium": medium, "job": job, "certificate": certificate,
+            "secrets": [batch.reference, device.serial, certificate.number]}
+
+
+def _certificate_row(session, world, batch):
+    """An Acme certificate row (no rendering: the sweep needs only its id)."""
+    from itad.models import Certificate, CertificateRequest, SigningKey
+
+    key = SigningKey(fingerprint="0" * 64, subject="CN=probe", cert_pem="-", key_encrypted=b"-", source="generated",
+                     active=False)
+    session.add(key)
+    session.flush()
+    req = CertificateRequest(kind="batch", batch_id=batch.id, organization_id=world.acme.org.id,
+                             number="COS-2000-999999")
+    session.add(req)
+    session.flush()
+    cert = Certificate(number=req.number, kind="batch", batch_id=batch.id, organization_id=world.acme.org.id,
+                       request_id=req.id, sha256="a" * 64, size_bytes=1, json_sha256="b" * 64,
+                       signing_key_id=key.id, summary={})
+    session.add(cert)
+    session.flush()
+    return cert
 
 
 def _routes():

@@ -1,0 +1,215 @@
+"""Certificates of sanitization: download (owner and operator), issue and revoke (operator),
+public verification and the signing certificates the operator publishes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Response, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from itad import batches
+from itad.api import bp
+from itad.api.contract import OPERATOR_ROLES, current_user, operation
+from itad.api.schemas import Out
+from itad.auth.access import get_visible
+from itad.certification import issuing, keys, verifying
+from itad.errors import BadRequest, NotFound
+from itad.models import Certificate, db
+
+ADMIN = ("admin",)
+TAGS = ("certificates",)
+
+
+class CertificateOut(Out):
+    id: int
+    number: str
+    kind: str
+    batch_id: int
+    device_id: int | None
+    organization_id: int
+    status: str
+    sha256: str
+    size_bytes: int
+    json_sha256: str
+    signing_key_id: int
+    summary: dict
+    issued_at: datetime
+    issued_by_id: int | None
+    supersedes_id: int | None
+    superseded_by_id: int | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    verify_url: str = ""
+    links: dict[str, str] = {}
+
+
+class CertificateList(Out):
+    items: list[CertificateOut]
+
+
+class IssueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(None, max_length=500, description="why (re-)issued, e.g. the correction made")
+
+
+class IssueOut(BaseModel):
+    request_id: int
+    number: str
+    kind: str
+    job_id: int | None
+    supersedes: str | None
+    links: dict[str, str]
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(..., min_length=1, max_length=500, pattern=r"\S")
+
+
+class PublicCertificateOut(BaseModel):
+    number: str
+    kind: str
+    status: str
+    issued_at: str | None
+    sha256: str
+    supersedes: str | None
+    superseded_by: str | None
+    revoked_at: str | None
+    revoked_reason: str | None
+    devices: int | None
+
+
+class VerifyOut(BaseModel):
+    genuine: bool
+    verdict: str
+    message: str
+    reason: str | None
+    document_sha256: str
+    signer_subject: str | None
+    signer_cert_sha256: str | None
+    signed_at: str | None
+    claimed_number: str | None
+    certificate: PublicCertificateOut | None
+
+
+class SigningKeyOut(BaseModel):
+    id: int
+    fingerprint_sha256: str
+    subject: str
+    source: str
+    active: bool
+    created_at: str | None
+    retired_at: str | None
+    not_valid_after: str | None
+    cert_pem: str
+
+
+class SigningKeyList(BaseModel):
+    items: list[SigningKeyOut]
+
+
+def certificate_out(cert: Certificate) -> CertificateOut:
+    from flask import current_app
+
+    out = CertificateOut.model_validate(cert)
+    out.verify_url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{cert.number}"
+    base = f"/api/v1/certificates/{cert.id}"
+    out.links = {"self": base, "pdf": f"{base}/pdf", "json": f"{base}/json",
+                 "verify": f"/api/v1/verify/{cert.number}"}
+    return out
+
+
+def _certificate(certificate_id: int) -> Certificate:
+    return get_visible(db.session, Certificate, certificate_id, current_user(), "certificate")
+
+
+def _accepted(req) -> IssueOut:
+    previous = issuing.in_force(db.session, req.kind, req.batch_id, req.device_id)
+    return IssueOut(request_id=req.id, number=req.number, kind=req.kind, job_id=req.job_id,
+                    supersedes=previous.number if previous else None,
+                    links={"job": f"/api/v1/jobs/{req.job_id}", "verify": f"/api/v1/verify/{req.number}"})
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@operation("A certificate's metadata: number, status, SHA-256, what supersedes it", response=CertificateOut,
+           tags=TAGS, errors=(404,))
+def get_certificate(certificate_id: int):
+    return certificate_out(_certificate(certificate_id))
+
+
+@bp.get("/certificates/<int:certificate_id>/pdf")
+@operation("The signed certificate PDF", tags=TAGS, errors=(404,), produces="application/pdf")
+def certificate_pdf(certificate_id: int):
+    cert = _certificate(certificate_id)
+    return Response(issuing.read_pdf(cert), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{cert.number}.pdf"', "ETag": f'"{cert.sha256}"'})
+
+
+@bp.get("/certificates/<int:certificate_id>/json")
+@operation("The machine-readable certificate (same content as the PDF)", tags=TAGS, errors=(404,))
+def certificate_json(certificate_id: int):
+    cert = _certificate(certificate_id)
+    return Response(issuing.read_json(cert), mimetype="application/json", headers={"ETag": f'"{cert.json_sha256}"'})
+
+
+@bp.get("/batches/<int:batch_id>/certificates")
+@operation("A batch's certificates (batch and device), newest first", response=CertificateList, tags=TAGS,
+           errors=(404,))
+def batch_certificates(batch_id: int):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    rows = db.session.scalars(sa.select(Certificate).where(Certificate.batch_id == batch.id)
+                              .order_by(Certificate.id.desc())).all()
+    return CertificateList(items=[certificate_out(c) for c in rows])
+
+
+@bp.post("/batches/<int:batch_id>/certificates")
+@operation("Issue (or re-issue, superseding) the batch certificate; rendered by a job", roles=ADMIN,
+           body=IssueIn, response=IssueOut, status=202, tags=TAGS, errors=(403, 404, 409))
+def issue_batch_certificate(batch_id: int, body: IssueIn):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    return _accepted(issuing.request_certificate(db.session, current_user(), batch=batch, reason=body.reason))
+
+
+@bp.post("/devices/<int:device_id>/certificates")
+@operation("Issue (or re-issue) a per-device certificate; rendered by a job", roles=OPERATOR_ROLES,
+           body=IssueIn, response=IssueOut, status=202, tags=TAGS, errors=(403, 404, 409))
+def issue_device_certificate(device_id: int, body: IssueIn):
+    device = batches.get_device(db.session, current_user(), device_id)
+    return _accepted(issuing.request_certificate(db.session, current_user(), device=device, reason=body.reason))
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@operation("Revoke a certificate, with the reason shown on the verify page", roles=ADMIN, body=RevokeIn,
+           response=CertificateOut, tags=TAGS, errors=(403, 404, 409))
+def revoke_certificate(certificate_id: int, body: RevokeIn):
+    cert = get_visible(db.session, Certificate, certificate_id, current_user(), "certificate")
+    return certificate_out(issuing.revoke(db.session, current_user(), cert, body.reason))
+
+
+@bp.get("/verify/<number>")
+@operation("Public: the status of a certificate by its number", roles=None, response=PublicCertificateOut,
+           tags=TAGS, errors=(404,))
+def verify_number(number: str):
+    cert = verifying.by_number(db.session, number)
+    if cert is None:
+        raise NotFound("No certificate with this number.", code="unknown_certificate")
+    return verifying.public_status(db.session, cert)
+
+
+@bp.post("/verify")
+@operation("Public: is this PDF a genuine, unaltered certificate of ours, and which one?", roles=None,
+           response=VerifyOut, form={"file": "file"}, tags=TAGS)
+def verify_upload():
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("Send the certificate PDF as the 'file' form field.", code="no_file")
+    return verifying.verify_upload(db.session, upload.read())
+
+
+@bp.get("/signing-keys")
+@operation("Public: the signing certificates (PEM) our certificates are signed with, retired ones included",
+           roles=None, response=SigningKeyList, tags=TAGS)
+def signing_keys():
+    return SigningKeyList(items=[SigningKeyOut(**keys.describe(k)) for k in keys.all_keys(db.session)])

@@ -9,3 +9,7 @@ from itad.api import accounts  # noqa: E402,F401
 from itad.api import batches  # noqa: E402,F401
 from itad.api import jobs  # noqa: E402,F401
 from itad.api import openapi  # noqa: E402,F401
+from itad.api import custody  # noqa: E402,F401
+from itad.api import erasure  # noqa: E402,F401
+from itad.api import policies  # noqa: E402,F401
+from itad.api import workflow  # noqa: E402,F401

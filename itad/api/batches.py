@@ -7,7 +7,8 @@ from pydantic import ConfigDict, Field
 from itad import batches
 from itad.api import bp
 from itad.api.contract import current_user, operation
-from itad.api.schemas import BatchOut, DeviceDetailOut, DeviceOut, Out, PageQuery
+from itad.api.schemas import BatchOut, DeviceOut, Out, PageQuery
+from itad.api.workflow_schemas import DeviceWorkflowOut
 from itad.models import db
 
 
@@ -66,6 +67,9 @@ def list_devices(batch_id: int, query: DeviceListQuery):
 
 
 @bp.get("/devices/<int:device_id>")
-@operation("Get a device with its storage media", response=DeviceDetailOut, tags=("devices",), errors=(404,))
+@operation("Get a device with its storage media and their wipe and verification records",
+           response=DeviceWorkflowOut, tags=("devices",), errors=(404,))
 def get_device(device_id: int):
-    return DeviceDetailOut.model_validate(batches.get_device(db.session, current_user(), device_id))
+    from itad.api.workflow import device_detail
+
+    return device_detail(batches.get_device(db.session, current_user(), device_id))

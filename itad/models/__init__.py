@@ -5,6 +5,9 @@ from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
 from itad.models.jobs import Job, JobState
+from itad.models.workflow import (
+    DeviceGrading, Destruction, SanitizationPolicy, SanitizationRecord, Verification,
+)
 
 __all__ = [
     "Base", "JSONType", "UTCDateTime", "db", "utcnow",
@@ -12,4 +15,5 @@ __all__ = [
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "CustodyEvent",
     "Job", "JobState",
+    "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",
 ]

@@ -1,0 +1,39 @@
+"""Custody timelines (clients read their own) and the chain check (admins)."""
+
+from __future__ import annotations
+
+from itad import batches
+from itad.api import bp
+from itad.api.contract import current_user, operation
+from itad.api.pagination import page
+from itad.api.schemas import PageQuery
+from itad.api.workflow_schemas import ChainVerifyOut, EventOut, EventPage
+from itad.models import CustodyEvent, db
+from itad.workflow import custody
+
+
+@bp.get("/devices/<int:device_id>/custody")
+@operation("A device's custody timeline", query=PageQuery, response=EventPage, tags=("custody",), errors=(404,))
+def device_custody(device_id: int, query: PageQuery):
+    device = batches.get_device(db.session, current_user(), device_id)
+    rows, nxt = page(db.session, custody.timeline(db.session, device_id=device.id), CustodyEvent.id,
+                     query.limit, query.cursor)
+    return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=nxt)
+
+
+@bp.get("/batches/<int:batch_id>/custody")
+@operation("A batch's custody timeline (its hash chain, in order)", query=PageQuery, response=EventPage,
+           tags=("custody",), errors=(404,))
+def batch_custody(batch_id: int, query: PageQuery):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    rows, nxt = page(db.session, custody.timeline(db.session, batch_id=batch.id), CustodyEvent.id,
+                     query.limit, query.cursor)
+    return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=nxt)
+
+
+@bp.get("/batches/<int:batch_id>/custody/verify")
+@operation("Recompute the batch's custody chain; name the first altered event", roles=("admin",),
+           response=ChainVerifyOut, tags=("custody",), errors=(403, 404))
+def verify_custody(batch_id: int):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    return ChainVerifyOut(**custody.verify_batch(db.session, batch.id))

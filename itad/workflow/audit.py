@@ -1,0 +1,32 @@
+"""`itad audit verify [--batch ID]`: recompute custody chains and name the first altered event."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from itad.models import db
+from itad.workflow import custody
+
+
+@click.group("audit", help="Check the custody log.")
+def audit_group():
+    pass
+
+
+@audit_group.command("verify")
+@click.option("--batch", "batch_id", type=int, help="only this batch (default: every batch)")
+@with_appcontext
+def audit_verify(batch_id):
+    ids = [batch_id] if batch_id is not None else custody.batch_ids(db.session)
+    broken = 0
+    for bid in ids:
+        report = custody.verify_batch(db.session, bid)
+        if report["ok"]:
+            click.echo(f"batch {bid}: ok, {report['events']} events")
+        else:
+            broken += 1
+            click.echo(f"batch {bid}: BROKEN at event {report['first_bad_event_id']} "
+                       f"(seq {report['first_bad_seq']}): {report['reason']}")
+    if broken:
+        raise SystemExit(1)

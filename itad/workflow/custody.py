@@ -1,0 +1,125 @@
+"""The custody log in the database: appending events to a batch's hash chain, reading and verifying it.
+
+Appending is safe under concurrency: the batch row is locked (SELECT ... FOR UPDATE on PostgreSQL;
+SQLite serializes writers anyway) before the chain head is read, and the unique (batch_id, seq)
+constraint is the last line of defence, turned into a 409 by the caller's flush.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from itad.errors import Conflict, NotFound
+from itad.models import Batch, CustodyEvent, User, utcnow
+from workflows.custody import GENESIS, event_hash, event_payload, verify_chain
+
+
+@dataclass
+class ChainHead:
+    batch_id: int
+    seq: int          # seq of the last event (0 when the chain is empty)
+    hash: str         # its hash (GENESIS when empty)
+
+
+def lock_batch(session: Session, batch_id: int) -> str:
+    """Lock the batch row for the rest of the transaction; returns its status."""
+    status = session.execute(
+        sa.select(Batch.status).where(Batch.id == batch_id).with_for_update()
+    ).scalar_one_or_none()
+    if status is None:
+        raise NotFound(f"No batch with id {batch_id}.")
+    return status
+
+
+def chain_head(session: Session, batch_id: int) -> ChainHead:
+    """The last event of the batch's chain. Call with the batch locked (lock_batch)."""
+    row = session.execute(
+        sa.select(CustodyEvent.seq, CustodyEvent.hash)
+        .where(CustodyEvent.batch_id == batch_id).order_by(CustodyEvent.seq.desc()).limit(1)
+    ).first()
+    return ChainHead(batch_id, row.seq, row.hash) if row else ChainHead(batch_id, 0, GENESIS)
+
+
+def build_event(head: ChainHead, *, device_id: int | None, actor: User | None, action: str,
+                from_state: str | None, to_state: str | None, evidence: dict | None,
+                created_at: datetime | None = None) -> dict[str, Any]:
+    """The next event's column values after `head` (head is advanced in place), hash computed."""
+    created_at = created_at or utcnow()
+    seq = head.seq + 1
+    actor_id = actor.id if actor is not None else None
+    actor_label = actor.name if actor is not None else "system"
+    payload = event_payload(batch_id=head.batch_id, seq=seq, device_id=device_id, action=action,
+                            from_state=from_state, to_state=to_state, actor_id=actor_id,
+                            actor_label=actor_label, evidence=evidence, created_at=created_at)
+    digest = event_hash(head.hash, payload)
+    row = {"batch_id": head.batch_id, "device_id": device_id, "seq": seq, "actor_id": actor_id,
+           "actor_label": actor_label, "action": action, "from_state": from_state, "to_state": to_state,
+           "evidence": evidence or {}, "created_at": created_at, "prev_hash": head.hash, "hash": digest}
+    head.seq, head.hash = seq, digest
+    return row
+
+
+def append(session: Session, batch_id: int, *, device_id: int | None, actor: User | None, action: str,
+           from_state: str | None = None, to_state: str | None = None,
+           evidence: dict | None = None) -> CustodyEvent:
+    """Append one event. The caller has locked the batch (lock_batch) in this transaction."""
+    head = chain_head(session, batch_id)
+    event = CustodyEvent(**build_event(head, device_id=device_id, actor=actor, action=action,
+                                       from_state=from_state, to_state=to_state, evidence=evidence))
+    session.add(event)
+    return event
+
+
+def append_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert events built with build_event in one executemany (the bulk path)."""
+    if rows:
+        try:
+            session.execute(sa.insert(CustodyEvent), rows)
+        except sa.exc.IntegrityError:
+            raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
+                           code="custody_race") from None
+
+
+def payload_of(event: CustodyEvent) -> dict[str, Any]:
+    return event_payload(batch_id=event.batch_id, seq=event.seq, device_id=event.device_id,
+                         action=event.action, from_state=event.from_state, to_state=event.to_state,
+                         actor_id=event.actor_id, actor_label=event.actor_label, evidence=event.evidence,
+                         created_at=event.created_at)
+
+
+@dataclass
+class _Link:
+    payload: dict
+    prev_hash: str
+    hash: str
+
+
+def verify_batch(session: Session, batch_id: int) -> dict[str, Any]:
+    """Recompute the batch's chain; name the first event that does not fit."""
+    events = session.scalars(
+        sa.select(CustodyEvent).where(CustodyEvent.batch_id == batch_id).order_by(CustodyEvent.seq)
+    ).all()
+    report = verify_chain(_Link(payload_of(e), e.prev_hash, e.hash) for e in events)
+    bad = events[report.first_bad_index] if report.first_bad_index is not None and \
+        report.first_bad_index < len(events) else None
+    return {"batch_id": batch_id, "ok": report.ok, "events": len(events),
+            "first_bad_event_id": bad.id if bad else None,
+            "first_bad_seq": bad.seq if bad else None, "reason": report.reason or None}
+
+
+def timeline(session: Session, *, batch_id: int | None = None, device_id: int | None = None) -> sa.Select:
+    stmt = sa.select(CustodyEvent)
+    if batch_id is not None:
+        stmt = stmt.where(CustodyEvent.batch_id == batch_id)
+    if device_id is not None:
+        stmt = stmt.where(CustodyEvent.device_id == device_id)
+    return stmt
+
+
+def batch_ids(session: Session) -> Iterable[int]:
+    return session.scalars(sa.select(Batch.id).order_by(Batch.id)).all()

@@ -1,0 +1,111 @@
+"""Receiving at the dock: scan a serial (or asset tag), find its manifest line, mark it received.
+
+A unit that is on no manifest line of the batch is recorded as `unexpected` in that batch; it must be
+reconciled (matched to a manifest line, or accepted as an extra) before the batch can close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from itad.errors import Conflict, Invalid, NotFound
+from itad.models import Batch, Device, User
+from itad.workflow import custody
+from itad.workflow.transitions import Applied, apply_transition, lock_and_reload, flush
+from workflows.states import FOUND_AT_RECEIVING_STATE
+
+
+@dataclass
+class Receipt:
+    device: Device
+    outcome: str            # received, unexpected
+    event_id: int | None
+
+
+def _find(session: Session, serial: str | None, asset_tag: str | None, batch_id: int | None) -> list[Device]:
+    stmt = sa.select(Device).join(Batch, Batch.id == Device.batch_id).where(Batch.status == "open")
+    if batch_id is not None:
+        stmt = stmt.where(Device.batch_id == batch_id)
+    if serial:
+        # Scanners and people disagree on case; serials are compared upper-cased.
+        stmt = stmt.where(sa.func.upper(Device.serial) == serial.strip().upper())
+    else:
+        stmt = stmt.where(sa.func.upper(Device.asset_tag) == asset_tag.strip().upper())
+    # A unit already found as unexpected is not a manifest line: prefer real lines.
+    return session.scalars(stmt.order_by(Device.manifest_row.is_(None), Device.id)).all()
+
+
+def receive(session: Session, actor: User, *, serial: str | None = None, asset_tag: str | None = None,
+            batch_id: int | None = None, evidence: dict | None = None) -> Receipt:
+    """Receive the unit with this serial (or asset tag), within a batch or among all open batches."""
+    if not (serial or asset_tag):
+        raise Invalid("Scan a serial or an asset tag.", code="nothing_scanned")
+    if batch_id is not None:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"No batch with id {batch_id}.")
+        if batch.status != "open":
+            raise Conflict(f"Batch {batch_id} is closed; nothing more can be received into it.",
+                           code="batch_closed", details={"batch_status": batch.status, "allowed": [], "needs": []})
+    found = [d for d in _find(session, serial, asset_tag, batch_id) if d.manifest_row is not None] or \
+        _find(session, serial, asset_tag, batch_id)
+    lines = [d for d in found if d.manifest_row is not None]
+    if len({d.batch_id for d in lines}) > 1:
+        raise Conflict(f"{serial or asset_tag} is on the manifest of several open batches; say which batch.",
+                       code="ambiguous_serial",
+                       details={"batches": sorted({d.batch_id for d in lines}), "allowed": [], "needs": ["batch_id"]})
+    if found:
+        device = found[0]
+        applied = apply_transition(session, device, "receive", actor,
+                                   evidence={"scanned": serial or asset_tag, **(evidence or {})})
+        return Receipt(device, "received", applied.event.id)
+    if not serial:
+        raise NotFound(f"No open batch has a device with asset tag {asset_tag}; scan its serial to record it.")
+    if batch_id is None:
+        raise Invalid(f"{serial} is on no open batch's manifest. Say which batch it arrived with "
+                      "(batch_id) to record it as unexpected.", code="unknown_serial",
+                      details={"serial": serial, "needs": ["batch_id"]})
+    return _record_unexpected(session, actor, batch, serial, asset_tag, evidence)
+
+
+def _record_unexpected(session: Session, actor: User, batch: Batch, serial: str, asset_tag: str | None,
+                       evidence: dict | None) -> Receipt:
+    custody.lock_batch(session, batch.id)
+    device = Device(batch_id=batch.id, organization_id=batch.organization_id, serial=serial.strip(),
+                    asset_tag=asset_tag, state=FOUND_AT_RECEIVING_STATE, manifest_row=None)
+    session.add(device)
+    flush(session)
+    event = custody.append(session, batch.id, device_id=device.id, actor=actor, action="found_unexpected",
+                           to_state=device.state, evidence={"serial": device.serial, **(evidence or {})})
+    flush(session)
+    return Receipt(device, "unexpected", event.id)
+
+
+def reconcile(session: Session, actor: User, device: Device, *, manifest_device_id: int | None = None,
+              accept: bool = False, note: str | None = None) -> Applied:
+    """Settle an unexpected unit: match it to the manifest line it really is (that line is received,
+    with any media recorded on the unexpected record), or accept it as an extra device."""
+    if accept == (manifest_device_id is not None):
+        raise Invalid("Either name the manifest line (manifest_device_id) or accept the unit (accept=true).",
+                      code="reconcile_choice", details={"state": device.state, "allowed": ["match", "accept"]})
+    evidence = {"note": note} if note else None
+    if accept:
+        return apply_transition(session, device, "accept", actor, evidence=evidence)
+    line = session.get(Device, manifest_device_id)
+    if line is None or line.batch_id != device.batch_id or line.manifest_row is None:
+        raise Invalid(f"Device {manifest_device_id} is not a manifest line of batch {device.batch_id}.",
+                      code="not_a_manifest_line", details={"state": device.state, "needs": ["manifest_device_id"]})
+    lock_and_reload(session, device)
+    lock_and_reload(session, line)
+    applied = apply_transition(session, device, "match", actor, locked=True, manifest_device_id=line.id,
+                               evidence={"manifest_device_id": line.id, **(evidence or {})})
+    for medium in list(device.media):
+        medium.device_id = line.id
+    if line.state == "registered":
+        apply_transition(session, line, "receive", actor, locked=True,
+                         evidence={"matched_from_device_id": device.id, "scanned": device.serial})
+    session.expire(line, ["media"])
+    return applied

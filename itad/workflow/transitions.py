@@ -1,0 +1,216 @@
+"""The one way a device's state changes: ``apply_transition``.
+
+It locks the batch (so the custody chain and the device cannot move under us), reloads the device,
+builds the plain view the machine reads (workflows.machine.DeviceFacts), lets the machine decide,
+writes the new device and medium states, bumps the device version (optimistic lock: a concurrent
+writer that read the old version gets StaleDataError -> 409) and appends the custody event.
+Services call it; nothing else writes Device.state or StorageMedium.state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from itad.errors import Conflict, Invalid, NotFound
+from itad.models import Batch, Device, SanitizationRecord, StorageMedium, User, Verification, db, utcnow
+from itad.workflow import custody
+from itad.workflow.policies import effective_policy
+from workflows.machine import (
+    DeviceFacts, MediumFacts, Outcome, TransitionRefused, allowed_transitions, apply,
+)
+from workflows.policy import Policy
+
+
+@dataclass
+class Applied:
+    """What apply_transition did: the machine's outcome and the custody event it appended."""
+
+    outcome: Outcome
+    event: Any
+    policy: Policy
+
+
+def policy_for(session: Session, device: Device) -> Policy:
+    return effective_policy(session, device.organization_id, device.batch_id)
+
+
+def latest_records(session: Session, device_ids: list[int]) -> dict[int, SanitizationRecord]:
+    """{medium_id: its latest wipe record} for the media of these devices."""
+    rows = session.scalars(
+        sa.select(SanitizationRecord).where(SanitizationRecord.device_id.in_(device_ids))
+        .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)
+    ).all()
+    return {r.medium_id: r for r in rows}
+
+
+def latest_verifications(session: Session, record_ids: list[int]) -> dict[int, Verification]:
+    """{sanitization_record_id: its latest verification}."""
+    if not record_ids:
+        return {}
+    rows = session.scalars(
+        sa.select(Verification).where(Verification.sanitization_record_id.in_(record_ids))
+        .order_by(Verification.id)
+    ).all()
+    return {v.sanitization_record_id: v for v in rows}
+
+
+def device_facts(session: Session, device: Device, policy: Policy) -> DeviceFacts:
+    """The plain snapshot the machine reads, built from the device, its media and their records."""
+    records = latest_records(session, [device.id])
+    checks = latest_verifications(session, [r.id for r in records.values()])
+    media = []
+    for m in device.media:
+        rec = records.get(m.id)
+        check = checks.get(rec.id) if rec else None
+        media.append(MediumFacts(
+            id=m.id, media_type=m.media_type, state=m.state,
+            method=rec.effective_method if rec else None, technique=rec.technique if rec else None,
+            result=rec.result if rec else None, sanitized_by=rec.operator_id if rec else None,
+            verified_by=check.verifier_id if check and check.result == "passed" else None,
+            failed_wipes=m.failed_wipes,
+            verification_required=rec.verification_required if rec else True,
+        ))
+    grade = device.grading.grade if getattr(device, "grading", None) else None
+    return DeviceFacts(state=device.state, data_bearing=policy.is_data_bearing(device.category),
+                       media=tuple(media), id=device.id, grade=grade)
+
+
+def allowed_now(session: Session, device: Device, actor: User, medium_id: int | None = None) -> list[str]:
+    policy = policy_for(session, device)
+    return allowed_transitions(device_facts(session, device, policy), policy, actor.id, medium_id)
+
+
+def media_moves(session: Session, device: Device, actor: User) -> dict[int, list[str]]:
+    policy = policy_for(session, device)
+    facts = device_facts(session, device, policy)
+    return {m.id: allowed_transitions(facts, policy, actor.id, m.id) for m in facts.media}
+
+
+def refused(exc: TransitionRefused, allowed: list[str]) -> Conflict:
+    """The 409 a person can act on: what state the device is in, and what must happen first."""
+    return Conflict(str(exc), code="transition_refused",
+                    details={"state": exc.state, "action": exc.action, "reason": exc.reason,
+                             "allowed": allowed, "needs": list(exc.needs)})
+
+
+def current_state_conflict(device_id: int, message: str) -> Conflict:
+    """A lost race: read the winner's state on a fresh connection (our transaction is spoiled)."""
+    with db.engine.connect() as conn:
+        row = conn.execute(sa.select(Device.state, Device.version).where(Device.id == device_id)).first()
+    state, version = (row.state, row.version) if row else (None, None)
+    return Conflict(f"{message} The device is now {state}.", code="concurrent_update",
+                    details={"state": state, "version": version, "allowed": [],
+                             "needs": ["reload the device and retry"]})
+
+
+def lock_and_reload(session: Session, device: Device) -> None:
+    """Lock the device's batch, then reread the device so guards judge the committed state."""
+    status = custody.lock_batch(session, device.batch_id)
+    if status != "open":
+        raise Conflict(f"Batch {device.batch_id} is {status}; its devices can no longer change.",
+                       code="batch_closed", details={"state": device.state, "batch_status": status,
+                                                     "allowed": [], "needs": []})
+    expected = device.version
+    session.refresh(device, with_for_update=True)
+    session.refresh(device, ["media"])
+    if device.version != expected:
+        raise Conflict(f"Someone changed device {device.id} while you were working; it is now {device.state}.",
+                       code="concurrent_update",
+                       details={"state": device.state, "version": device.version, "allowed": [],
+                                "needs": ["reload the device and retry"]})
+
+
+def check_version(device: Device, expected_version: int | None) -> None:
+    """The client says which version it saw (optional): a mismatch is a 409, never a lost update."""
+    if expected_version is not None and expected_version != device.version:
+        raise Conflict(f"Device {device.id} is at version {device.version}, not {expected_version}; "
+                       f"it is {device.state} now.", code="concurrent_update",
+                       details={"state": device.state, "version": device.version, "allowed": [],
+                                "needs": ["reload the device and retry"]})
+
+
+def apply_transition(session: Session, device: Device, action: str, actor: User, *,
+                     evidence: dict | None = None, expected_version: int | None = None,
+                     locked: bool = False, **facts: Any) -> Applied:
+    """Apply `action` to `device` as `actor`, or raise Conflict (409) saying what must come first.
+
+    facts go to workflows.machine.apply (medium_id, method, technique, passed, grade, ...).
+    expected_version: the version the client saw (optional): a mismatch is a 409, not a lost update.
+    """
+    check_version(device, expected_version)
+    if not locked:
+        lock_and_reload(session, device)
+    policy = policy_for(session, device)
+    view = device_facts(session, device, policy)
+    try:
+        outcome = apply(view, action, actor.id, policy, evidence=evidence, **facts)
+    except TransitionRefused as exc:
+        raise refused(exc, allowed_transitions(view, policy, actor.id)) from None
+
+    by_id = {m.id: m for m in device.media}
+    for after in outcome.changed_media:
+        medium = by_id[after.id]
+        medium.state, medium.failed_wipes = after.state, after.failed_wipes
+    device.state = outcome.to_state
+    device.updated_at = utcnow()  # always an UPDATE, so the version moves even when the state does not
+    event = custody.append(session, device.batch_id, device_id=device.id, actor=actor, action=action,
+                           from_state=outcome.from_state, to_state=outcome.to_state,
+                           evidence=_jsonable(outcome.evidence))
+    flush(session, device.id)
+    return Applied(outcome, event, policy)
+
+
+def flush(session: Session, device_id: int | None = None) -> None:
+    """Flush, turning a lost race into a 409 with the current state."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise current_state_conflict(device_id, "Another technician changed this device first.") from None
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        if "seq" in str(exc.orig):
+            raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
+                           code="custody_race", details={"needs": ["retry"]}) from None
+        raise
+
+
+def _jsonable(value: Any) -> Any:
+    """Evidence goes into a JSON column and into the hash: only JSON types, the same after a round trip."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, (int, float, str, bool)):
+        return value.value
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def get_device_for_update(session: Session, device_id: int) -> Device:
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"No device with id {device_id}.")
+    return device
+
+
+def medium_of(device: Device, medium_id: int | None) -> StorageMedium | None:
+    if medium_id is None:
+        return device.media[0] if len(device.media) == 1 else None
+    for m in device.media:
+        if m.id == medium_id:
+            return m
+    raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
+                  details={"state": device.state, "media": [m.id for m in device.media]})
+
+
+def batch_of(session: Session, device: Device) -> Batch:
+    return session.get(Batch, device.batch_id)

@@ -4,6 +4,7 @@ from itad.models.base import Base, JSONType, UTCDateTime, db, utcnow
 from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
+from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
 from itad.models.jobs import Job, JobState
 from itad.models.workflow import (
     DeviceGrading, Destruction, SanitizationPolicy, SanitizationRecord, Verification,
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "CustodyEvent",
+    "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
     "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",
 ]

@@ -13,3 +13,4 @@ from itad.api import custody  # noqa: E402,F401
 from itad.api import erasure  # noqa: E402,F401
 from itad.api import policies  # noqa: E402,F401
 from itad.api import workflow  # noqa: E402,F401
+from itad.api import inventory  # noqa: E402,F401

@@ -28,10 +28,16 @@ ADMIN = ("admin",)
 AMOUNT_SCHEMA = {"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["199.00"]}
 CURRENCY_FIELD = Field("EUR", pattern=CURRENCY.pattern, description="ISO 4217 code")
 
+def _amount_string(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError("send amounts as JSON strings such as \"199.00\", not numbers")
+    return parse_amount(value)
+
+
 # In: a string of digits with at most two decimals. Out: the same, always with two decimals.
-AmountIn = Annotated[Decimal, BeforeValidator(parse_amount), WithJsonSchema(AMOUNT_SCHEMA)]
+AmountIn = Annotated[Decimal, BeforeValidator(_amount_string), WithJsonSchema(AMOUNT_SCHEMA)]
 AmountOut = Annotated[Decimal, PlainSerializer(fmt, return_type=str), WithJsonSchema(AMOUNT_SCHEMA)]
-PercentIn = Annotated[Decimal, BeforeValidator(parse_amount),
+PercentIn = Annotated[Decimal, BeforeValidator(_amount_string),
                       WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\.\d{1,2})?$", "examples": ["60.00"]})]
 
 
@@ -158,7 +164,7 @@ class TermsOut(Out):
     note: str | None
 
 
-class SettlementLineOut(BaseModel):
+class SettlementLineOut(Out):
     sale_id: int
     device_id: int
     serial: str
@@ -169,7 +175,7 @@ class SettlementLineOut(BaseModel):
     fee: AmountOut
 
 
-class CurrencyTotalOut(BaseModel):
+class CurrencyTotalOut(Out):
     currency: str
     units_sold: int
     gross: AmountOut

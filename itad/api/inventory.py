@@ -314,13 +314,13 @@ def price_suggestion(query: SuggestionQuery):
 
 # ---------------------------------------------------------------- settlement
 
-@bp.put("/organizations/<int:organization_id>/settlement-terms")
+@bp.put("/organizations/<int:org_id>/settlement-terms")
 @operation("Set a client's share of resale proceeds (percent of net)", roles=ADMIN, body=TermsIn,
            response=TermsOut, tags=("settlement",), errors=(404,))
-def set_terms(organization_id: int, body: TermsIn):
-    org = db.session.get(Organization, organization_id)
+def set_terms(org_id: int, body: TermsIn):
+    org = db.session.get(Organization, org_id)
     if org is None or org.is_operator:
-        raise NotFound(f"No client organization with id {organization_id}.")
+        raise NotFound(f"No client organization with id {org_id}.")
     return TermsOut.model_validate(settlement.set_terms(db.session, current_user(), org.id,
                                                         body.client_share_percent, body.note))
 

@@ -30,15 +30,36 @@ ID_FACTORIES = {
     "medium_id": lambda s, w, ctx: ctx["medium"].id,
     "token_id": lambda s, w, ctx: s.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == w.acme.user.id)),
     "job_id": lambda s, w, ctx: ctx["job"].id,
+    "item_id": lambda s, w, ctx: _acme_item(s, ctx).id,
+    "org_id": lambda s, w, ctx: w.acme.org.id,
 }
 
 # A valid body per request schema, so the request reaches the lookup (not a 422).
 SAMPLE_BODIES: dict[str, dict] = {
     "TokenIn": {"name": "probe"},
+    "ListIn": {"location": "A1"},
+    "ItemPatchIn": {"location": "A2"},
+    "ReserveIn": {"buyer_reference": "probe"},
+    "SaleIn": {"price": "1.00", "currency": "EUR", "buyer_reference": "probe", "sold_on": "2025-01-01"},
+    "WithdrawIn": {"reason": "probe"},
+    "TermsIn": {"client_share_percent": "50.00"},
 }
 
 # Public operations answer by design without a token (e.g. certificate verification).
 PUBLIC_OK = set()
+
+
+def _acme_item(session, ctx):
+    """A stock row for Acme's device (written directly: the sweep needs an id, not the workflow)."""
+    from itad.models import InventoryItem
+
+    if "item" not in ctx:
+        d = ctx["device"]
+        ctx["item"] = InventoryItem(device_id=d.id, batch_id=d.batch_id, organization_id=d.organization_id,
+                                    sku="LAPTOP-DELL-LATITUDE-5490-NA", currency="EUR")
+        session.add(ctx["item"])
+        session.commit()
+    return ctx["item"]
 
 
 def _victim(session, world) -> dict:

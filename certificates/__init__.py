@@ -1,0 +1,67 @@
+"""Certificates of sanitization: data -> signed PDF (and JSON), verification,
+signing keys and storage. Plain Python: no Flask, no SQL, nothing of `itad`."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Sequence
+
+from .data import (
+    BatchRef, CertificateData, CertificateDataError, Client, MediumLine, Operator, Person,
+    Summary, to_json,
+)
+from .render import RenderError, render_device_pdfs, render_pdf, shutdown_pool
+from .signing import (
+    SigningKeyError, cert_fingerprint, generate_signing_identity, import_identity, sign_pdf,
+)
+from .storage import LocalStorage, Storage, StorageKeyError
+from .verify import VerifyResult, verify_pdf
+
+__all__ = [
+    "BatchRef", "CertificateData", "CertificateDataError", "Client", "MediumLine", "Operator",
+    "Person", "Summary", "to_json", "RenderError", "render_pdf", "render_device_pdfs",
+    "shutdown_pool", "SigningKeyError", "cert_fingerprint", "generate_signing_identity",
+    "import_identity", "sign_pdf", "LocalStorage", "Storage", "StorageKeyError",
+    "VerifyResult", "verify_pdf", "issue_pdf", "issue_device_pdfs",
+]
+
+
+def _reason(data: CertificateData) -> str:
+    return f"Certificate of Sanitization {data.number}"
+
+
+def issue_pdf(
+    data: CertificateData,
+    key_pem: bytes,
+    cert_pem: bytes,
+    passphrase: bytes,
+    *,
+    workers: int | None = None,
+) -> bytes:
+    """The certificate rendered and signed, ready to store and hand out."""
+    pdf = render_pdf(data, workers=workers)
+    return sign_pdf(pdf, key_pem, cert_pem, passphrase, reason=_reason(data),
+                    location=data.operator.location)
+
+
+def issue_device_pdfs(
+    datas: Sequence[CertificateData],
+    key_pem: bytes,
+    cert_pem: bytes,
+    passphrase: bytes,
+    *,
+    workers: int | None = None,
+) -> list[bytes]:
+    """Many per-device certificates, rendered and signed in the worker pool,
+    in the order given."""
+    if not datas:
+        return []
+    location = datas[0].operator.location
+    sign = partial(_sign_device, key_pem=key_pem, cert_pem=cert_pem, passphrase=passphrase,
+                   location=location)
+    return render_device_pdfs(datas, workers=workers, finish=sign)
+
+
+def _sign_device(pdf: bytes, data: CertificateData, *, key_pem: bytes, cert_pem: bytes,
+                 passphrase: bytes, location: str) -> bytes:
+    return sign_pdf(pdf, key_pem, cert_pem, passphrase, reason=_reason(data), location=location)

@@ -24,8 +24,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _decimal_upto(n: int) -> str:
+    """A regex for the decimal numbers 0..n (leading zeros allowed)."""
+    digits = str(n)
+    options = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, d in enumerate(digits):
+        if int(d) > (1 if i == 0 else 0) - (0 if i == 0 else 0) and int(d) > 0:
+            low = "1" if i == 0 else "0"
+            if int(d) - 1 >= int(low):
+                options.append(f"{digits[:i]}[{low}-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}")
+    options.append(digits)
+    return "0*(?:" + "|".join(options) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """``<int:...>`` bounded to what a database id can hold: a larger number is a 404, not a 500."""
+    """``<int:...>`` bounded to what a database id can hold.
+
+    The bound is in the regex, not only in to_python: Werkzeug treats a value that
+    fails to_python on one rule as a path match for the other methods, and would
+    answer 405 where 404 is right.
+    """
+
+    regex = _decimal_upto(MAX_ID)
 
     def __init__(self, url_map, fixed_digits=0, min=0, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

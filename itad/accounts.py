@@ -83,3 +83,20 @@ def find_user(session: Session, email: str) -> User:
     if user is None:
         raise NotFound(f"No user with the email {email}.")
     return user
+
+
+def client_organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(
+        sa.select(Organization).where(Organization.kind == OrgKind.client.value).order_by(Organization.name)))
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(sa.select(Organization).order_by(Organization.kind.desc(), Organization.name)))
+
+
+def list_users(session: Session, organization: Organization) -> list[User]:
+    return list(session.scalars(sa.select(User).where(User.organization_id == organization.id).order_by(User.name)))
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))

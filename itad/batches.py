@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from itad.api.pagination import page
 from itad.auth.access import get_visible, scope
-from itad.models import Batch, Device, User
+from itad.models import Batch, CustodyEvent, Device, User
 
 
 def list_batches(session: Session, user: User, *, status: str | None, limit: int, cursor: int | None):
@@ -62,3 +62,49 @@ def list_devices(
 
 def get_device(session: Session, user: User, device_id: int) -> Device:
     return get_visible(session, Device, device_id, user, "device")
+
+
+def custody_timeline(session: Session, user: User, batch_id: int, *, limit: int = 200,
+                     device_id: int | None = None) -> list[CustodyEvent]:
+    """The batch's custody events (or one device's), newest first."""
+    batch = get_batch(session, user, batch_id)
+    stmt = sa.select(CustodyEvent).where(CustodyEvent.batch_id == batch.id)
+    if device_id is not None:
+        stmt = stmt.where(CustodyEvent.device_id == device_id)
+    return list(session.scalars(stmt.order_by(CustodyEvent.seq.desc()).limit(limit)))
+
+
+def serials_of(session: Session, device_ids) -> dict[int, str]:
+    """{device id: serial} for naming devices in a timeline (ids come from rows already scoped)."""
+    ids = {i for i in device_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(sa.select(Device.id, Device.serial).where(Device.id.in_(ids))).all())
+
+
+def find_by_serial(session: Session, user: User, code: str, *, limit: int = 20) -> list[Device]:
+    """Devices whose serial or asset tag is exactly ``code`` (case-insensitive), open batches first:
+    what a scanner at the bench is looking for."""
+    key = code.strip().upper()
+    if not key:
+        return []
+    stmt = scope(sa.select(Device), Device, user).join(Batch, Batch.id == Device.batch_id).where(
+        sa.or_(sa.func.upper(Device.serial) == key, sa.func.upper(Device.asset_tag) == key))
+    stmt = stmt.order_by((Batch.status != "open"), Device.manifest_row.is_(None), Device.id.desc())
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def devices_in_state(session: Session, user: User, state: str, *, limit: int = 100,
+                     cursor: int | None = None):
+    """Devices of open batches waiting in ``state`` (a bench queue), oldest first."""
+    stmt = scope(sa.select(Device), Device, user).join(Batch, Batch.id == Device.batch_id).where(
+        Batch.status == "open", Device.state == state)
+    return page(session, stmt, Device.id, limit, cursor)
+
+
+def queue_counts(session: Session, user: User, states) -> dict[str, int]:
+    """{state: devices of open batches in it}, one query."""
+    stmt = scope(sa.select(Device.state, sa.func.count()), Device, user).join(
+        Batch, Batch.id == Device.batch_id).where(Batch.status == "open", Device.state.in_(list(states)))
+    found = dict(session.execute(stmt.group_by(Device.state)).all())
+    return {s: found.get(s, 0) for s in states}

@@ -143,9 +143,10 @@ def jobs_show(job_id):
 
 
 def register_commands(app: Flask) -> None:
+    from itad.intake.commands import intake_group
     from itad.workflow.audit import audit_group
 
-    for command in (org_group, user_group, token_group, demo, worker, jobs_group, audit_group):
+    for command in (org_group, user_group, token_group, demo, worker, jobs_group, intake_group, audit_group):
         app.cli.add_command(command)
 
 

@@ -95,5 +95,8 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_SECONDS": _int(env, "LOGIN_LOCKOUT_SECONDS", 900),
+        # Failed sign-ins from one address within the window before that address must wait.
+        "LOGIN_IP_MAX_FAILURES": _int(env, "LOGIN_IP_MAX_FAILURES", 20),
+        "LOGIN_IP_WINDOW_SECONDS": _int(env, "LOGIN_IP_WINDOW_SECONDS", 900),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }

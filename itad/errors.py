@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+import redis.exceptions
+import sqlalchemy.exc
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -101,6 +103,32 @@ def init_app(app: Flask) -> None:
                 response.headers["Allow"] = exc.get_response().headers["Allow"]
             return response
         return render_template("errors/error.html", status=status, message=message), status
+
+    def dependency_down(what: str):
+        # Nothing was written (the transaction could not run or commit): the client may retry.
+        from itad.models import db
+
+        db.session.rollback()
+        message = f"The {what} is unavailable right now; nothing was changed. Retry shortly."
+        if wants_json():
+            response = jsonify(error_body("unavailable", message, {"dependency": what}))
+        else:
+            response = app.make_response((render_template("errors/error.html", status=503, message=message), 503))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    def database_down(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        return dependency_down("database")
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def redis_down(exc):
+        log.warning("redis unavailable on %s %s", request.method, request.path)
+        return dependency_down("job queue")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -35,7 +35,7 @@ class Operation:
     query: type[BaseModel] | None = None
     response: Any = None
     status: int = 200
-    # multipart form fields: name -> description ("file" fields are binary)
+    # multipart form fields: name -> kind: "file", "text" or "integer"; a trailing "!" marks it required
     form: dict[str, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
@@ -114,7 +114,11 @@ def operation(
                 g.api_user = _authenticate()
                 require_role(g.api_user, *op.roles)
             if op.body is not None:
-                kwargs["body"] = parse_model(op.body, _json_body(), "request body")
+                # An operation that also takes a multipart form reads JSON only when sent JSON.
+                if op.form and not request.is_json:
+                    kwargs["body"] = None
+                else:
+                    kwargs["body"] = parse_model(op.body, _json_body(), "request body")
             if op.query is not None:
                 kwargs["query"] = parse_model(op.query, request.args.to_dict(), "query string")
             try:

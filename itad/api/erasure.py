@@ -41,7 +41,7 @@ def bulk_sanitizations(body: BulkSanitizationIn):
 
 @bp.post("/batches/<int:batch_id>/erasure-reports")
 @operation("Import an nwipe log for a batch: drives matched to its media by serial", roles=OPERATOR_ROLES,
-           response=ErasureReportOut, status=201, form={"file": "the nwipe log (or send it as the raw body)"},
+           response=ErasureReportOut, status=201, form={"file": "file!"},
            tags=("workflow",), errors=(400, 403, 404, 409))
 def erasure_report(batch_id: int):
     batch = batches.get_batch(db.session, current_user(), batch_id)

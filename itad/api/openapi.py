@@ -65,14 +65,19 @@ def _operation_object(endpoint: str, method: str, op: Operation, path_params: li
         "tags": list(op.tags),
         "parameters": path_params + _query_params(op, components),
     }
+    content: dict[str, Any] = {}
     if op.body is not None:
-        obj["requestBody"] = {"required": True,
-                              "content": {"application/json": {"schema": _input_schema(op.body, components)}}}
-    elif op.form:
-        props = {name: ({"type": "string", "format": "binary"} if kind == "file" else {"type": "string"})
-                 for name, kind in op.form.items()}
-        obj["requestBody"] = {"required": True, "content": {
-            "multipart/form-data": {"schema": {"type": "object", "properties": props}}}}
+        content["application/json"] = {"schema": _input_schema(op.body, components)}
+    if op.form:
+        # form = {name: kind}; kind is file, text or integer, with "!" when the field is required.
+        kinds = {"file": {"type": "string", "format": "binary"}, "integer": {"type": "integer", "minimum": 0},
+                 "text": {"type": "string", "minLength": 1}}
+        props = {name: kinds.get(kind.rstrip("!"), {"type": "string"}) for name, kind in op.form.items()}
+        required = [name for name, kind in op.form.items() if kind.endswith("!")]
+        content["multipart/form-data"] = {"schema": {"type": "object", "properties": props,
+                                                     **({"required": required} if required else {})}}
+    if content:
+        obj["requestBody"] = {"required": True, "content": content}
     ok: dict[str, Any] = {"description": "Success"}
     if op.produces == "application/json":
         ok["content"] = {"application/json": {"schema": _schema(op.response, components) if op.response else {}}}

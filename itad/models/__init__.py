@@ -6,6 +6,7 @@ from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.custody import CustodyEvent
 from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
 from itad.models.jobs import Job, JobState
+from itad.models.signin import FailedSignIn
 from itad.models.workflow import (
     DeviceGrading, Destruction, SanitizationPolicy, SanitizationRecord, Verification,
 )
@@ -17,5 +18,6 @@ __all__ = [
     "CustodyEvent",
     "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
+    "FailedSignIn",
     "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",
 ]

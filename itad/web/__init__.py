@@ -1,13 +1,24 @@
-"""Server-rendered pages: sign in and out, and the pages each role works in."""
+"""Server-rendered pages, one module per audience: portal (clients), bench (technicians), admin.
+
+Views are thin: they read through the tenant-scoped services, call one workflow/intake/accounts
+service per form, commit once on success (itad.web.unit_of_work) and turn domain errors into a
+flashed message (a refused step) or the error page (a missing or foreign id: 404).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_login import LoginManager
+from functools import wraps
 
+from flask import Blueprint
+from flask_login import LoginManager, current_user, login_required
+
+from itad.auth.access import require_role
 from itad.models import User, db
 
 bp = Blueprint("web", __name__, template_folder="../templates")
+
+CLIENT, TECHNICIAN, ADMIN = "client", "technician", "admin"
+OPERATOR = (TECHNICIAN, ADMIN)
 
 
 def init_login(manager: LoginManager) -> None:
@@ -20,4 +31,19 @@ def init_login(manager: LoginManager) -> None:
         return user if user is not None and user.active else None
 
 
-from itad.web import auth, home  # noqa: E402,F401
+def roles(*allowed: str):
+    """Signed in, with one of these roles; else the 403 page (Forbidden from itad.auth.access)."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def guarded(*args, **kwargs):
+            require_role(current_user, *allowed)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+from itad.web import admin, auth, bench, portal  # noqa: E402,F401

@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from itad.errors import Conflict
 from itad.models import Batch, CustodyEvent, Device, SanitizationRecord, StorageMedium, User, utcnow
 from itad.workflow import custody
 from itad.workflow.policies import effective_policy
@@ -46,6 +48,13 @@ def _chunks(values: list, size: int = 5000):
         yield values[i:i + size]
 
 
+def _among(session: Session, column, values: list, item_type=sa.Integer):
+    """column IN values: one array parameter on PostgreSQL (10,000 bound parameters cost more than the query)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item_type)))
+    return column.in_(values)
+
+
 def _find_media(session: Session, items: list[dict], batch_id: int | None) -> dict[str, list[tuple]]:
     """(medium id, serial, device id, batch id) of every open-batch medium an item names."""
     ids = sorted({it["medium_id"] for it in items if it.get("medium_id") is not None})
@@ -57,10 +66,10 @@ def _find_media(session: Session, items: list[dict], batch_id: int | None) -> di
     if batch_id is not None:
         base = base.where(Device.batch_id == batch_id)
     rows = []
-    for chunk in _chunks(ids):
-        rows += session.execute(base.where(StorageMedium.id.in_(chunk))).all()
+    for chunk in _chunks(ids, 50_000 if session.get_bind().dialect.name == "postgresql" else 5000):
+        rows += session.execute(base.where(_among(session, StorageMedium.id, chunk))).all()
     for chunk in _chunks(serials):
-        rows += session.execute(base.where(sa.func.upper(StorageMedium.serial).in_(chunk))).all()
+        rows += session.execute(base.where(_among(session, sa.func.upper(StorageMedium.serial), chunk, sa.String))).all()
     return rows
 
 
@@ -89,19 +98,19 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     for chunk in _chunks(device_ids):
         for d in session.execute(sa.select(Device.id, Device.batch_id, Device.organization_id, Device.category,
                                            Device.state, Device.version)
-                                 .where(Device.id.in_(chunk)).order_by(Device.id).with_for_update()):
+                                 .where(_among(session, Device.id, chunk)).order_by(Device.id).with_for_update()):
             units[d.id] = _Unit(d.id, d.batch_id, d.organization_id, d.category, d.version,
                                 DeviceFacts(state=d.state, id=d.id), d.state)
         for m in session.execute(sa.select(StorageMedium.id, StorageMedium.device_id, StorageMedium.media_type,
                                            StorageMedium.state, StorageMedium.failed_wipes)
-                                 .where(StorageMedium.device_id.in_(chunk)).order_by(StorageMedium.id)):
+                                 .where(_among(session, StorageMedium.device_id, chunk)).order_by(StorageMedium.id)):
             media_rows.setdefault(m.device_id, []).append(m)
     last: dict[int, Any] = {}
     for chunk in _chunks(device_ids):
         for r in session.execute(sa.select(SanitizationRecord.medium_id, SanitizationRecord.attempt,
                                            SanitizationRecord.verification_required, SanitizationRecord.operator_id,
                                            SanitizationRecord.effective_method)
-                                 .where(SanitizationRecord.device_id.in_(chunk))
+                                 .where(_among(session, SanitizationRecord.device_id, chunk))
                                  .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)):
             last[r.medium_id] = r
 
@@ -161,13 +170,15 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
             "hidden_areas": item.get("hidden_areas"), "result": verdict.result.value,
             "reasons": list(verdict.reasons), "verification_required": required, "operator_id": actor.id,
             "operator_label": actor.name, "report_sha256": report_sha256, "source": source, "created_at": now})
-        evidence = _jsonable({**(item.get("evidence") or {}), **outcome.evidence,
-                              "tool": item.get("tool"), "tool_version": item.get("tool_version"),
-                              "passes": item.get("passes"), "report_sha256": report_sha256, "source": source})
+        evidence = {**outcome.evidence, "tool": item.get("tool"), "tool_version": item.get("tool_version"),
+                    "passes": item.get("passes"), "report_sha256": report_sha256, "source": source}
+        if item.get("evidence"):
+            evidence = _jsonable({**item["evidence"], **evidence})
         events.append(custody.build_event(heads[unit.batch_id], device_id=unit.id, actor=actor, action="sanitize",
                                           from_state=outcome.from_state, to_state=outcome.to_state,
                                           evidence=evidence, created_at=now))
-        if outcome.to_state == "sanitized" and "skip_verification" in allowed_transitions(unit.facts, policy, actor.id):
+        if outcome.to_state == "sanitized" and policy.verification != "all" \
+                and "skip_verification" in allowed_transitions(unit.facts, policy, actor.id):
             skipped = apply(unit.facts, "skip_verification", actor.id, policy)
             unit.facts = skipped.device
             events.append(custody.build_event(
@@ -210,6 +221,15 @@ def _required(policy: Policy, batch_id: int, medium_id: int, method: str, sample
 
 
 def _write(session: Session, records: list, media_updates: list, units: list[_Unit], events: list, now) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        _write_postgres(session, records, media_updates, units, events, now)
+    else:
+        _write_portable(session, records, media_updates, units, events, now)
+    # The ORM may hold these rows from earlier in the request: make it read them again.
+    session.expire_all()
+
+
+def _write_portable(session: Session, records: list, media_updates: list, units: list[_Unit], events: list, now):
     if records:
         session.execute(sa.insert(SanitizationRecord.__table__), records)
     if media_updates:
@@ -223,5 +243,43 @@ def _write(session: Session, records: list, media_updates: list, units: list[_Un
                         .values(state=sa.bindparam("b_state"), version=t.c.version + 1, updated_at=now),
                         [{"b_id": u.id, "b_version": u.version, "b_state": u.facts.state} for u in units])
     custody.append_many(session, events)
-    # The ORM may hold these rows from earlier in the request: make it read them again.
-    session.expire_all()
+
+
+def _copy(cursor, table, rows: list[dict]) -> None:
+    from psycopg.types.json import Jsonb
+
+    if not rows:
+        return
+    columns = [c.name for c in table.columns if c.name in rows[0]]
+    json_columns = {name for name in columns if name in ("evidence", "reasons")}
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Jsonb(row[c]) if c in json_columns and row[c] is not None else row[c]
+                            for c in columns])
+
+
+def _write_postgres(session: Session, records: list, media_updates: list, units: list[_Unit], events: list, now):
+    """COPY for the new rows, one UPDATE ... FROM unnest(arrays) per table: a handful of round trips."""
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    _copy(cursor, SanitizationRecord.__table__, records)
+    if media_updates:
+        cursor.execute(
+            "UPDATE storage_medium AS m SET state = v.state, failed_wipes = v.failed "
+            "FROM unnest(%s::int[], %s::text[], %s::int[]) AS v(id, state, failed) WHERE m.id = v.id",
+            ([u["b_id"] for u in media_updates], [u["b_state"] for u in media_updates],
+             [u["b_failed"] for u in media_updates]))
+    if units:
+        cursor.execute(
+            "UPDATE device AS d SET state = v.state, version = d.version + 1, updated_at = %s "
+            "FROM unnest(%s::int[], %s::text[], %s::int[]) AS v(id, state, version) "
+            "WHERE d.id = v.id AND d.version = v.version",
+            (now, [u.id for u in units], [u.facts.state for u in units], [u.version for u in units]))
+        if cursor.rowcount != len(units):  # cannot happen with the rows locked; never silently
+            raise Conflict("Devices changed while the results were applied; retry.", code="concurrent_update")
+    try:
+        _copy(cursor, CustodyEvent.__table__, events)
+    except Exception as exc:  # the unique (batch_id, seq) constraint: the last line of defence
+        if "uq_custody_event_batch_seq" in str(exc):
+            raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
+                           code="custody_race") from None
+        raise

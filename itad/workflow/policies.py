@@ -15,6 +15,14 @@ from itad.errors import Invalid
 from itad.models import SanitizationPolicy, User
 from workflows.policy import DEFAULT_POLICY, Policy, PolicyError
 
+_CACHE = "itad.sanitization_policies"
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_policies(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CACHE, None)
+
 
 def _latest(session: Session, organization_id: int, batch_id: int | None) -> SanitizationPolicy | None:
     stmt = sa.select(SanitizationPolicy).where(SanitizationPolicy.organization_id == organization_id)
@@ -29,6 +37,15 @@ def organization_policy(session: Session, organization_id: int) -> Policy:
 
 
 def effective_policy(session: Session, organization_id: int, batch_id: int | None) -> Policy:
+    """Read once per transaction: a request asks for it several times (guards, sampling, skip)."""
+    cache = session.info.setdefault(_CACHE, {})
+    key = (organization_id, batch_id)
+    if key not in cache:
+        cache[key] = _effective(session, organization_id, batch_id)
+    return cache[key]
+
+
+def _effective(session: Session, organization_id: int, batch_id: int | None) -> Policy:
     policy = organization_policy(session, organization_id)
     if batch_id is not None:
         override = _latest(session, organization_id, batch_id)
@@ -55,6 +72,7 @@ def set_policy(session: Session, actor: User, organization_id: int, rules: dict[
     if batch_id is not None:
         # Keep the override as given (only its fields), but normalised like the whole policy.
         stored = {k: v for k, v in effective.to_dict().items() if k in rules}
+    session.info.pop(_CACHE, None)
     row = SanitizationPolicy(organization_id=organization_id, batch_id=batch_id, rules=stored,
                              note=note, created_by_id=actor.id)
     session.add(row)

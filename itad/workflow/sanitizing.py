@@ -134,6 +134,8 @@ def skip_verification_if_sampled_out(session: Session, actor: User, device: Devi
         return
     from itad.workflow.transitions import device_facts
     policy = policy_for(session, device)
+    if policy.verification == "all":
+        return      # every medium is verified: sampling never lets one through
     if "skip_verification" in allowed_transitions(device_facts(session, device, policy), policy, actor.id):
         apply_transition(session, device, "skip_verification", actor, locked=True,
                          evidence={"reason": "the policy's sampling picked none of this device's media"})

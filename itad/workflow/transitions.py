@@ -118,8 +118,8 @@ def lock_and_reload(session: Session, device: Device, *, after_close: bool = Fal
                        code="batch_closed", details={"state": device.state, "batch_status": status,
                                                      "allowed": [], "needs": []})
     expected = device.version
+    # Every medium change bumps the device version, so an unchanged version vouches for the media too.
     session.refresh(device, with_for_update=True)
-    session.refresh(device, ["media"])
     if device.version != expected:
         raise Conflict(f"Someone changed device {device.id} while you were working; it is now {device.state}.",
                        code="concurrent_update",

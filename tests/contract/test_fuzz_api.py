@@ -11,6 +11,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
@@ -28,4 +29,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_operation_holds_its_contract(case, world):
     for party in (world.acme, world.tech, world.admin):
-        case.call_and_validate(headers=party.headers)
+        # Schema-valid is not always acceptable here, by design: a well-formed upload can hold an
+        # unreadable asset list, a wipe record can claim a method its technique cannot reach (NIST
+        # 800-88). Those answer a documented 422 with the reason; every other check stays on.
+        case.call_and_validate(headers=party.headers, excluded_checks=[positive_data_acceptance])

@@ -93,3 +93,13 @@ def test_client_organizations_cannot_hold_operator_roles(client, world, role):
     r = client.post("/api/v1/users", headers=world.admin.headers, json={
         "organization_id": world.acme.org.id, "email": f"{role}@acme.test", "name": "X", "role": role})
     _assert_error(r, 422, "role_mismatch")
+
+
+def test_503_with_retry_after_when_the_database_is_unreachable(app_config):
+    # Nothing listens on port 1: the same answer a client gets while PostgreSQL restarts.
+    app = create_app({**app_config, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
+    r = app.test_client().get("/api/v1/health")
+    error = _assert_error(r, 503, "unavailable")
+    assert error["details"] == {"dependency": "database"}
+    assert r.headers["Retry-After"] == "5"

@@ -1,0 +1,175 @@
+"""Benchmark: identify 200 simulated SNMP agents on 127.0.0.1 concurrently; target < 5 s.
+
+One snmpsim process listens on 200 distinct UDP endpoints (127.0.0.1:P..P+199), so each target is a
+separate agent address, as 200 devices on a subnet would be; the community picks the recording. Two
+sweeps: a mixed fleet (a switch with 61 ENTITY rows x 9 columns, router, UPS, two printers, in turn) whose
+PASS/FAIL is the exit code, and a light fleet without the switch. The floor is one agent probed alone in
+the same run. Bounded: every probe has a 60 s budget, the whole run 150 s; snmpsim is killed at
+the end whatever happens.
+
+    python bench/snmp.py [--agents 200] [--target-seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from itad.snmp import Target, probe, probe_many  # noqa: E402
+
+DATA = ROOT / "tests" / "snmp" / "data"
+FLEET = {  # community (recording) -> serial the probe must find
+    "cisco-c3560.system+entity": "FOC1408Z61U",
+    "linksys-system": None,
+    "eaton-9PX-partial-walk": "GX13G45099",
+    "brother-mfc": "000A5J431816",
+    "printer-with-disk": "JPBCK12345",
+}
+
+
+def free_port_block(count: int) -> int:
+    """A first port P such that P..P+count-1 are all free UDP ports on 127.0.0.1 right now."""
+    for start in range(20000, 60000 - count, count):
+        socks = []
+        try:
+            for port in range(start, start + count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return start
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no block of free UDP ports")
+
+
+def target(port: int, community: str) -> Target:
+    # One single-threaded snmpsim serves all 200 "devices": it reads one datagram per endpoint per loop
+    # turn, so every request waits a whole turn (200 requests' worth of its CPU). On a shared 2-core
+    # machine that turn can exceed a field timeout of 2-3 s, which would fail healthy simulated devices
+    # (real devices each answer on their own CPU); hence the long per-request timeout here.
+    return Target("127.0.0.1", port, community=community, timeout=10.0, retries=1, max_seconds=60.0)
+
+
+async def wait_for_agents(ports: list[int], process: subprocess.Popen, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    for port in (ports[0], ports[-1]):
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"snmpsim exited with {process.returncode}")
+            if (await probe(Target("127.0.0.1", port, community="linksys-system", timeout=0.3, retries=0))).ok:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"snmpsim not answering on 127.0.0.1:{port}")
+            await asyncio.sleep(0.2)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user+system) of this process, or of snmpsim by pid: which side is the bottleneck."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sweep(ports: list[int], kinds: list[str], simulator_pid: int) -> dict:
+    """Probe every port at once, each with the recording of its turn in `kinds`; time, CPU and errors."""
+    targets = [target(port, kinds[i % len(kinds)]) for i, port in enumerate(ports)]
+    client_cpu, simulator_cpu = cpu_seconds(), cpu_seconds(simulator_pid)
+    started = time.perf_counter()
+    results = await probe_many(targets, concurrency=len(targets))
+    seconds = time.perf_counter() - started
+    problems = [
+        f"{t.host}:{t.port} {t.community}: ok={r.ok} error={r.error} serial={r.chassis_serial!r}"
+        for t, r in zip(targets, results)
+        if not r.ok or r.chassis_serial != FLEET[t.community]
+    ]
+    return dict(seconds=seconds, problems=problems, client_cpu=cpu_seconds() - client_cpu,
+                simulator_cpu=cpu_seconds(simulator_pid) - simulator_cpu)
+
+
+async def measure(ports: list[int], simulator_pid: int) -> dict:
+    floors = {}
+    for kind in ("cisco-c3560.system+entity", "printer-with-disk"):
+        started = time.perf_counter()
+        await probe_many([target(ports[0], kind)])
+        floors[kind] = time.perf_counter() - started
+    mixed = await sweep(ports, list(FLEET), simulator_pid)
+    light = await sweep(ports, [kind for kind in FLEET if not kind.startswith("cisco")], simulator_pid)
+    return dict(floors=floors, mixed=mixed, light=light)
+
+
+def report(name: str, result: dict, count: int, floor: float, limit: float) -> bool:
+    passed = result["seconds"] < limit and not result["problems"]
+    print(f"{'PASS' if passed else 'FAIL'} {name}: {count} agents concurrently in {result['seconds']:.2f} s "
+          f"(target < {limit:g} s; {count / result['seconds']:.0f} devices/s; {result['seconds'] / floor:.1f}x the "
+          f"one-agent floor); CPU prober {result['client_cpu']:.2f} s, snmpsim {result['simulator_cpu']:.2f} s; "
+          f"{len(result['problems'])} wrong or failed")
+    for problem in result["problems"][:5]:
+        print("    problem:", problem)
+    return passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--target-seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    count = max(1, min(args.agents, 1000))  # bounded: never more than 1000 endpoints
+
+    work = Path(tempfile.mkdtemp(prefix="bench-snmp-"))
+    data = work / "data"
+    data.mkdir()
+    for community in FLEET:
+        shutil.copy(DATA / f"{community}.snmprec", data)
+    first = free_port_block(count)
+    ports = list(range(first, first + count))
+    command = [shutil.which("snmpsim-command-responder") or "snmpsim-command-responder",
+               f"--data-dir={data}", f"--cache-dir={work / 'cache'}", "--log-level=error",
+               *[f"--agent-udpv4-endpoint=127.0.0.1:{port}" for port in ports]]
+    log = (work / "snmpsim.log").open("wb")
+    # snmpsim refuses root unless allowed; dropping to "nobody" would lose access to a Python under /root.
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"})
+    load_before = os.getloadavg()[0]
+    try:
+        started = time.perf_counter()
+        asyncio.run(asyncio.wait_for(wait_for_agents(ports, process), 90))
+        print(f"snmpsim up with {count} endpoints (127.0.0.1:{ports[0]}-{ports[-1]}) "
+              f"in {time.perf_counter() - started:.1f} s")
+        figures = asyncio.run(asyncio.wait_for(measure(ports, process.pid), 150))
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+    floors = figures["floors"]
+    print(f"floor, one agent alone: switch (61 ENTITY rows) {floors['cisco-c3560.system+entity']:.3f} s, "
+          f"printer with disks {floors['printer-with-disk']:.3f} s")
+    print(f"load average before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          f"(prober and snmpsim are one single-threaded process each)")
+    passed = report("mixed fleet (switch, router, UPS, 2 printers)", figures["mixed"], count,
+                    floors["cisco-c3560.system+entity"], args.target_seconds)
+    report("light fleet (router, UPS, 2 printers)", figures["light"], count,
+           floors["printer-with-disk"], args.target_seconds)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,259 @@
+"""Benchmark of the wipe-recording paths, on PostgreSQL, against a real gunicorn on loopback.
+
+    python bench/workflow.py [--url postgresql://postgres@127.0.0.1:5432/test] [--requests 3000]
+
+1. Bulk: 10,000 wipe results in one POST /api/v1/sanitizations/bulk. Target: under 2 s.
+   Floor, same run: a bare executemany INSERT of 10,000 rows of the same width into a scratch table.
+2. Single: POST /api/v1/devices/<id>/sanitizations from concurrent clients (threads, keep-alive
+   connections), each request on its own device. Target: at least 300 requests/s, p99 under 100 ms,
+   no errors. Floor, same run and load: GET /api/v1/health (the same app, one SELECT 1).
+
+A fresh database is created, built by the migrations, and dropped at the end; gunicorn is started
+on 127.0.0.1 on a free port and stopped. Bounded: a request count and a time limit per phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BULK_ITEMS = 10_000
+BULK_TARGET_S = 2.0
+SINGLE_TARGET_RPS = 300
+SINGLE_TARGET_P99_MS = 100
+CLIENTS = 12
+PHASE_SECONDS = 15
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database(admin_url: str) -> str:
+    import psycopg
+
+    name = f"itad_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(db_url: str, storage: str, single_devices: int) -> dict:
+    """Build the schema with the migrations; add users, a 10,000-device batch and the single-run batches.
+
+    Devices are inserted already `received` (the bench measures wiping, not receiving)."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from itad import accounts, create_app
+    from itad.models import Batch, Device, StorageMedium, db, utcnow
+
+    app = create_app({"ENVIRON": {}, "DATABASE_URL": db_url, "STORAGE_DIR": storage, "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        s = db.session
+        op = accounts.create_organization(s, "Operator", kind="operator", slug="operator")
+        client = accounts.create_organization(s, "Bench Client", slug="bench-client")
+        tech = accounts.create_user(s, op, "tech@bench.test", "Bench Tech", "technician", "bench-password-1")
+        token = accounts.create_token(s, tech, "bench")[1]
+        s.commit()
+
+        now = utcnow()
+
+        def batch_of(n_devices: int, tag: str) -> list[int]:
+            batch = Batch(organization_id=client.id, reference=tag, device_count=n_devices)
+            s.add(batch)
+            s.flush()
+            s.execute(sa.insert(Device.__table__), [
+                {"batch_id": batch.id, "organization_id": client.id, "serial": f"{tag}-{i:06d}", "category": "laptop",
+                 "state": "received", "manifest_row": i + 2, "version": 1,
+                 "created_at": now, "updated_at": now} for i in range(n_devices)])
+            ids = s.scalars(sa.select(Device.id).where(Device.batch_id == batch.id).order_by(Device.id)).all()
+            s.execute(sa.insert(StorageMedium.__table__), [
+                {"device_id": d, "serial": f"{tag}-D{d}", "media_type": "ssd", "source": "manifest",
+                 "state": "pending", "failed_wipes": 0, "created_at": now} for d in ids])
+            s.commit()
+            return ids
+
+        bulk_devices = batch_of(BULK_ITEMS, "BULK")
+        bulk_media = s.scalars(sa.select(StorageMedium.id).where(StorageMedium.device_id.in_(bulk_devices))
+                               .order_by(StorageMedium.id)).all()
+        # The single run spreads over many batches, as a floor of benches would: each batch's chain is locked alone.
+        per_batch = 100
+        batches = [batch_of(per_batch, f"S{b:03d}") for b in range(max(1, single_devices // per_batch))]
+        # Round-robin over the batches, so concurrent clients work in different batches like different benches.
+        single = [d for row in zip(*batches) for d in row]
+        s.execute(sa.text("ANALYZE"))
+        s.commit()
+    return {"token": token, "bulk_media": bulk_media, "single_devices": single}
+
+
+def start_gunicorn(db_url: str, storage: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": db_url, "STORAGE_DIR": storage, "SECRET_KEY": "bench"}
+    env.pop("REDIS_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--timeout", "60", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/health")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("gunicorn did not answer /api/v1/health within 30 s")
+
+
+def bulk_floor(db_url: str) -> float:
+    """A bare executemany of 10,000 rows of a sanitization record's width: the database's own floor."""
+    import sqlalchemy as sa
+
+    from itad.config import database_uri
+
+    engine = sa.create_engine(database_uri(db_url))
+    rows = [{"a": i, "b": "purge", "c": "crypto_erase", "d": "bench tool", "e": "erased", "f": "x" * 64}
+            for i in range(BULK_ITEMS)]
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TEMP TABLE floor (a int, b text, c text, d text, e text, f text)"))
+        started = time.perf_counter()
+        conn.execute(sa.text("INSERT INTO floor VALUES (:a, :b, :c, :d, :e, :f)"), rows)
+        elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def run_bulk(port: int, token: str, media: list[int]) -> tuple[float, dict]:
+    items = [{"medium_id": m, "method": "purge", "technique": "crypto_erase", "tool": "bench-station",
+              "tool_version": "1.0", "passes": 1, "verified_by_tool": True} for m in media]
+    payload = json.dumps({"items": items})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    started = time.perf_counter()
+    conn.request("POST", "/api/v1/sanitizations/bulk", payload,
+                 {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    body = json.loads(response.read())
+    elapsed = time.perf_counter() - started
+    if response.status != 200:
+        raise SystemExit(f"bulk answered {response.status}: {body}")
+    return elapsed, body
+
+
+def run_load(port: int, token: str, requests: list[tuple[str, str, str | None]]) -> dict:
+    """Send the requests from CLIENTS threads with keep-alive connections; bounded by count and time."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    cursor = iter(range(len(requests)))
+    deadline = time.perf_counter() + PHASE_SECONDS
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < deadline:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                break
+            method, path, body = requests[i]
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body, headers)
+                response = conn.getresponse()
+                data = response.read()
+                ok = response.status in (200, 201)
+            except OSError as exc:
+                ok, data = False, str(exc).encode()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            dt = time.perf_counter() - t0
+            with lock:
+                latencies.append(dt)
+                if not ok:
+                    errors.append(data[:200].decode(errors="replace"))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        for _ in range(CLIENTS):
+            pool.submit(client)
+    wall = time.perf_counter() - started
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    return {"n": len(latencies), "wall": wall, "rps": len(latencies) / wall, "p50": p(0.50), "p99": p(0.99),
+            "mean": statistics.fmean(latencies) * 1000 if latencies else 0, "errors": errors}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default=os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    admin_url = args.url.replace("postgresql+psycopg://", "postgresql://")
+    name = create_database(admin_url)
+    db_url = admin_url.rsplit("/", 1)[0] + "/" + name
+    storage = tempfile.mkdtemp(prefix="itad-bench-")
+    proc = None
+    try:
+        print(f"database {name}: building with migrations and seeding...", flush=True)
+        data = seed(db_url, storage, args.requests)
+        port = free_port()
+        proc = start_gunicorn(db_url, storage, port, args.workers)
+        print(f"gunicorn: {args.workers} workers on 127.0.0.1:{port}; {CLIENTS} client threads\n", flush=True)
+
+        floor = bulk_floor(db_url)
+        elapsed, body = run_bulk(port, data["token"], data["bulk_media"])
+        bulk_ok = elapsed < BULK_TARGET_S and body["applied"] == BULK_ITEMS
+        print(f"bulk   {BULK_ITEMS} results: {elapsed:.2f} s ({body['applied']} applied, {body['rejected']} rejected)"
+              f"   floor (bare executemany of {BULK_ITEMS} rows): {floor:.2f} s   target < {BULK_TARGET_S:.1f} s"
+              f"   {'PASS' if bulk_ok else 'FAIL'}")
+
+        health = run_load(port, data["token"], [("GET", "/api/v1/health", None)] * args.requests)
+        wipe = json.dumps({"method": "purge", "technique": "crypto_erase", "tool": "bench", "tool_version": "1",
+                           "passes": 1, "verified_by_tool": True})
+        single = run_load(port, data["token"], [("POST", f"/api/v1/devices/{d}/sanitizations", wipe)
+                                                 for d in data["single_devices"][:args.requests]])
+        single_ok = single["rps"] >= SINGLE_TARGET_RPS and single["p99"] < SINGLE_TARGET_P99_MS and not single["errors"]
+        for label, r in (("floor  GET /health       ", health), ("single POST sanitization", single)):
+            print(f"{label}: {r['n']} requests in {r['wall']:.2f} s = {r['rps']:.0f} req/s, "
+                  f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, errors {len(r['errors'])}")
+        print(f"single target >= {SINGLE_TARGET_RPS} req/s and p99 < {SINGLE_TARGET_P99_MS} ms, no errors: "
+              f"{'PASS' if single_ok else 'FAIL'}")
+        if single["errors"]:
+            print("first error:", single["errors"][0])
+        return 0 if bulk_ok and single_ok else 1
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(10)
+        drop_database(admin_url, name)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""What a certificate of sanitization says, independent of how it is drawn.
+
+The fields follow NIST SP 800-88 Rev. 1 Appendix G (sample certificate) and
+Rev. 2, which asks for one record per storage medium: a laptop with two
+drives gives two `MediumLine`s; a device that carries no data gives one line
+with media type "none".
+
+Everything is frozen: a certificate, once issued, is re-issued (superseded),
+never edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Kind = Literal["batch", "device"]
+MediaType = Literal["HDD", "SSD", "NVMe", "flash", "mobile", "none"]
+MethodType = Literal["Clear", "Purge", "Destroy"]
+Verification = Literal["full", "sampled", "none"]
+Destination = Literal[
+    "internal reuse", "external reuse", "recycling", "manufacturer", "destruction"
+]
+
+KINDS = ("batch", "device")
+MEDIA_TYPES = ("HDD", "SSD", "NVMe", "flash", "mobile", "none")
+METHOD_TYPES = ("Clear", "Purge", "Destroy")
+VERIFICATIONS = ("full", "sampled", "none")
+DESTINATIONS = (
+    "internal reuse", "external reuse", "recycling", "manufacturer", "destruction"
+)
+
+SCHEMA = "itad.certificate-of-sanitization/1"
+
+
+class CertificateDataError(ValueError):
+    """The data cannot make a truthful certificate; the message says which
+    field and what would be accepted."""
+
+
+def _require(value: object, allowed: tuple, where: str) -> None:
+    if value not in allowed:
+        raise CertificateDataError(
+            f"{where}: {value!r} is not one of {', '.join(map(str, allowed))}"
+        )
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The ITAD company that performed the work (NIST: organization, location, phone)."""
+
+    name: str
+    location: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+
+
+@dataclass(frozen=True)
+class BatchRef:
+    """The source of the media: the client's batch (NIST: 'media source')."""
+
+    id: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who performed or validated the sanitization (NIST asks name, title, organization)."""
+
+    name: str
+    title: str
+    organization: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of devices by outcome. Missing and unexpected devices are listed
+    by serial so the client can reconcile them without opening the JSON."""
+
+    sanitized: int
+    destroyed: int
+    missing: int
+    unexpected: int
+    total: int
+    failed: int = 0
+    missing_serials: tuple[str, ...] = ()
+    unexpected_serials: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "missing_serials", tuple(self.missing_serials))
+        object.__setattr__(self, "unexpected_serials", tuple(self.unexpected_serials))
+
+
+@dataclass(frozen=True)
+class MediumLine:
+    """One storage medium of one device and what was done to it."""
+
+    device_serial: str
+    asset_tag: str
+    make: str
+    model: str
+    category: str
+    media_type: MediaType
+    medium_serial: str
+    method_type: MethodType | None
+    technique: str
+    tool: str
+    tool_version: str
+    verification: Verification
+    verified_by: str
+    performed_by: str
+    performed_by_title: str
+    performed_at: datetime | None
+    destination: Destination
+    outcome: str
+    notes: str = ""
+    # NIST fields that most ITAD work leaves at their defaults.
+    classification: str = "unclassified"
+    post_classification: str = "unclassified"
+    data_backed_up: bool | None = None
+
+    def __post_init__(self) -> None:
+        where = f"line for device {self.device_serial!r}"
+        _require(self.media_type, MEDIA_TYPES, f"{where}: media_type")
+        if self.method_type is not None:
+            _require(self.method_type, METHOD_TYPES, f"{where}: method_type")
+        elif self.media_type != "none":
+            raise CertificateDataError(
+                f"{where}: method_type is required for a {self.media_type} medium"
+            )
+        _require(self.verification, VERIFICATIONS, f"{where}: verification")
+        _require(self.destination, DESTINATIONS, f"{where}: destination")
+        if not self.outcome:
+            raise CertificateDataError(f"{where}: outcome is empty")
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    number: str
+    kind: Kind
+    issued_at: datetime
+    operator: Operator
+    client: Client
+    batch: BatchRef
+    verify_url: str
+    summary: Summary
+    performer: Person
+    validator: Person
+    lines: tuple[MediumLine, ...] = field(default_factory=tuple)
+    supersedes: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.kind, KINDS, f"certificate {self.number!r}: kind")
+        if not self.number:
+            raise CertificateDataError("certificate number is empty")
+        object.__setattr__(self, "lines", tuple(self.lines))
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _person(p: Person) -> dict:
+    return {"name": p.name, "title": p.title, "organization": p.organization}
+
+
+def line_to_json(line: MediumLine) -> dict:
+    return {
+        "device_serial": line.device_serial,
+        "asset_tag": line.asset_tag,
+        "make": line.make,
+        "model": line.model,
+        "category": line.category,
+        "media_type": line.media_type,
+        "medium_serial": line.medium_serial,
+        "classification": line.classification,
+        "data_backed_up": line.data_backed_up,
+        "method_type": line.method_type,
+        "technique": line.technique,
+        "tool": line.tool,
+        "tool_version": line.tool_version,
+        "verification": line.verification,
+        "verified_by": line.verified_by,
+        "performed_by": {"name": line.performed_by, "title": line.performed_by_title},
+        "performed_at": _dt(line.performed_at),
+        "post_classification": line.post_classification,
+        "destination": line.destination,
+        "outcome": line.outcome,
+        "notes": line.notes,
+    }
+
+
+def to_json(data: CertificateData) -> dict:
+    """The machine-readable certificate: the same content as the PDF, keys in
+    a fixed order so two issues of the same data serialise identically."""
+    s = data.summary
+    return {
+        "schema": SCHEMA,
+        "number": data.number,
+        "kind": data.kind,
+        "issued_at": _dt(data.issued_at),
+        "supersedes": data.supersedes,
+        "verify_url": data.verify_url,
+        "operator": {
+            "name": data.operator.name,
+            "location": data.operator.location,
+            "phone": data.operator.phone,
+        },
+        "client": {"name": data.client.name},
+        "batch": {"id": data.batch.id, "reference": data.batch.reference},
+        "summary": {
+            "total": s.total,
+            "sanitized": s.sanitized,
+            "destroyed": s.destroyed,
+            "failed": s.failed,
+            "missing": s.missing,
+            "unexpected": s.unexpected,
+            "missing_serials": list(s.missing_serials),
+            "unexpected_serials": list(s.unexpected_serials),
+        },
+        "performer": _person(data.performer),
+        "validator": _person(data.validator),
+        "lines": [line_to_json(line) for line in data.lines],
+    }

@@ -1,0 +1,190 @@
+"""The operator's signing identity and PAdES signatures.
+
+The private key only ever leaves this module encrypted with the configured
+passphrase (PKCS#8, BestAvailableEncryption); nothing here logs key
+material or passphrases. Decrypted keys are cached per process so a bulk run
+does not pay the key-derivation cost per certificate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from functools import lru_cache
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+DEFAULT_REASON = "Certificate of Sanitization issued"
+
+
+class SigningKeyError(ValueError):
+    """The key or certificate cannot be used for signing certificates; the
+    message says why (never what the key is)."""
+
+
+def cert_fingerprint(cert_pem_or_der: bytes) -> str:
+    """SHA-256 of the certificate's DER, hex: what operators publish."""
+    if cert_pem_or_der.lstrip().startswith(b"-----"):
+        cert = x509.load_pem_x509_certificate(cert_pem_or_der)
+        cert_pem_or_der = cert.public_bytes(serialization.Encoding.DER)
+    return hashlib.sha256(cert_pem_or_der).hexdigest()
+
+
+def _encrypt(key, passphrase: bytes) -> bytes:
+    if not passphrase:
+        raise SigningKeyError("a passphrase is required to store the signing key")
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase),
+    )
+
+
+def _check_key(key) -> None:
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < 2048:
+            raise SigningKeyError(f"RSA key of {key.key_size} bits is too short; use 2048 or more")
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
+            raise SigningKeyError(f"elliptic curve {key.curve.name} is not accepted by PDF readers")
+    else:
+        raise SigningKeyError("only RSA and ECDSA (P-256/384/521) keys can sign certificates")
+
+
+def generate_signing_identity(
+    common_name: str,
+    organization: str,
+    days: int = 3 * 365,
+    *,
+    passphrase: bytes,
+    key_type: str = "ec",
+) -> tuple[bytes, bytes]:
+    """A new key (ECDSA P-256, or RSA 3072 with key_type="rsa") and a
+    self-signed certificate for it. Returns (encrypted key PEM, cert PEM)."""
+    if key_type == "ec":
+        key = ec.generate_private_key(ec.SECP256R1())
+    elif key_type == "rsa":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    else:
+        raise SigningKeyError(f"key_type {key_type!r}: use 'ec' or 'rsa'")
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+    ])
+    now = dt.datetime.now(dt.timezone.utc)
+    public = key.public_key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        # An hour back so a signature made right away is not "before validity"
+        # on a reader whose clock is slightly behind.
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                crl_sign=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return _encrypt(key, passphrase), cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _same_key(cert: x509.Certificate, key) -> bool:
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert.public_key().public_bytes(*fmt) == key.public_key().public_bytes(*fmt)
+
+
+def import_identity(
+    data: bytes,
+    password: bytes | None,
+    passphrase: bytes,
+    cert: bytes | None = None,
+) -> tuple[bytes, bytes]:
+    """An existing identity, from PKCS#12 (`data`, opened with `password`)
+    or PEM (key and certificate in `data`, or the certificate in `cert`).
+    Returns (key PEM encrypted with `passphrase`, cert PEM)."""
+    key = None
+    certs: list[x509.Certificate] = []
+    if b"-----BEGIN" in data:
+        try:
+            key = serialization.load_pem_private_key(data, password=password)
+        except (ValueError, TypeError) as exc:
+            raise SigningKeyError(f"could not read the PEM private key: wrong password or not a key ({type(exc).__name__})") from None
+        for blob in (data, cert or b""):
+            if b"-----BEGIN CERTIFICATE" in blob:
+                certs += x509.load_pem_x509_certificates(blob)
+    else:
+        try:
+            key, leaf, extra = pkcs12.load_key_and_certificates(data, password)
+        except (ValueError, TypeError):
+            raise SigningKeyError("could not open the PKCS#12 file: wrong password or not PKCS#12") from None
+        certs = [c for c in [leaf, *extra] if c is not None]
+        if cert:
+            certs += x509.load_pem_x509_certificates(cert)
+    if key is None:
+        raise SigningKeyError("no private key found")
+    _check_key(key)
+    matching = [c for c in certs if _same_key(c, key)]
+    if not matching:
+        raise SigningKeyError("no certificate matching the private key was found")
+    return _encrypt(key, passphrase), matching[0].public_bytes(serialization.Encoding.PEM)
+
+
+@lru_cache(maxsize=4)
+def _signer(key_pem_encrypted: bytes, cert_pem: bytes, passphrase: bytes):
+    from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    try:
+        key = load_private_key_from_pemder_data(key_pem_encrypted, passphrase)
+    except (ValueError, TypeError):
+        raise SigningKeyError("could not decrypt the signing key: wrong passphrase?") from None
+    certs = list(load_certs_from_pemder_data(cert_pem))
+    if not certs:
+        raise SigningKeyError("no certificate in cert_pem")
+    return signers.SimpleSigner(
+        signing_cert=certs[0],
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs(certs),
+    )
+
+
+def sign_pdf(
+    pdf: bytes,
+    key_pem_encrypted: bytes,
+    cert_pem: bytes,
+    passphrase: bytes,
+    *,
+    reason: str = DEFAULT_REASON,
+    location: str = "",
+    field_name: str = "CertificateSignature",
+) -> bytes:
+    """The PDF with an embedded PAdES B-B signature covering the whole file."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        reason=reason,
+        location=location or None,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    out = signers.PdfSigner(meta, signer=_signer(key_pem_encrypted, cert_pem, passphrase)).sign_pdf(writer)
+    return out.getvalue()

@@ -1,0 +1,346 @@
+"""A client's asset list, read and checked row by row: the manifest of a batch.
+
+``read_manifest(data)`` recognises the file, maps its header at once (refusing a list with no
+serial column) and returns a ``Manifest``: an iterator of ``ManifestRow`` that reads the file as
+it goes, plus the ``problems`` found so far. A row with a problem is not yielded. The intake
+service streams the rows into the database in chunks inside one transaction and, once the
+iterator is exhausted, commits only if ``manifest.ok``: a problem on the last row still rolls
+the whole batch back, and the client gets every problem at once, not the first.
+
+The one check that needs the database, "serial already in another open batch of this client",
+comes in through ``known_serials``: a callable given the serials of one chunk (as written in the
+file) that answers ``{serial: batch reference}`` for those it already knows, so the service
+runs one query per chunk, e.g. ``SELECT serial, reference ... WHERE upper(serial) IN (...)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+from itad.intake.categories import CATEGORIES, canonical_category, closest_category
+from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows, UnreadableManifest
+from itad.intake.headers import ColumnMap, map_columns
+from itad.intake.reading import Record, Source, json_records, open_records
+
+__all__ = [
+    "KnownSerials", "Manifest", "ManifestError", "ManifestRow", "NoSerialColumn", "Problem",
+    "TooManyRows", "UnreadableManifest", "manifest_from_records", "read_manifest",
+]
+
+DEFAULT_MAX_ROWS = 200_000
+DEFAULT_CHUNK_SIZE = 1_000
+DEFAULT_MAX_PROBLEMS = 1_000
+MAX_SERIAL_LENGTH = 120
+# The lengths the device table holds; a longer value is a problem, not a silent cut.
+_MAX_LENGTH = {"asset_tag": 120, "manufacturer": 120, "model": 200}
+# How far down a title or a note above the header may push it.
+_HEADER_SEARCH_ROWS = 20
+
+# Given the serials of one chunk exactly as the file writes them, answer {serial: reference of
+# the open batch that already holds it} for those already registered, keyed by the same strings
+# (compare case-insensitively in SQL, e.g. upper(serial) IN (...), and map back).
+KnownSerials = Callable[[list[str]], Mapping[str, str]]
+
+# What Excel makes of a long number in a General column: "6.37702E+15", "5,02E+18" in a
+# comma-decimal locale. Only tried on values holding "E+", so most cells never reach it.
+_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+[0-9]{1,3}", re.IGNORECASE)
+_DRIVE_SEPARATORS = re.compile(r"[;,|/\s]+")
+_SEPARATOR_CHARS = frozenset(";,|/ \t\r\n")
+
+
+class Problem(NamedTuple):
+    """One thing wrong with one row, said so the client can find and fix it.
+
+    ``row`` is the row number in their spreadsheet (header = row 1); ``column`` is the header
+    as written in their file; ``code`` is stable for programs, ``message`` is for people.
+    """
+
+    row: int
+    column: str | None
+    value: str
+    message: str
+    code: str = "invalid"
+
+
+class ManifestRow(NamedTuple):
+    """One device as listed by the client; optional fields are None when the cell is empty."""
+
+    row_number: int
+    serial: str
+    asset_tag: str | None
+    manufacturer: str | None
+    model: str | None
+    category: str | None  # canonical ("laptop"), see itad.intake.categories
+    drive_serials: tuple[str, ...]
+    attributes: dict[str, str]  # header as written -> non-empty value, for unmapped columns
+
+
+def read_manifest(
+    data: bytes,
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    known_serials: KnownSerials | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> Manifest:
+    """Read an uploaded CSV, XLSX or JSON list. Raises ManifestError subclasses for a list that
+    cannot be taken at all (unreadable, no serial column); row problems go to ``problems``."""
+    source, records = open_records(bytes(data))
+    return Manifest(data, source, records, max_rows=max_rows, known_serials=known_serials,
+                    chunk_size=chunk_size, max_problems=max_problems)
+
+
+def manifest_from_records(
+    items: Iterable[Mapping[str, Any]],
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    known_serials: KnownSerials | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> Manifest:
+    """The same checks for a JSON body already parsed: a list of objects, keys as headers.
+    Rows are numbered from 1 by position in the list; ``sha256`` is None (no file)."""
+    return Manifest(None, Source("json"), json_records(items), max_rows=max_rows,
+                    known_serials=known_serials, chunk_size=chunk_size, max_problems=max_problems)
+
+
+class Manifest:
+    """The rows of one asset list, read once, in order. Iterate it, or take ``chunks()``."""
+
+    def __init__(
+        self,
+        data: bytes | None,
+        source: Source,
+        records: Iterator[Record],
+        *,
+        max_rows: int,
+        known_serials: KnownSerials | None,
+        chunk_size: int,
+        max_problems: int,
+    ):
+        self.source = source
+        self.max_rows = max_rows
+        self.known_serials = known_serials
+        self.chunk_size = chunk_size
+        self.max_problems = max_problems
+        self.problems: list[Problem] = []
+        self.problem_count = 0  # all problems, also those past max_problems
+        self.rows_read = 0  # device rows seen (blank rows not counted)
+        self.rows_accepted = 0
+        self.finished = False
+        self._data = data
+        self._sha256: str | None = None
+        self._records = records
+        self._started = False
+        self.columns = self._find_header()
+
+    # --- what the service reads -------------------------------------------------------------
+
+    @property
+    def sha256(self) -> str | None:
+        """SHA-256 of the uploaded bytes (hex): the batch's idempotency key. Computed on demand."""
+        if self._sha256 is None and self._data is not None:
+            self._sha256 = hashlib.sha256(self._data).hexdigest()
+        return self._sha256
+
+    @property
+    def ok(self) -> bool:
+        """True once every row has been read and none had a problem."""
+        return self.finished and self.problem_count == 0
+
+    def __iter__(self) -> Iterator[ManifestRow]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self, size: int | None = None) -> Iterator[list[ManifestRow]]:
+        """Accepted rows in lists of up to ``size``; ``known_serials`` is asked once per list."""
+        if self._started:
+            raise RuntimeError("a Manifest is read once; call read_manifest() again to re-read")
+        self._started = True
+        size = size or self.chunk_size
+        chunk: list[ManifestRow] = []
+        for row in self._rows():
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield self._check_known(chunk)
+                chunk = []
+        if chunk:
+            yield self._check_known(chunk)
+        self.finished = True
+
+    def validate(self) -> list[Problem]:
+        """Read to the end without keeping rows (a dry run); returns the problems."""
+        for _ in self.chunks():
+            pass
+        return self.problems
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _find_header(self) -> ColumnMap:
+        # The header is the first non-blank row, unless a title sits above it: then the first
+        # row (of the first few) that names a serial column.
+        first: list[str] | None = None
+        seen = 0
+        for number, cells in self._records:
+            if not any(c.strip() for c in cells):
+                continue
+            first = first if first is not None else cells
+            columns = map_columns(cells, number)
+            if columns is not None:
+                return columns
+            seen += 1
+            if seen >= _HEADER_SEARCH_ROWS:
+                break
+        if first is None:
+            raise UnreadableManifest("The file holds no rows.")
+        raise NoSerialColumn(tuple(c.strip() for c in first))
+
+    def _problem(self, row: int, column: str | None, value: str, code: str, message: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append(Problem(row, column, value, message, code))
+
+    def _rows(self) -> Iterator[ManifestRow]:
+        columns = self.columns
+        fields = columns.fields
+        serial_at, serial_header = fields["serial"]
+        tag_at, tag_header = fields.get("asset_tag", (None, None))
+        make_at, make_header = fields.get("manufacturer", (None, None))
+        model_at, model_header = fields.get("model", (None, None))
+        cat_at, cat_header = fields.get("category", (None, None))
+        drives = columns.drive_columns
+        attribute_columns = columns.attribute_columns
+        width = columns.width
+        max_rows = self.max_rows
+        first_seen: dict[str, int] = {}  # upper-cased serial -> row it first appeared on
+        category_of: dict[str, str | None] = {}
+        problem = self._problem
+
+        for number, cells in self._records:
+            if not any(cells):
+                continue
+            n = len(cells)
+            before = self.problem_count
+            serial = cells[serial_at].strip() if serial_at < n else ""
+            tag = cells[tag_at].strip() if tag_at is not None and tag_at < n else ""
+            make = cells[make_at].strip() if make_at is not None and make_at < n else ""
+            model = cells[model_at].strip() if model_at is not None and model_at < n else ""
+            category = cells[cat_at].strip() if cat_at is not None and cat_at < n else ""
+            attributes = {}
+            for index, name in attribute_columns:
+                if index < n:
+                    value = cells[index].strip()
+                    if value:
+                        attributes[name] = value
+            if n > width:  # cells past the last header: kept, named by their column
+                for index in range(width, n):
+                    value = cells[index].strip()
+                    if value:
+                        attributes[f"column {index + 1}"] = value
+            drive_serials: list[str] = []
+            for index, header in drives:
+                if index < n and cells[index]:
+                    drive_serials.extend(self._drive_serials(number, header, cells[index]))
+
+            if not serial and not (tag or make or model or category or attributes or drive_serials):
+                continue  # a row of blanks: spreadsheet padding, not a device
+            self.rows_read += 1
+            if self.rows_read > max_rows:
+                raise TooManyRows(max_rows)
+
+            if not serial:
+                problem(number, serial_header, "", "missing_serial",
+                        "The serial number is missing. Every device needs its serial to be received.")
+            # The usual serial passes the cheap tests inline; only an odd one pays for a call.
+            elif (len(serial) <= MAX_SERIAL_LENGTH and serial.isprintable() and "E+" not in serial
+                  and "e+" not in serial) or self._check_serial(number, serial_header, serial):
+                earlier = first_seen.setdefault(serial.upper(), number)
+                if earlier != number:
+                    problem(number, serial_header, serial, "duplicate_serial",
+                            f"Serial {serial} appears twice in the file: also on row {earlier}. "
+                            "List each device once.")
+            if tag and len(tag) > _MAX_LENGTH["asset_tag"]:
+                self._too_long(number, tag_header, tag, _MAX_LENGTH["asset_tag"])
+            if make and len(make) > _MAX_LENGTH["manufacturer"]:
+                self._too_long(number, make_header, make, _MAX_LENGTH["manufacturer"])
+            if model and len(model) > _MAX_LENGTH["model"]:
+                self._too_long(number, model_header, model, _MAX_LENGTH["model"])
+            canonical = None
+            if category:
+                if category in category_of:
+                    canonical = category_of[category]
+                else:
+                    canonical = canonical_category(category)
+                    if len(category_of) < 10_000:  # a list has a handful; a hostile one, no end
+                        category_of[category] = canonical
+                if canonical is None:
+                    self._unknown_category(number, cat_header, category)
+            if self.problem_count != before:
+                continue
+            self.rows_accepted += 1
+            yield ManifestRow(number, serial, tag or None, make or None, model or None, canonical,
+                              tuple(drive_serials), attributes)
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def _check_serial(self, row: int, column: str, serial: str) -> bool:
+        """Report what is wrong with one serial; True when nothing is."""
+        if ("E+" in serial or "e+" in serial) and _SCIENTIFIC.fullmatch(serial):
+            self._problem(row, column, serial, "scientific_notation",
+                          f"Serial {serial} is a number Excel turned into scientific notation: "
+                          "its digits were lost. Format the column as Text in the original "
+                          "spreadsheet, type or paste the serials again, and re-export.")
+        elif not serial.isprintable():
+            bad = next(ch for ch in serial if not ch.isprintable())
+            self._problem(row, column, serial, "control_character",
+                          f"The serial holds an invisible control character (U+{ord(bad):04X}). "
+                          "Remove it and upload again.")
+        elif len(serial) > MAX_SERIAL_LENGTH:
+            self._too_long(row, column, serial, MAX_SERIAL_LENGTH)
+        else:
+            return True
+        return False
+
+    def _too_long(self, row: int, column: str | None, value: str, limit: int) -> None:
+        self._problem(row, column, value, "too_long",
+                      f"The value is {len(value)} characters long; at most {limit} are allowed.")
+
+    def _drive_serials(self, row: int, column: str, text: str) -> list[str]:
+        text = text.strip()
+        if _SEPARATOR_CHARS.isdisjoint(text):
+            parts = [text] if text else []
+        else:
+            parts = [p for p in _DRIVE_SEPARATORS.split(text) if p]
+        for part in parts:
+            self._check_serial(row, column, part)
+        return parts
+
+    def _unknown_category(self, row: int, column: str | None, category: str) -> None:
+        if len(self.problems) >= self.max_problems:  # a suggestion costs a fuzzy search: skip it
+            self.problem_count += 1
+            return
+        guess = closest_category(category)
+        hint = f"Did you mean '{guess}'?" if guess else f"Use one of: {', '.join(CATEGORIES)}."
+        self._problem(row, column, category, "unknown_category", f"Unknown category '{category}'. {hint}")
+
+    def _check_known(self, chunk: list[ManifestRow]) -> list[ManifestRow]:
+        if self.known_serials is None:
+            return chunk
+        known = self.known_serials([row.serial for row in chunk])
+        if not known:
+            return chunk
+        column = self.columns.header_of("serial")
+        kept = []
+        for row in chunk:
+            reference = known.get(row.serial)
+            if reference is None:
+                kept.append(row)
+                continue
+            self.rows_accepted -= 1
+            self._problem(row.row_number, column, row.serial, "serial_in_open_batch",
+                          f"Serial {row.serial} is already registered in open batch {reference}. "
+                          "Remove it from this list, or close that batch first.")
+        return kept

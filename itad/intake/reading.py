@@ -1,0 +1,218 @@
+"""From the bytes of an uploaded asset list to records: (row number, list of cell texts).
+
+Row numbers are the ones the client sees in their spreadsheet: the first line is row 1, a blank
+line still takes a row number, and a quoted CSV cell spanning several lines is still one row.
+Everything streams: the CSV is decoded and split as it is read, the first XLSX sheet is walked
+by itad.intake.xlsx (openpyxl's read-only mode is the fallback: same cells, 2-3x slower), so
+memory does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from itad.intake.errors import UnreadableManifest
+
+Record = tuple[int, list[str]]
+
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # OLE2: Excel 97-2003
+_SAMPLE_BYTES = 64 * 1024
+# Bytes Windows-1252 leaves undefined: a file holding them was not written as Windows-1252.
+_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_DELIMITERS = ("\t", ";", ",")  # on a tie, the earlier one wins: commas turn up inside text
+
+
+@dataclass(frozen=True)
+class Source:
+    """How the file was read, to tell the client (and us) when something looks odd."""
+
+    format: str  # "csv", "xlsx" or "json"
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def open_records(data: bytes) -> tuple[Source, Iterator[Record]]:
+    """Recognise the format by content (never by file name) and start reading records."""
+    # (strip() would copy a large file; one that is all blanks is refused later, as having no rows.)
+    if not data or (len(data) < 4096 and not data.strip()):
+        raise UnreadableManifest("The file is empty.")
+    if data.startswith(_XLSX_MAGIC):
+        return Source("xlsx"), _xlsx_records(data)
+    if data.startswith(_XLS_MAGIC):
+        raise UnreadableManifest(
+            "This is an old Excel 97-2003 (.xls) file. Save it as .xlsx or CSV and upload again."
+        )
+    encoding = detect_encoding(data)
+    sample = data[:_SAMPLE_BYTES].decode(encoding, errors="ignore")
+    if sample.lstrip("\ufeff \t\r\n").startswith("["):
+        return Source("json", encoding), _json_file_records(data, encoding)
+    delimiter = sniff_delimiter(sample)
+    return Source("csv", encoding, delimiter), _csv_records(data, encoding, delimiter)
+
+
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (Excel "Unicode text"), else a single-byte encoding.
+
+    The single-byte fallback never fails, so every byte keeps a meaning: Windows-1252 for files
+    from Windows, MacRoman for files from classic Mac Excel, which betray themselves by CR-only
+    line ends or by bytes Windows-1252 does not define (Snipe-IT's assets-sample-BAD.csv has both).
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = data[:1024]
+    if head.count(0) * 4 >= len(head):  # UTF-16 without BOM: every other byte of ASCII is NUL
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    if data.isascii() or _is_utf8(data):
+        return "utf-8"
+    if (b"\n" not in data and b"\r" in data) or not _CP1252_HOLES.isdisjoint(data):
+        return "mac_roman"
+    return "cp1252"
+
+
+def _is_utf8(data: bytes) -> bool:
+    # Decoded in slices and thrown away, so checking a large file costs no extra copy of it.
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Count tabs, semicolons and commas outside quotes in the first line that has any.
+
+    csv.Sniffer guesses from letter frequencies across lines and is easily fooled by a comma
+    inside a model name; the header line is the one line whose shape we can trust.
+    """
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for ch in sample:
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch in counts:
+            counts[ch] += 1
+        elif ch == "\n" or ch == "\r":
+            if any(counts.values()):
+                break  # a title line above the header has none; keep looking past it
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]:
+    # newline="" hands CR, LF and CRLF line ends to the csv module untouched; it splits on all
+    # three and keeps line breaks inside quoted cells.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    number = 0
+    try:
+        for number, cells in enumerate(csv.reader(stream, delimiter=delimiter), 1):
+            yield number, cells
+    except csv.Error as exc:
+        raise UnreadableManifest(f"Row {number + 1} cannot be read as CSV: {exc}.") from None
+
+
+def _xlsx_records(data: bytes) -> Iterator[Record]:
+    from xml.etree.ElementTree import ParseError
+
+    import openpyxl  # only XLSX uploads pay for the import
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from itad.intake.xlsx import NotLean, first_sheet_rows
+
+    try:
+        lean = first_sheet_rows(data, cell_text)
+    except (NotLean, zipfile.BadZipFile):
+        lean = None  # openpyxl below reads it, or says why it cannot
+    if lean is not None:
+        try:
+            yield from lean
+        except (ParseError, ValueError, IndexError) as exc:
+            raise UnreadableManifest(f"The first sheet of the workbook cannot be read ({exc}).") from None
+        return
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise UnreadableManifest(f"The file is a zip archive but not a readable XLSX workbook ({exc}).") from None
+    try:
+        sheet = workbook.worksheets[0]
+        # Read-only sheets yield an empty tuple for every missing row, so counting from 1 gives
+        # the row numbers Excel shows.
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            yield number, [v if type(v) is str else cell_text(v) for v in values]
+    finally:
+        workbook.close()
+
+
+def cell_text(value: Any, *, excel: bool = True) -> str:
+    """A cell as the client would read it. Whole numbers past 15 digits are shown the way Excel
+    shows them ("6.37702E+15"), because Excel has already lost the digits after the 15th."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        if excel and abs(value) >= 10**15:
+            return format(float(value), ".6G")
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value)) if abs(value) < 1e15 else format(value, ".6G")
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "; ".join(cell_text(v, excel=excel) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _json_file_records(data: bytes, encoding: str) -> Iterator[Record]:
+    try:
+        items = json.loads(data.decode(encoding))
+    except ValueError as exc:
+        raise UnreadableManifest(f"The file starts like JSON but is not valid JSON: {exc}.") from None
+    if not isinstance(items, list):
+        raise UnreadableManifest("A JSON asset list must be a list of objects, one per device.")
+    return json_records(items)
+
+
+def json_records(items: Iterable[Mapping[str, Any]]) -> Iterator[Record]:
+    """Objects as records: a header record (row 0) of every key in first-seen order, then one
+    record per object, numbered from 1 by its position in the list."""
+    if not isinstance(items, list):
+        items = list(items)
+    keys: dict[str, int] = {}
+    for position, item in enumerate(items, 1):
+        if not isinstance(item, Mapping):
+            raise UnreadableManifest(f"Item {position} of the list is not an object.")
+        for key in item:
+            keys.setdefault(str(key), len(keys))
+    yield 0, list(keys)
+    width = len(keys)
+    for position, item in enumerate(items, 1):
+        cells = [""] * width
+        for key, value in item.items():
+            cells[keys[str(key)]] = cell_text(value, excel=False)
+        yield position, cells

@@ -1,0 +1,183 @@
+"""Admin pages: organizations and their users, API tokens (shown once, revocable), client policies,
+closing batches. Admins only; each form calls one service and commits once."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from itad import accounts, batches
+from itad.errors import DomainError, NotFound
+from itad.models import Organization, User, db
+from itad.web import ADMIN, bp, roles
+from itad.web.unit_of_work import attempt
+from itad.workflow import closing, policies
+from workflows.sanitization import Method
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    location = StringField("Location", validators=[Optional(), Length(max=300)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=60)])
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$", message="An email address, like name@example.com."), Length(max=254)])
+    role = SelectField("Role", choices=["client", "technician", "admin"])
+    title = StringField("Title", validators=[Optional(), Length(max=120)])
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=12, max=200)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name (what it is for)", validators=[DataRequired(), Length(max=120)])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: only the CSRF token (revoke, close)."""
+
+
+def _organization(org_id: int) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"No organization with id {org_id}.")
+    return org
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+@bp.route("/admin/organizations", methods=["GET", "POST"])
+@roles(ADMIN)
+def admin_organizations():
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        ok, org = attempt(accounts.create_organization, db.session, form.name.data.strip(), kind="client",
+                          location=form.location.data or None, phone=form.phone.data or None)
+        if ok:
+            return redirect(url_for("web.admin_organization", org_id=org.id))
+    return render_template("admin/organizations.html", form=form,
+                           organizations=accounts.list_organizations(db.session))
+
+
+@bp.get("/admin/organizations/<int:org_id>")
+@roles(ADMIN)
+def admin_organization(org_id: int):
+    org = _organization(org_id)
+    form = UserForm()
+    form.role.data = form.role.data or ("technician" if org.is_operator else "client")
+    return _organization_page(org, form)
+
+
+def _organization_page(org: Organization, form: UserForm, status: int = 200):
+    policy_form = None if org.is_operator else _policy_form(org)
+    return render_template("admin/organization.html", org=org, form=form, policy_form=policy_form,
+                           policy_history=[] if org.is_operator else policies.history(db.session, org.id),
+                           users=accounts.list_users(db.session, org)), status
+
+
+@bp.post("/admin/organizations/<int:org_id>/users")
+@roles(ADMIN)
+def admin_create_user(org_id: int):
+    org = _organization(org_id)
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _organization_page(org, form, 400)
+    ok, user = attempt(accounts.create_user, db.session, org, form.email.data, form.name.data.strip(),
+                       form.role.data, form.password.data, title=form.title.data or None)
+    if not ok:
+        return _organization_page(org, form, 409)
+    return redirect(url_for("web.admin_user", user_id=user.id))
+
+
+@bp.get("/admin/users/<int:user_id>")
+@roles(ADMIN)
+def admin_user(user_id: int):
+    return _user_page(_user(user_id), TokenForm(), None)
+
+
+def _user_page(user: User, form: TokenForm, new_token: str | None, status: int = 200):
+    return render_template("admin/user.html", user=user, form=form, confirm=ConfirmForm(), new_token=new_token,
+                           tokens=accounts.list_tokens(db.session, user)), status
+
+
+@bp.post("/admin/users/<int:user_id>/tokens")
+@roles(ADMIN)
+def admin_create_token(user_id: int):
+    user = _user(user_id)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _user_page(user, form, None, 400)
+    ok, issued = attempt(accounts.create_token, db.session, user, form.name.data.strip())
+    # Rendered, not redirected: the plain token must never sit in the session cookie or a URL.
+    return _user_page(user, TokenForm(formdata=None), issued[1] if ok else None, 201 if ok else 409)
+
+
+@bp.post("/admin/tokens/<int:token_id>/revoke")
+@roles(ADMIN)
+def admin_revoke_token(token_id: int):
+    ConfirmForm().validate_on_submit()  # CSRF is checked globally; the form only names the action
+    ok, token = attempt(accounts.revoke_user_token, db.session, current_user, token_id)
+    if ok:
+        flash(f"Token {token.name} ({token.prefix}…) revoked.", "success")
+    return redirect(url_for("web.admin_user", user_id=token.user_id if ok else current_user.id))
+
+
+class PolicyForm(FlaskForm):
+    minimum_method = SelectField("Lowest acceptable method", choices=[m.value for m in Method])
+    verification = SelectField("Verification", choices=[("all", "every wipe"), ("sample", "a sample")])
+    sample_percent = IntegerField("Sample (% of purged media)", validators=[NumberRange(0, 100)])
+    verify_all_cleared = BooleanField("Under sampling, still verify every cleared medium")
+    resale_allowed = BooleanField("Resale allowed (else every data-bearing unit is destroyed)")
+    max_failed_wipes = IntegerField("Failed wipes before only destruction is left", validators=[NumberRange(1, 20)])
+    note = StringField("Why (kept in the history)", validators=[Optional(), Length(max=500)])
+
+
+def _policy_form(org: Organization) -> PolicyForm:
+    current = policies.organization_policy(db.session, org.id)
+    return PolicyForm(formdata=None, data={k: getattr(current, k) for k in POLICY_FIELDS} |
+                      {"minimum_method": current.minimum_method.value})
+
+
+POLICY_FIELDS = ("verification", "sample_percent", "verify_all_cleared", "resale_allowed", "max_failed_wipes")
+
+
+@bp.post("/admin/organizations/<int:org_id>/policy")
+@roles(ADMIN)
+def admin_set_policy(org_id: int):
+    org = _organization(org_id)
+    form = PolicyForm()
+    if org.is_operator:
+        raise NotFound(f"No client organization with id {org_id}.")
+    if not form.validate_on_submit():
+        flash("The policy form has errors: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()),
+              "error")
+        return redirect(url_for("web.admin_organization", org_id=org.id))
+    # The whole policy: categories as they are now, the rest from the form.
+    rules = policies.organization_policy(db.session, org.id).to_dict()
+    rules.update({k: getattr(form, k).data for k in POLICY_FIELDS}, minimum_method=form.minimum_method.data)
+    ok, _ = attempt(policies.set_policy, db.session, current_user, org.id, rules, note=form.note.data or None)
+    if ok:
+        flash(f"Policy of {org.name} saved; it applies to every step from now on.", "success")
+    return redirect(url_for("web.admin_organization", org_id=org.id))
+
+
+@bp.post("/admin/batches/<int:batch_id>/close")
+@roles(ADMIN)
+def admin_close_batch(batch_id: int):
+    ConfirmForm().validate_on_submit()
+    batch = batches.get_batch(db.session, current_user, batch_id)
+    ok, result = attempt(closing.close_batch, db.session, current_user, batch)
+    if ok:
+        flash(f"Batch closed; {len(result['missing'])} line(s) never received are now missing.", "success")
+    elif isinstance(result, DomainError) and isinstance(result.details, dict) and result.details.get("blockers"):
+        shown = ", ".join(f"{b['serial']} ({b['state']}: {b['needs']})" for b in result.details["blockers"][:10])
+        flash(f"Not settled yet: {shown}.", "error")
+    return redirect(url_for("web.batch", batch_id=batch_id))

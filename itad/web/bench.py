@@ -1,0 +1,227 @@
+"""The technician's bench: made for a barcode scanner and a keyboard.
+
+The scan field has focus; Enter opens the device. The device page offers only the moves the
+workflow allows now (itad.workflow.transitions.allowed_now: the same table the API enforces), each a
+short form whose first field has focus. A refused step shows the workflow's own message (the 409's).
+Every form carries the device version it was drawn from, so two technicians cannot overwrite each
+other's step unseen.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from itad import batches
+from itad.errors import Invalid
+from itad.models import Batch, Device, db
+from itad.web import OPERATOR, bp, roles
+from itad.web.unit_of_work import attempt
+from itad.workflow import disposition, grading, receiving, sanitizing, transitions, verifying
+from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES
+
+# Each queue: the state devices wait in, and the step they wait for.
+QUEUES = (
+    ("unexpected", "reconcile"),
+    ("received", "wipe"),
+    ("sanitized", "verify"),
+    ("verified", "grade"),
+    ("graded", "clear"),
+)
+WIPE_TECHNIQUES = sorted(TECHNIQUES - DESTROY_TECHNIQUES)
+WIPE_RESULTS = ("erased", "erased_with_warning", "failed")
+
+
+def _device(device_id: int) -> Device:
+    return batches.get_device(db.session, current_user, device_id)
+
+
+def _version() -> int | None:
+    return request.form.get("version", type=int)
+
+
+def _back(device: Device, message: str | None = None):
+    if message:
+        flash(message, "success")
+    return redirect(url_for("web.bench_device", device_id=device.id))
+
+
+@bp.get("/bench")
+@roles(*OPERATOR)
+def bench():
+    counts = batches.queue_counts(db.session, current_user, [s for s, _ in QUEUES])
+    return render_template("bench/scan.html", queues=QUEUES, counts=counts)
+
+
+@bp.get("/bench/scan")
+@roles(*OPERATOR)
+def bench_scan():
+    code = (request.args.get("code") or "").strip()[:120]
+    if not code:
+        flash("Scan or type a serial number.", "error")
+        return redirect(url_for("web.bench"))
+    found = batches.find_by_serial(db.session, current_user, code)
+    if len(found) == 1:
+        return redirect(url_for("web.bench_device", device_id=found[0].id))
+    open_batches = []
+    if not found:
+        open_batches, _ = batches.list_batches(db.session, current_user, status="open", limit=200, cursor=None)
+    return render_template("bench/scan_result.html", code=code, found=found, open_batches=open_batches,
+                           queues=QUEUES, counts=None), (200 if found else 404)
+
+
+@bp.post("/bench/unexpected")
+@roles(*OPERATOR)
+def bench_record_unexpected():
+    serial = (request.form.get("serial") or "").strip()[:120]
+    batch = batches.get_batch(db.session, current_user, request.form.get("batch_id", type=int) or 0)
+    ok, receipt = attempt(receiving.receive, db.session, current_user, serial=serial, batch_id=batch.id)
+    if not ok:
+        return redirect(url_for("web.bench_scan", code=serial))
+    flash(f"{receipt.device.serial} recorded as {receipt.outcome} in batch {batch.reference}.", "success")
+    return redirect(url_for("web.bench_device", device_id=receipt.device.id))
+
+
+@bp.get("/bench/queue/<state>")
+@roles(*OPERATOR)
+def bench_queue(state: str):
+    steps = dict(QUEUES)
+    if state not in steps:
+        abort(404)
+    devices, next_cursor = batches.devices_in_state(db.session, current_user, state, limit=100,
+                                                    cursor=request.args.get("after", type=int))
+    return render_template("bench/queue.html", state=state, step=steps[state], devices=devices,
+                           next_cursor=next_cursor, queues=QUEUES)
+
+
+@bp.get("/bench/devices/<int:device_id>")
+@roles(*OPERATOR)
+def bench_device(device_id: int):
+    device = _device(device_id)
+    batch = db.session.get(Batch, device.batch_id)
+    records = transitions.latest_records(db.session, [device.id])
+    checks = transitions.latest_verifications(db.session, [r.id for r in records.values()])
+    allowed = transitions.allowed_now(db.session, device, current_user) if batch.status == "open" else []
+    moves = transitions.media_moves(db.session, device, current_user) if batch.status == "open" else {}
+    events = batches.custody_timeline(db.session, current_user, device.batch_id, device_id=device.id, limit=50)
+    return render_template(
+        "bench/device.html", device=device, batch=batch, records=records, checks=checks, allowed=allowed,
+        moves=moves, events=events, wipe_techniques=WIPE_TECHNIQUES, wipe_results=WIPE_RESULTS,
+        hidden_areas=HIDDEN_AREA_STATES, media_types=MEDIA_TYPES, destroy_techniques=sorted(DESTROY_TECHNIQUES),
+        grades=grading.GRADES)
+
+
+@bp.post("/bench/devices/<int:device_id>/receive")
+@roles(*OPERATOR)
+def bench_receive(device_id: int):
+    device = _device(device_id)
+    ok, _ = attempt(_receive, device)
+    return _back(device, "Received. Next: record the wipe of each drive." if ok else None)
+
+
+@bp.post("/bench/devices/<int:device_id>/accept")
+@roles(*OPERATOR)
+def bench_accept(device_id: int):
+    device = _device(device_id)
+    ok, _ = attempt(_reconcile, device, accept=True)
+    return _back(device, "Accepted as an extra unit; it is received." if ok else None)
+
+
+@bp.post("/bench/devices/<int:device_id>/match")
+@roles(*OPERATOR)
+def bench_match(device_id: int):
+    device = _device(device_id)
+    serial = (request.form.get("manifest_serial") or "").strip()
+    ok, line = attempt(_reconcile, device, manifest_serial=serial)
+    if ok:
+        flash(f"Matched to the asset-list line {serial}; that line is received.", "success")
+        return redirect(url_for("web.bench_device", device_id=line))
+    return _back(device)
+
+
+def _receive(device: Device):
+    # The receiving service finds the manifest line by serial within the batch: this device's own line.
+    transitions.check_version(device, _version())
+    return receiving.receive(db.session, current_user, serial=device.serial, batch_id=device.batch_id)
+
+
+def _reconcile(device: Device, *, accept: bool = False, manifest_serial: str | None = None):
+    transitions.check_version(device, _version())
+    line_id = None
+    if not accept:
+        lines, _ = batches.list_devices(db.session, current_user, device.batch_id, serial_prefix=manifest_serial,
+                                        limit=20)
+        exact = [d for d in lines if d.serial.upper() == (manifest_serial or "").upper() and d.manifest_row]
+        if not exact:
+            raise Invalid(f"No asset-list line of this batch has the serial {manifest_serial!r}.",
+                          code="not_a_manifest_line")
+        line_id = exact[0].id
+    receiving.reconcile(db.session, current_user, device, manifest_device_id=line_id, accept=accept,
+                        note=request.form.get("note") or None)
+    return line_id
+
+
+@bp.post("/bench/devices/<int:device_id>/sanitize")
+@roles(*OPERATOR)
+def bench_sanitize(device_id: int):
+    device = _device(device_id)
+    form = request.form
+    claim = sanitizing.WipeClaim(
+        method=form.get("method", ""), technique=form.get("technique", ""),
+        medium_id=form.get("medium_id", type=int),
+        medium_serial=(form.get("medium_serial") or "").strip() or None,
+        media_type=form.get("media_type") or None,
+        tool=(form.get("tool") or "").strip()[:120] or None,
+        tool_version=(form.get("tool_version") or "").strip()[:60] or None,
+        hidden_areas=form.get("hidden_areas") or None,
+        result=form.get("result") or "erased",
+    )
+    ok, done = attempt(sanitizing.record_sanitization, db.session, current_user, device, claim,
+                       storage_dir=current_app.config["STORAGE_DIR"], source="web", expected_version=_version())
+    if not ok:
+        return _back(device)
+    record = done.record
+    note = f" (downgraded to {record.effective_method}: {'; '.join(record.reasons)})" if record.decision == "downgraded" else ""
+    return _back(device, f"Wipe recorded: {record.effective_method}, {record.result}{note}. Device is {device.state}.")
+
+
+@bp.post("/bench/devices/<int:device_id>/verify")
+@roles(*OPERATOR)
+def bench_verify(device_id: int):
+    device = _device(device_id)
+    passed = request.form.get("passed") == "1"
+    ok, _ = attempt(verifying.verify, db.session, current_user, device, medium_id=request.form.get("medium_id", type=int),
+                    passed=passed, notes=request.form.get("notes") or None, expected_version=_version())
+    return _back(device, (f"Verification recorded: {'passed' if passed else 'failed'}. Device is {device.state}.")
+                 if ok else None)
+
+
+@bp.post("/bench/devices/<int:device_id>/grade")
+@roles(*OPERATOR)
+def bench_grade(device_id: int):
+    device = _device(device_id)
+    grade = (request.form.get("grade") or "").strip().upper()
+    if grade not in grading.GRADES:
+        flash(f"The grade is one letter: {', '.join(grading.GRADES)}.", "error")
+        return _back(device)
+    ok, _ = attempt(grading.grade, db.session, current_user, device, grade=grade,
+                    notes=request.form.get("notes") or None, expected_version=_version())
+    return _back(device, f"Graded {grade}." if ok else None)
+
+
+@bp.post("/bench/devices/<int:device_id>/clear")
+@roles(*OPERATOR)
+def bench_clear(device_id: int):
+    device = _device(device_id)
+    ok, _ = attempt(disposition.clear, db.session, current_user, device, expected_version=_version())
+    return _back(device, "Cleared for resale." if ok else None)
+
+
+@bp.post("/bench/devices/<int:device_id>/destroy")
+@roles(*OPERATOR)
+def bench_destroy(device_id: int):
+    device = _device(device_id)
+    ok, _ = attempt(disposition.destroy, db.session, current_user, device,
+                    technique=request.form.get("technique", ""), witness=request.form.get("witness") or None,
+                    notes=request.form.get("notes") or None, expected_version=_version())
+    return _back(device, "Destruction recorded." if ok else None)

@@ -1,0 +1,178 @@
+"""The intake service on its own, the CLI command and the background job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from itad.errors import Conflict, Invalid, TooLarge
+from itad.intake import service
+from itad.intake.uploads import load_upload, store_upload
+from itad.models import Batch, CustodyEvent, Device, Job, StorageMedium
+
+ROOT = Path(__file__).resolve().parents[2]
+LIST = b"Serial,Category,Drive Serial,Rack\r\nS-1,Server,D-1,R7\r\nS-2,Server,D-2,\r\nS-3,Switch,,R8\r\n"
+
+
+def register(session, party, data=LIST, **kw):
+    kw = {"reference": "PO-1", "filename": "l.csv", "max_rows": 1000, **kw}
+    return service.register_batch(session, organization=party.org, actor=party.user, data=data, **kw)
+
+
+def test_the_service_writes_in_chunks_reports_progress_and_leaves_the_commit_to_the_caller(session, world):
+    seen = []
+    reg = register(session, world.acme, chunk_rows=2, progress=lambda done, total: seen.append(done))
+    assert reg.created and (reg.rows, reg.media) == (3, 2)
+    assert seen == [2, 3]
+    session.rollback()  # nothing was committed inside
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 0
+
+
+def test_device_ids_reserved_per_chunk_line_up_with_their_media(session, world):
+    register(session, world.globex, data=b"Serial\r\nOTHER-1\r\n")
+    reg = register(session, world.acme, chunk_rows=2)
+    session.commit()
+    pairs = session.execute(
+        sa.select(Device.serial, StorageMedium.serial).join(StorageMedium, StorageMedium.device_id == Device.id)
+        .where(Device.batch_id == reg.batch.id).order_by(Device.serial)).all()
+    assert pairs == [("S-1", "D-1"), ("S-2", "D-2")]
+    device = session.scalar(sa.select(Device).where(Device.serial == "S-3"))
+    assert device.attributes == {"Rack": "R8"} and device.created_at is not None
+    # An ORM update after the Core insert works (the version counter starts at 1).
+    device.state = "received"
+    session.commit()
+    assert device.version == 2
+
+
+def test_open_batch_lookup_ignores_closed_batches_and_matches_case_insensitively(session, world):
+    reg = register(session, world.acme)
+    session.commit()
+    found = service.serials_in_open_batches(session, world.acme.org.id, -1, ["s-1", "S-2", "S-9"])
+    assert found == {"s-1": f"{reg.batch.id} (PO-1)", "S-2": f"{reg.batch.id} (PO-1)"}
+    reg.batch.status = "closed"
+    session.commit()
+    assert service.serials_in_open_batches(session, world.acme.org.id, -1, ["S-1"]) == {}
+
+
+def test_limits_are_domain_errors_with_the_limit(session, world):
+    with pytest.raises(TooLarge) as rows:
+        register(session, world.acme, max_rows=2)
+    assert rows.value.details == {"limit_rows": 2}
+    with pytest.raises(TooLarge) as size:
+        register(session, world.acme, max_bytes=10)
+    assert size.value.details["limit_bytes"] == 10
+    with pytest.raises(Invalid) as empty:
+        register(session, world.acme, data=b"Serial,Model\r\n")
+    assert empty.value.code == "manifest_empty"
+
+
+def test_a_second_registration_of_the_same_bytes_racing_the_first_is_a_conflict(session, world):
+    """The unique constraint is the referee when find_registered saw nothing yet."""
+    register(session, world.acme)
+    session.commit()
+    original = service.find_registered
+    service.find_registered = lambda *a: None  # as if the other request had not committed yet
+    try:
+        with pytest.raises(Conflict):
+            register(session, world.acme)
+    finally:
+        service.find_registered = original
+        session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 1
+
+
+def test_estimate_rows_is_an_upper_bound_for_csv_and_json():
+    assert service.estimate_rows(LIST) == 4
+    assert service.estimate_rows(b"Serial\rA\rB\r") == 3
+    assert service.estimate_rows(service.rows_as_json_file([{"a": 1}] * 5)) >= 4
+
+
+def test_uploads_are_stored_by_sha256_and_read_back(tmp_path):
+    upload_id = store_upload(str(tmp_path), LIST)
+    assert upload_id == service.sha256_of(LIST)
+    assert store_upload(str(tmp_path), LIST) == upload_id
+    assert load_upload(str(tmp_path), upload_id) == LIST
+
+
+def test_cli_import_registers_the_file_with_a_progress_bar(app, world, session, tmp_path):
+    path = tmp_path / "acme.csv"
+    path.write_bytes(LIST)
+    runner = app.test_cli_runner()
+    args = ["intake", "import", str(path), "--org", world.acme.org.slug, "--reference", "PO-CLI"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "registered batch" in result.output and "3 devices, 2 storage media" in result.output
+    again = runner.invoke(args=args)
+    assert "already registered as batch" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"Serial,Category\r\nX-1,Lapotp\r\n")
+    failed = runner.invoke(args=["intake", "import", str(bad), "--org", world.acme.org.slug, "--reference", "P"])
+    assert failed.exit_code != 0 and "row 2, Category: Unknown category 'Lapotp'" in failed.output
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 1
+    assert session.scalar(sa.select(sa.func.count()).select_from(CustodyEvent)) == 1
+
+
+def test_the_import_job_registers_the_stored_upload_and_is_safe_to_run_twice(app, world, session):
+    from itad.intake.jobs import import_batch
+    from itad.jobs import JobContext
+
+    upload_id = store_upload(app.config["STORAGE_DIR"], LIST)
+    progress = []
+    args = dict(upload_id=upload_id, reference="PO-JOB", filename="j.csv", organization_id=world.acme.org.id,
+                created_by_id=world.acme.user.id)
+    first = import_batch(JobContext(session, on_progress=lambda d, t: progress.append((d, t))), **args)
+    session.commit()
+    assert first["created"] is True and first["rows"] == 3
+    assert first["links"]["batch"] == f"/api/v1/batches/{first['batch_id']}"
+    assert progress[-1] == (3, 4)
+    second = import_batch(JobContext(session), **args)
+    assert second["created"] is False and second["batch_id"] == first["batch_id"]
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
+def test_a_long_list_with_redis_configured_answers_202_and_a_worker_registers_it(
+        app, app_config, database_url, world, session, client, redis_url, tmp_path):
+    prefix = f"itad-intake-test-{os.getpid()}-{time.monotonic_ns()}-"
+    saved = {k: app.config[k] for k in ("REDIS_URL", "JOB_QUEUE_PREFIX", "INTAKE_ASYNC_ROWS")}
+    app.config.update(REDIS_URL=redis_url, JOB_QUEUE_PREFIX=prefix, INTAKE_ASYNC_ROWS=2)
+    try:
+        import io
+
+        r = client.post("/api/v1/batches", headers=world.acme.headers,
+                        data={"file": (io.BytesIO(LIST), "big.csv"), "reference": "PO-BG"})
+        assert r.status_code == 202, r.get_json()
+        job_id = r.get_json()["job_id"]
+        assert r.get_json()["links"]["job"] == f"/api/v1/jobs/{job_id}"
+    finally:
+        app.config.update(saved)
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "JOB_QUEUE_PREFIX": prefix,
+           "SECRET_KEY": "test-worker", "STORAGE_DIR": app_config["STORAGE_DIR"], "PYTHONPATH": str(ROOT),
+           "FLASK_APP": ""}
+    done = subprocess.run([sys.executable, "-m", "itad.cli", "worker", "imports", "--burst"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    session.expire_all()
+    job = session.get(Job, job_id)
+    assert job.state == "succeeded", job.error
+    batch = session.get(Batch, job.result["batch_id"])
+    assert (batch.reference, batch.device_count, batch.organization_id) == ("PO-BG", 3, world.acme.org.id)
+    status = client.get(f"/api/v1/jobs/{job_id}", headers=world.acme.headers)
+    assert status.status_code == 200

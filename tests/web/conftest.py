@@ -1,0 +1,121 @@
+"""Signing in through the real login form, and reading the CSRF token a page carries."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import g
+
+from tests.factories import PASSWORD
+
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class Browser:
+    """A Flask test client signed in as one user, posting forms with their CSRF token."""
+
+    def __init__(self, app, user=None):
+        self.http = _FreshUserClient(app.test_client())
+        self.token = None
+        if user is not None:
+            self.token = CSRF.search(self.http.get("/login").get_data(as_text=True)).group(1)
+            r = self.http.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": self.token})
+            assert r.status_code == 302, r.get_data(as_text=True)
+            # The token is bound to the session; sign-in renews the session, so read it again.
+            self.token = self._fresh_token()
+
+    def _fresh_token(self) -> str:
+        page = self.http.get("/", follow_redirects=True).get_data(as_text=True)
+        return CSRF.search(page).group(1)
+
+    def get(self, path, **kw):
+        return self.http.get(path, **kw)
+
+    def post(self, path, data=None, **kw):
+        return self.http.post(path, data={"csrf_token": self.token, **(data or {})}, **kw)
+
+    def text(self, path) -> str:
+        r = self.get(path)
+        return r.get_data(as_text=True)
+
+
+class _FreshUserClient:
+    """The tests run inside one app context, which Flask reuses for every test request, so `g`
+    (where Flask-Login caches the signed-in user and Flask-WTF the CSRF token) would carry one user into the next browser's
+    request. Forget it before each request, as a real server does between requests."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _forget(self):
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)  # Flask-WTF caches the session's token there too
+
+    def get(self, *a, **kw):
+        self._forget()
+        return self.client.get(*a, **kw)
+
+    def post(self, *a, **kw):
+        self._forget()
+        return self.client.post(*a, **kw)
+
+
+@pytest.fixture
+def as_user(app):
+    return lambda user: Browser(app, user)
+
+
+# ---------------------------------------------------------------- a real browser on a real server
+
+from tests.contract.conftest import live_server  # noqa: E402,F401  (gunicorn on 127.0.0.1, the suite's DB)
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, driven by Playwright (no browser download, ever)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """A fresh browser context per person (own cookies), pages opened on the live server."""
+    contexts = []
+
+    def open_(path: str = "/login"):
+        context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, user) -> None:
+    """With the keyboard: the email field has focus on the sign-in page."""
+    page.goto("/login")
+    page.keyboard.type(user.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)

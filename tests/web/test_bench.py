@@ -1,0 +1,117 @@
+"""The bench through its forms: only allowed steps are offered, each step is one form post, and a
+refused step comes back as the workflow's own message."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from itad.models import Device, db
+from tests.factories import make_batch
+
+
+def _device(session, world, category="laptop"):
+    batch = make_batch(session, world.acme.org, reference="BENCH-1", devices=1, category=category)
+    device = session.scalar(sa.select(Device).where(Device.batch_id == batch.id))
+    session.commit()
+    return device
+
+
+def _state(device_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(Device, device_id).state
+
+
+def _version(device_id: int) -> int:
+    db.session.expire_all()
+    return db.session.get(Device, device_id).version
+
+
+def test_scanning_a_serial_opens_its_device(session, world, as_user):
+    device = _device(session, world)
+    r = as_user(world.tech.user).get(f"/bench/scan?code={device.serial.lower()}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/bench/devices/{device.id}")
+
+
+def test_an_unknown_serial_offers_to_record_it_as_unexpected(session, world, as_user):
+    _device(session, world)
+    tech = as_user(world.tech.user)
+    r = tech.get("/bench/scan?code=NOPE123")
+    assert r.status_code == 404 and "Record NOPE123 as unexpected" in r.get_data(as_text=True)
+    batch_id = session.scalar(sa.select(Device.batch_id))
+    r = tech.post("/bench/unexpected", {"serial": "NOPE123", "batch_id": batch_id})
+    found = session.scalar(sa.select(Device).where(Device.serial == "NOPE123"))
+    assert found.state == "unexpected" and r.headers["Location"].endswith(f"/bench/devices/{found.id}")
+
+
+def test_a_registered_device_offers_receive_and_nothing_else(session, world, as_user):
+    device = _device(session, world)
+    page = as_user(world.tech.user).text(f"/bench/devices/{device.id}")
+    assert f"/bench/devices/{device.id}/receive" in page
+    assert "Record wipe" not in page and "Grade" not in page and "Destroy physically" not in page
+
+
+def test_receive_wipe_verify_grade_clear_through_the_forms(session, world, as_user):
+    device = _device(session, world)
+    medium_id = device.media[0].id
+    tech, tech2 = as_user(world.tech.user), as_user(world.tech2.user)
+    url = f"/bench/devices/{device.id}"
+    tech.post(f"{url}/receive", {"version": _version(device.id)})
+    assert _state(device.id) == "received"
+    tech.post(f"{url}/sanitize", {"version": _version(device.id), "medium_id": medium_id, "method": "clear",
+                                  "technique": "overwrite", "tool": "nwipe", "result": "erased"})
+    assert _state(device.id) == "sanitized"
+    assert "Wipe verified" not in tech.text(url)  # four-eyes: not offered to the wiper
+    assert "Wipe verified" in tech2.text(url)
+    tech2.post(f"{url}/verify", {"version": _version(device.id), "medium_id": medium_id, "passed": "1"})
+    assert _state(device.id) == "verified"
+    tech.post(f"{url}/grade", {"version": _version(device.id), "grade": "b"})
+    assert _state(device.id) == "graded"
+    tech.post(f"{url}/clear", {"version": _version(device.id)})
+    assert _state(device.id) == "cleared"
+    tech.text(url)  # consume the flashed messages
+    assert "No step is open to you" in tech.text(url)
+
+
+def test_the_wiper_verifying_their_own_wipe_gets_the_workflows_refusal(session, world, as_user):
+    device = _device(session, world)
+    medium_id = device.media[0].id
+    tech = as_user(world.tech.user)
+    url = f"/bench/devices/{device.id}"
+    tech.post(f"{url}/receive", {"version": _version(device.id)})
+    tech.post(f"{url}/sanitize", {"version": _version(device.id), "medium_id": medium_id, "method": "clear",
+                                  "technique": "overwrite"})
+    r = tech.post(f"{url}/verify", {"version": _version(device.id), "medium_id": medium_id, "passed": "1"},
+                  follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert _state(device.id) == "sanitized"
+    assert 'class="flash error"' in page and "verif" in page.lower()
+
+
+def test_a_step_from_a_stale_page_is_refused_with_the_current_state(session, world, as_user):
+    device = _device(session, world)
+    tech, tech2 = as_user(world.tech.user), as_user(world.tech2.user)
+    seen = _version(device.id)
+    tech.post(f"/bench/devices/{device.id}/receive", {"version": seen})
+    r = tech2.post(f"/bench/devices/{device.id}/destroy", {"version": seen, "technique": "shred"},
+                   follow_redirects=True)
+    assert _state(device.id) == "received"
+    assert "it is received now" in r.get_data(as_text=True)
+
+
+def test_a_refused_wipe_method_says_why(session, world, as_user):
+    device = _device(session, world)
+    tech = as_user(world.tech.user)
+    tech.post(f"/bench/devices/{device.id}/receive", {"version": _version(device.id)})
+    r = tech.post(f"/bench/devices/{device.id}/sanitize",
+                  {"version": _version(device.id), "medium_id": device.media[0].id, "method": "purge",
+                   "technique": "degauss", "result": "erased"}, follow_redirects=True)
+    assert _state(device.id) == "received" and 'class="flash error"' in r.get_data(as_text=True)
+
+
+def test_queues_list_devices_waiting_for_each_step(session, world, as_user):
+    device = _device(session, world)
+    tech = as_user(world.tech.user)
+    tech.post(f"/bench/devices/{device.id}/receive", {"version": _version(device.id)})
+    assert device.serial in tech.text("/bench/queue/received")
+    assert device.serial not in tech.text("/bench/queue/sanitized")
+    assert tech.get("/bench/queue/nonsense").status_code == 404

@@ -188,8 +188,10 @@ TERMINAL_STATES = frozenset(ALL_STATES - {s for t in TRANSITIONS for s in t.sour
 # Where the bench is done with a device, so its batch may close: the final states, plus units that
 # went on to resale stock (selling them is not bench work and goes on after the batch closes).
 SETTLED_STATES = TERMINAL_STATES | {D.cleared.value, D.in_inventory.value}
+# Resale stock moves: offered by the inventory pages and API, not at the bench.
+STOCK_ACTIONS = frozenset({"list", "sell", "withdraw"})
 # Moves that go on after a batch has closed: stock is sold, and withdrawn when a certificate is revoked.
-AFTER_CLOSE_ACTIONS = frozenset({"list", "sell", "withdraw"})
+AFTER_CLOSE_ACTIONS = STOCK_ACTIONS
 
 
 # ---------------------------------------------------------------- applying

@@ -147,3 +147,17 @@ def destruction_technique_known(ctx: Context) -> Refusal | None:
     if ctx.probing or tech is None or normalise_technique(tech) in DESTROY_TECHNIQUES:
         return None
     return Refusal(f"{tech!r} is not a destruction technique (use one of {', '.join(sorted(DESTROY_TECHNIQUES))})")
+
+
+def sale_price_given(ctx: Context) -> Refusal | None:
+    """A sale is recorded with its price: a unit never leaves stock for an unknown amount."""
+    if ctx.probing or str(ctx.facts.get("price") or "").strip():
+        return None
+    return Refusal("a sale needs its price")
+
+
+def withdrawal_reason_given(ctx: Context) -> Refusal | None:
+    """Stock is never withdrawn silently: the reason is what a refused sale later shows."""
+    if ctx.probing or str(ctx.facts.get("reason") or "").strip():
+        return None
+    return Refusal("say why the unit leaves stock (e.g. certificate revoked, sanitization reopened)")

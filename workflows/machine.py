@@ -20,8 +20,8 @@ from typing import Any, Hashable, Iterable
 from workflows.guards import (
     Context, Guard, Refusal, batch_closing, carries_data, carries_no_data, destruction_technique_known,
     grade_given, manifest_line_given, media_sanitized_and_verified, medium_awaits_verification,
-    medium_awaits_wipe, requires_verification, resale_allowed, sampling_left_nothing_to_verify,
-    verifier_is_not_wiper, within_failed_wipe_limit,
+    medium_awaits_wipe, requires_verification, resale_allowed, sale_price_given, sampling_left_nothing_to_verify,
+    verifier_is_not_wiper, withdrawal_reason_given, within_failed_wipe_limit,
 )
 from workflows.policy import Policy
 from workflows.sanitization import Assessment, Method, assess, normalise_technique
@@ -167,9 +167,17 @@ TRANSITIONS: tuple[Transition, ...] = (
       prerequisite="every data-bearing medium must be sanitized and verified before grade"),
     T("clear", [D.graded], D.cleared, [resale_allowed, media_sanitized_and_verified],
       prerequisite="the device must be graded before clear"),
-    T("destroy", IN_HAND, D.destroyed, [destruction_technique_known],
-      prerequisite="only a device in our hands (received, not yet cleared) can be destroyed"),
-    # Inventory adds: T("list", [D.cleared], D.in_inventory, ...), T("sell", [D.in_inventory], D.sold, ...)
+    T("destroy", IN_HAND + (D.quarantined,), D.destroyed, [destruction_technique_known],
+      prerequisite="only a device in our hands (received, not yet cleared, or quarantined) can be destroyed"),
+    # Resale. Listing re-checks the exit door (policy and media) because stock is where a unit leaves us.
+    T("list", [D.cleared], D.in_inventory, [resale_allowed, media_sanitized_and_verified],
+      prerequisite="only a cleared device can be listed in stock"),
+    T("sell", [D.in_inventory], D.sold, [sale_price_given],
+      prerequisite="only a device in stock can be sold"),
+    # A revoked certificate or a reopened sanitization takes the unit out of sellable stock at once.
+    # It goes to `quarantined`, not back to `graded`: nothing may list it again by accident.
+    T("withdraw", [D.cleared, D.in_inventory], D.quarantined, [withdrawal_reason_given],
+      prerequisite="only a cleared or listed device can be withdrawn from stock"),
 )
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.name for t in TRANSITIONS))
@@ -177,6 +185,13 @@ ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.name for t in TRANSITIONS))
 SYSTEM_ACTIONS = frozenset({"mark_missing"})
 ALL_STATES = frozenset(s.value for s in D)
 TERMINAL_STATES = frozenset(ALL_STATES - {s for t in TRANSITIONS for s in t.sources})
+# Where the bench is done with a device, so its batch may close: the final states, plus units that
+# went on to resale stock (selling them is not bench work and goes on after the batch closes).
+SETTLED_STATES = TERMINAL_STATES | {D.cleared.value, D.in_inventory.value}
+# Resale stock moves: offered by the inventory pages and API, not at the bench.
+STOCK_ACTIONS = frozenset({"list", "sell", "withdraw"})
+# Moves that go on after a batch has closed: stock is sold, and withdrawn when a certificate is revoked.
+AFTER_CLOSE_ACTIONS = STOCK_ACTIONS
 
 
 # ---------------------------------------------------------------- applying
@@ -236,6 +251,8 @@ def apply(device: DeviceFacts, action: str, actor: Hashable, policy: Policy, **f
       match:    manifest_device_id
       destroy:  technique (optional; shred, disintegrate, ...)
       mark_missing: batch_closing=True
+      sell:     price (the sale price, recorded in the custody evidence as a string)
+      withdraw: reason
       any:      evidence (dict, copied into the custody evidence)
     """
     rows = [t for t in TRANSITIONS if t.name == action]
@@ -288,6 +305,10 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
             evidence["technique"] = tech
         elif t.name == "match":
             evidence["manifest_device_id"] = facts["manifest_device_id"]
+        elif t.name == "sell":
+            evidence["price"] = str(facts["price"])
+        elif t.name == "withdraw":
+            evidence["reason"] = str(facts["reason"]).strip()
         new = replace(device, state=t.target, media=media, grade=grade)
         return Outcome(t.name, device.state, t.target, new, changed, None, evidence)
 

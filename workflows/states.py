@@ -20,6 +20,11 @@ class DeviceState(str, enum.Enum):
     verified = "verified"        # every medium that needs it was verified by a second person
     graded = "graded"            # cosmetic/functional grade recorded
     cleared = "cleared"          # released for resale
+    in_inventory = "in_inventory"  # listed in resale stock (available or reserved: see itad.inventory)
+    sold = "sold"                # sold to a buyer: final
+    # Out of sellable stock because its certificate was revoked or its sanitization reopened; it can
+    # be neither listed nor sold again, only destroyed (or taken back to the bench by a reopen).
+    quarantined = "quarantined"
     destroyed = "destroyed"      # physically destroyed: final and certified
     missing = "missing"          # batch closed, never received
 

@@ -7,6 +7,7 @@ from itad.models.certificates import (
     Certificate, CertificateCounter, CertificateRequest, CertificateStatus, SigningKey,
 )
 from itad.models.custody import CustodyEvent
+from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
 from itad.models.workflow import (
@@ -19,6 +20,7 @@ __all__ = [
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
     "CustodyEvent",
+    "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
     "FailedSignIn",
     "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",

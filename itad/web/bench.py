@@ -18,6 +18,7 @@ from itad.models import Batch, Device, db
 from itad.web import OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
 from itad.workflow import disposition, grading, receiving, sanitizing, transitions, verifying
+from workflows.machine import STOCK_ACTIONS
 from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES
 
 # Each queue: the state devices wait in, and the step they wait for.
@@ -103,6 +104,9 @@ def bench_device(device_id: int):
     checks = transitions.latest_verifications(db.session, [r.id for r in records.values()])
     allowed = transitions.allowed_now(db.session, device, current_user) if batch.status == "open" else []
     moves = transitions.media_moves(db.session, device, current_user) if batch.status == "open" else {}
+    # Stock moves (list, sell, withdraw) belong to the inventory, not the bench.
+    allowed = [a for a in allowed if a not in STOCK_ACTIONS]
+    moves = {m: [a for a in acts if a not in STOCK_ACTIONS] for m, acts in moves.items()}
     events = batches.custody_timeline(db.session, current_user, device.batch_id, device_id=device.id, limit=50)
     return render_template(
         "bench/device.html", device=device, batch=batch, records=records, checks=checks, allowed=allowed,

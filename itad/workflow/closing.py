@@ -16,7 +16,7 @@ from itad.errors import Conflict
 from itad.models import Batch, Device, User, utcnow
 from itad.workflow import custody
 from itad.workflow.transitions import apply_transition, flush
-from workflows.machine import TERMINAL_STATES
+from workflows.machine import SETTLED_STATES
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def close_blockers(session: Session, batch_id: int) -> list[dict]:
     rows = session.execute(
         sa.select(Device.id, Device.serial, Device.state).where(
-            Device.batch_id == batch_id, Device.state.not_in(TERMINAL_STATES | {"registered"}))
+            Device.batch_id == batch_id, Device.state.not_in(SETTLED_STATES | {"registered"}))
         .order_by(Device.id)
     ).all()
     blockers = []

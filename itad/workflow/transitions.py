@@ -21,7 +21,7 @@ from itad.models import Batch, Device, SanitizationRecord, StorageMedium, User, 
 from itad.workflow import custody
 from itad.workflow.policies import effective_policy
 from workflows.machine import (
-    DeviceFacts, MediumFacts, Outcome, TransitionRefused, allowed_transitions, apply,
+    AFTER_CLOSE_ACTIONS, DeviceFacts, MediumFacts, Outcome, TransitionRefused, allowed_transitions, apply,
 )
 from workflows.policy import Policy
 
@@ -108,10 +108,12 @@ def current_state_conflict(device_id: int, message: str) -> Conflict:
                              "needs": ["reload the device and retry"]})
 
 
-def lock_and_reload(session: Session, device: Device) -> None:
-    """Lock the device's batch, then reread the device so guards judge the committed state."""
+def lock_and_reload(session: Session, device: Device, *, after_close: bool = False) -> None:
+    """Lock the device's batch, then reread the device so guards judge the committed state.
+
+    after_close: the action goes on after the batch closed (resale stock: AFTER_CLOSE_ACTIONS)."""
     status = custody.lock_batch(session, device.batch_id)
-    if status != "open":
+    if status != "open" and not after_close:
         raise Conflict(f"Batch {device.batch_id} is {status}; its devices can no longer change.",
                        code="batch_closed", details={"state": device.state, "batch_status": status,
                                                      "allowed": [], "needs": []})
@@ -144,7 +146,7 @@ def apply_transition(session: Session, device: Device, action: str, actor: User,
     """
     check_version(device, expected_version)
     if not locked:
-        lock_and_reload(session, device)
+        lock_and_reload(session, device, after_close=action in AFTER_CLOSE_ACTIONS)
     policy = policy_for(session, device)
     view = device_facts(session, device, policy)
     try:

@@ -32,6 +32,7 @@ ID_FACTORIES = {
     "job_id": lambda s, w, ctx: ctx["job"].id,
     "org_id": lambda s, w, ctx: w.acme.org.id,
     "certificate_id": lambda s, w, ctx: ctx["certificate"].id,
+    "item_id": lambda s, w, ctx: _acme_item(s, ctx).id,
 }
 
 # A valid body per request schema, so the request reaches the lookup (not a 422).
@@ -45,6 +46,12 @@ SAMPLE_BODIES: dict[str, dict] = {
     "DestroyIn": {"technique": "shred"},
     "IssueIn": {},
     "RevokeIn": {"reason": "probe"},
+    "ListIn": {"location": "A1"},
+    "ItemPatchIn": {"location": "A2"},
+    "ReserveIn": {"buyer_reference": "probe"},
+    "SaleIn": {"price": "1.00", "currency": "EUR", "buyer_reference": "probe", "sold_on": "2025-01-01"},
+    "WithdrawIn": {"reason": "probe"},
+    "TermsIn": {"client_share_percent": "50.00"},
 }
 
 # Public operations answer by design without a token (e.g. certificate verification).
@@ -52,6 +59,19 @@ PUBLIC_OK = {
     # By number, not id; shows what the printed certificate shows, never the client (itad.certification.verifying).
     "api.verify_number",
 }
+
+
+def _acme_item(session, ctx):
+    """A stock row for Acme's device (written directly: the sweep needs an id, not the workflow)."""
+    from itad.models import InventoryItem
+
+    if "item" not in ctx:
+        d = ctx["device"]
+        ctx["item"] = InventoryItem(device_id=d.id, batch_id=d.batch_id, organization_id=d.organization_id,
+                                    sku="LAPTOP-DELL-LATITUDE-5490-NA", currency="EUR")
+        session.add(ctx["item"])
+        session.commit()
+    return ctx["item"]
 
 
 def _victim(session, world) -> dict:

@@ -192,7 +192,7 @@ def test_medium_id_must_name_one_of_the_media():
 
 
 def test_terminal_states_are_derived_from_the_table():
-    assert TERMINAL_STATES == {"cleared", "destroyed", "missing", "matched"}
+    assert TERMINAL_STATES == {"sold", "destroyed", "missing", "matched"}
     assert all(t.target for t in TRANSITIONS)
 
 

@@ -1,0 +1,248 @@
+"""Resale stock: listing cleared units, reserving, releasing, selling, and withdrawing them.
+
+A unit's sellability is decided by the device state (workflows): `in_inventory` units may be sold;
+`quarantined` units (certificate revoked, sanitization reopened) may not, ever. The stock row's
+status (available, reserved, sold, withdrawn) is the commercial view of the same fact plus holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from itad.errors import Conflict, Invalid, NotFound
+from itad.inventory.money import CURRENCY
+from itad.models import (
+    Batch, Device, DeviceGrading, InventoryItem, Organization, Sale, SanitizationRecord, StockStatus, User,
+    utcnow,
+)
+from itad.workflow.transitions import apply_transition, flush
+from workflows.states import DeviceState
+
+SELLABLE = (StockStatus.available.value, StockStatus.reserved.value)
+
+
+def _part(value: str | None) -> str:
+    text = re.sub(r"[^A-Z0-9]+", "-", (value or "").upper()).strip("-")
+    return text or "NA"
+
+
+def sku_for(category: str | None, manufacturer: str | None, model: str | None, grade: str | None) -> str:
+    """CATEGORY-MAKE-MODEL-GRADE, upper-case, anything but letters and digits turned into one dash:
+    ("laptop", "Dell", "Latitude 5490", "B") -> "LAPTOP-DELL-LATITUDE-5490-B"."""
+    return "-".join(_part(p) for p in (category, manufacturer, model, grade))[:200]
+
+
+def model_key(manufacturer: str | None, model: str | None) -> str:
+    """The same model whatever its grade or category spelling: "DELL|LATITUDE-5490"."""
+    return f"{_part(manufacturer)}|{_part(model)}"
+
+
+def specs_for(session: Session, device: Device) -> dict:
+    """What a buyer reads: the manifest's columns, the bench's grade and checks, the media and their wipes."""
+    grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id))
+    methods = {r.medium_id: r.effective_method for r in session.scalars(
+        sa.select(SanitizationRecord).where(SanitizationRecord.device_id == device.id)
+        .order_by(SanitizationRecord.attempt))}
+    return {
+        "manifest": dict(device.attributes or {}),
+        "grade": grading.grade if grading else None,
+        "functional_checks": dict(grading.functional_checks or {}) if grading else {},
+        "grading_notes": grading.notes if grading else None,
+        "media": [{"media_type": m.media_type, "capacity_bytes": m.capacity_bytes, "model": m.model,
+                   "sanitization": methods.get(m.id)} for m in device.media],
+    }
+
+
+def get_item(session: Session, item_id: int) -> InventoryItem:
+    item = session.get(InventoryItem, item_id)
+    if item is None:
+        raise NotFound(f"No inventory item with id {item_id}.")
+    return item
+
+
+def item_for_device(session: Session, device_id: int) -> InventoryItem | None:
+    return session.scalar(sa.select(InventoryItem).where(InventoryItem.device_id == device_id))
+
+
+def _currency(code: str) -> str:
+    if not CURRENCY.match(code or ""):
+        raise Invalid(f"{code!r} is not an ISO 4217 currency code (three capital letters, e.g. EUR).",
+                      code="invalid_currency")
+    return code
+
+
+def list_device(session: Session, actor: User, device: Device, *, location: str | None = None,
+                list_price: Decimal | None = None, currency: str = "EUR") -> InventoryItem:
+    """Put a cleared device into stock (workflow `list`: cleared -> in_inventory) as an available unit."""
+    _currency(currency)
+    grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id))
+    grade = grading.grade if grading else None
+    sku = sku_for(device.category, device.manufacturer, device.model, grade)
+    apply_transition(session, device, "list", actor,
+                     evidence={"sku": sku, "location": location})
+    item = InventoryItem(device_id=device.id, batch_id=device.batch_id, organization_id=device.organization_id,
+                         sku=sku, category=device.category, manufacturer=device.manufacturer, model=device.model,
+                         grade=grade, specs=specs_for(session, device), status=StockStatus.available.value,
+                         location=location, list_price=list_price, currency=currency, listed_by_id=actor.id)
+    session.add(item)
+    flush(session, device.id)
+    return item
+
+
+def _lock(session: Session, item: InventoryItem) -> InventoryItem:
+    session.refresh(item, with_for_update=True)
+    return item
+
+
+def _not_withdrawn(item: InventoryItem, doing: str) -> None:
+    if item.status == StockStatus.withdrawn.value:
+        raise Conflict(f"Unit {item.id} was withdrawn from stock ({item.withdrawn_reason}); it cannot be {doing}.",
+                       code="withdrawn_from_stock",
+                       details={"status": item.status, "reason": item.withdrawn_reason,
+                                "state": DeviceState.quarantined.value, "needs": []})
+
+
+def reserve(session: Session, actor: User, item: InventoryItem, buyer_reference: str) -> InventoryItem:
+    """Hold an available unit for one buyer. It stays in stock and sells only to that buyer."""
+    _lock(session, item)
+    _not_withdrawn(item, "reserved")
+    if item.status != StockStatus.available.value:
+        held = f" for {item.reserved_for}" if item.status == StockStatus.reserved.value else ""
+        raise Conflict(f"Unit {item.id} is {item.status}{held}; only an available unit can be reserved.",
+                       code="not_available", details={"status": item.status, "needs": ["release"]
+                                                      if item.status == StockStatus.reserved.value else []})
+    item.status, item.reserved_for, item.reserved_at = StockStatus.reserved.value, buyer_reference, utcnow()
+    session.flush()
+    return item
+
+
+def release(session: Session, actor: User, item: InventoryItem) -> InventoryItem:
+    """End a hold: the unit is available to anyone again."""
+    _lock(session, item)
+    _not_withdrawn(item, "released")
+    if item.status != StockStatus.reserved.value:
+        raise Conflict(f"Unit {item.id} is {item.status}, not reserved; there is nothing to release.",
+                       code="not_reserved", details={"status": item.status, "needs": []})
+    item.status, item.reserved_for, item.reserved_at = StockStatus.available.value, None, None
+    session.flush()
+    return item
+
+
+def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, currency: str,
+         buyer_reference: str, sold_on: date, fee: Decimal = Decimal("0.00")) -> Sale:
+    """Record a sale (workflow `sell`: in_inventory -> sold). A withdrawn unit answers 409 with the reason."""
+    _currency(currency)
+    _lock(session, item)
+    _not_withdrawn(item, "sold")
+    if item.status == StockStatus.reserved.value and item.reserved_for != buyer_reference:
+        raise Conflict(f"Unit {item.id} is reserved for {item.reserved_for}; release it before selling to "
+                       f"{buyer_reference}.", code="reserved_for_another_buyer",
+                       details={"status": item.status, "reserved_for": item.reserved_for, "needs": ["release"]})
+    if price <= 0:
+        raise Invalid("A sale price must be more than zero.", code="invalid_price")
+    if fee < 0 or fee > price:
+        raise Invalid(f"The fee ({fee}) must be between 0 and the price ({price}).", code="invalid_fee")
+    device = session.get(Device, item.device_id)
+    apply_transition(session, device, "sell", actor, price=price,
+                     evidence={"currency": currency, "buyer_reference": buyer_reference,
+                               "sold_on": sold_on.isoformat(), "fee": str(fee)})
+    sale = Sale(item_id=item.id, device_id=item.device_id, batch_id=item.batch_id,
+                organization_id=item.organization_id, sku=item.sku,
+                model_key=model_key(item.manufacturer, item.model), grade=item.grade, price=price, fee=fee,
+                currency=currency, buyer_reference=buyer_reference, sold_on=sold_on, recorded_by_id=actor.id)
+    item.status = StockStatus.sold.value
+    session.add(sale)
+    flush(session, item.device_id)
+    return sale
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What withdraw_from_stock found and did.
+
+    outcome: "withdrawn" (it was cleared or in stock and is now quarantined), "already_withdrawn",
+    "sold" (it had already left us: nothing to take back; the caller decides whom to tell), or
+    "not_in_stock" (never reached stock: still on the bench, destroyed, missing...).
+    """
+
+    device_id: int
+    outcome: str
+    state: str
+    item_id: int | None = None
+
+
+def withdraw_from_stock(session: Session, device_id: int, reason: str, actor: User) -> Withdrawal:
+    """Take a unit out of sellable stock at once (certificate revoked, sanitization reopened).
+
+    Safe to call for every device of a batch and to call twice. The device goes to `quarantined`
+    through the workflow (custody event with the reason); its stock row, if it was listed, becomes
+    `withdrawn` with the reason, which a later sale attempt answers with (409). Does not commit.
+    """
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"No device with id {device_id}.")
+    item = item_for_device(session, device_id)
+    state = device.state
+    if state == DeviceState.quarantined.value:
+        return Withdrawal(device_id, "already_withdrawn", state, item.id if item else None)
+    if state == DeviceState.sold.value:
+        return Withdrawal(device_id, "sold", state, item.id if item else None)
+    if state not in (DeviceState.cleared.value, DeviceState.in_inventory.value):
+        return Withdrawal(device_id, "not_in_stock", state, item.id if item else None)
+    apply_transition(session, device, "withdraw", actor, reason=reason)
+    if item is not None:
+        item.status, item.withdrawn_reason, item.withdrawn_at = StockStatus.withdrawn.value, reason.strip(), utcnow()
+        item.reserved_for = item.reserved_at = None
+        flush(session, device_id)
+    return Withdrawal(device_id, "withdrawn", device.state, item.id if item else None)
+
+
+def update_item(item: InventoryItem, *, location: str | None = None, list_price: Decimal | None = None,
+                currency: str | None = None) -> InventoryItem:
+    """Move a unit on the shelf or change its asking price."""
+    if currency is not None:
+        item.currency = _currency(currency)
+    if location is not None:
+        item.location = location
+    if list_price is not None:
+        item.list_price = list_price
+    return item
+
+
+def search(*, category: str | None = None, make: str | None = None, model: str | None = None,
+           grade: str | None = None, status: str | None = None, batch_id: int | None = None,
+           client_id: int | None = None, sku: str | None = None) -> sa.Select:
+    """Stock rows matching every given filter (text filters compare case-insensitively)."""
+    stmt = sa.select(InventoryItem)
+    for column, value in ((InventoryItem.category, category), (InventoryItem.manufacturer, make),
+                          (InventoryItem.model, model), (InventoryItem.grade, grade)):
+        if value:
+            stmt = stmt.where(sa.func.lower(column) == value.strip().lower())
+    if status:
+        stmt = stmt.where(InventoryItem.status == status)
+    if batch_id is not None:
+        stmt = stmt.where(InventoryItem.batch_id == batch_id)
+    if client_id is not None:
+        stmt = stmt.where(InventoryItem.organization_id == client_id)
+    if sku:
+        stmt = stmt.where(InventoryItem.sku == sku.strip().upper())
+    return stmt
+
+
+def context_of(session: Session, items: list[InventoryItem]) -> dict[int, tuple[str, str, str]]:
+    """{item_id: (serial, batch reference, client name)} in one query, for exports."""
+    if not items:
+        return {}
+    rows = session.execute(
+        sa.select(InventoryItem.id, Device.serial, Batch.reference, Organization.name)
+        .join(Device, Device.id == InventoryItem.device_id).join(Batch, Batch.id == InventoryItem.batch_id)
+        .join(Organization, Organization.id == InventoryItem.organization_id)
+        .where(InventoryItem.id.in_([i.id for i in items]))
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}

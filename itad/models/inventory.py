@@ -1,0 +1,107 @@
+"""Resale stock: the units cleared for resale, what they sold for, and each client's share.
+
+Money is Decimal in Numeric(12,2) columns, with its ISO 4217 currency code beside it. Sums are made
+in Python with Decimal, never with SQL SUM: SQLite keeps NUMERIC as a binary float.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from itad.models.base import JSONType, UTCDateTime, db, utcnow
+
+Money = sa.Numeric(12, 2, asdecimal=True)
+
+
+class StockStatus(str, enum.Enum):
+    available = "available"      # sellable now
+    reserved = "reserved"        # held for one buyer; sellable to that buyer
+    sold = "sold"
+    withdrawn = "withdrawn"      # certificate revoked or sanitization reopened: never sellable
+
+
+class InventoryItem(db.Model):
+    """One unit in resale stock (one row per device, made when the device is listed)."""
+
+    __tablename__ = "inventory_item"
+    __table_args__ = (
+        sa.Index("ix_inventory_item_status_sku", "status", "sku"),
+        sa.Index("ix_inventory_item_org", "organization_id", "id"),
+        sa.Index("ix_inventory_item_batch", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"), unique=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
+    # The client whose unit it is (the settlement pays them), copied for one-column tenant filters.
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
+    sku: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    manufacturer: Mapped[str | None] = mapped_column(sa.String(120))
+    model: Mapped[str | None] = mapped_column(sa.String(200))
+    grade: Mapped[str | None] = mapped_column(sa.String(2))
+    # Manifest attributes and bench findings (grade, functional checks, media) at listing time.
+    specs: Mapped[dict | None] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(sa.String(16), default=StockStatus.available.value)
+    location: Mapped[str | None] = mapped_column(sa.String(120))
+    # The operator's asking price; the listing feed falls back to the suggested price.
+    list_price: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    reserved_for: Mapped[str | None] = mapped_column(sa.String(200))
+    reserved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    listed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    sale: Mapped["Sale | None"] = relationship(back_populates="item", uselist=False)
+
+
+class Sale(db.Model):
+    """One unit sold. SKU, model and grade are copied so price history never moves with later edits."""
+
+    __tablename__ = "sale"
+    __table_args__ = (
+        sa.Index("ix_sale_sku_sold_on", "sku", "sold_on"),
+        sa.Index("ix_sale_model_key_sold_on", "model_key", "sold_on"),
+        sa.Index("ix_sale_batch", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("inventory_item.id", ondelete="CASCADE"), unique=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"))
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
+    sku: Mapped[str] = mapped_column(sa.String(200))
+    # "MAKE|MODEL" normalised: the model-only fallback of the price suggestion.
+    model_key: Mapped[str] = mapped_column(sa.String(330))
+    grade: Mapped[str | None] = mapped_column(sa.String(2))
+    price: Mapped[Decimal] = mapped_column(Money)
+    # What the sales channel kept (marketplace commission, payment fees); deducted before the split.
+    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    buyer_reference: Mapped[str] = mapped_column(sa.String(200))
+    sold_on: Mapped[date] = mapped_column(sa.Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    item: Mapped[InventoryItem] = relationship(back_populates="sale")
+
+
+class SettlementTerms(db.Model):
+    """A client's share of resale proceeds, in percent of the net (gross less fees). One row per client."""
+
+    __tablename__ = "settlement_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), unique=True)
+    client_share_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from itad.intake.custody import GENESIS, event_hash, event_payload
+from workflows.custody import GENESIS, event_hash, event_payload
 from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows
 from itad.intake.manifest import Problem, read_manifest
 from itad.models import Batch, BatchStatus, CustodyEvent, Device, Organization, StorageMedium, User, utcnow

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from itad import create_app
-from itad.intake.custody import GENESIS, event_hash, event_payload
+from workflows.custody import GENESIS, event_hash, event_payload
 from itad.models import Batch, CustodyEvent, Device, StorageMedium
 from tests.samples import SAMPLES as SHARED_SAMPLES
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import asyncio
+import concurrent.futures
 import io
 from functools import lru_cache
 
@@ -192,6 +194,17 @@ def sign_pdf(
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     # A fixed reservation: without it pyHanko builds and signs the CMS twice
     # (once only to measure it), which doubled the cost of a small certificate.
-    out = signers.PdfSigner(meta, signer=_signer(key_pem_encrypted, cert_pem, passphrase)).sign_pdf(
-        writer, bytes_reserved=SIGNATURE_BYTES_RESERVED)
+    pdf_signer = signers.PdfSigner(meta, signer=_signer(key_pem_encrypted, cert_pem, passphrase))
+    out = run_coroutine(lambda: pdf_signer.async_sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED))
     return out.getvalue()
+
+
+def run_coroutine(make_coroutine):
+    """Run pyHanko's coroutine to completion, also when the caller's thread already runs an event
+    loop (an async server, a browser-driving test): asyncio.run() refuses that, so use a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()

@@ -61,7 +61,9 @@ def _altered(document_sha256: str, why: str) -> VerifyResult:
 
 def verify_pdf(pdf: bytes, trusted_certs_pem: list[bytes]) -> VerifyResult:
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
+
+    from certificates.signing import run_coroutine
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -86,11 +88,8 @@ def verify_pdf(pdf: bytes, trusted_certs_pem: list[bytes]) -> VerifyResult:
         # Trust is decided below by pinning; the trusted certificates are
         # given as roots only so pyHanko's path check has a path to find.
         roots = [load_cert_from_pemder_data(c) for c in trusted_certs_pem]
-        status = validate_pdf_signature(
-            sig,
-            ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"),
-            skip_diff=True,
-        )
+        context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+        status = run_coroutine(lambda: async_validate_pdf_signature(sig, context, skip_diff=True))
     except Exception as exc:
         return _altered(doc_sha, f"the signature cannot be checked ({type(exc).__name__})")
 

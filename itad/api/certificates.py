@@ -158,9 +158,7 @@ def certificate_json(certificate_id: int):
 @operation("A batch's certificates (batch and device), newest first", response=CertificateList, tags=TAGS,
            errors=(404,))
 def batch_certificates(batch_id: int):
-    batch = batches.get_batch(db.session, current_user(), batch_id)
-    rows = db.session.scalars(sa.select(Certificate).where(Certificate.batch_id == batch.id)
-                              .order_by(Certificate.id.desc())).all()
+    rows = issuing.batch_certificates(db.session, current_user(), batch_id)
     return CertificateList(items=[certificate_out(c) for c in rows])
 
 

@@ -222,6 +222,15 @@ def withdraw_covered_units(session: Session, cert: Certificate, reason: str, act
     return len(ids)
 
 
+def batch_certificates(session: Session, user, batch_id: int) -> list[Certificate]:
+    """A batch's certificates (batch and device), newest first, through the tenant rule."""
+    from itad import batches
+
+    batch = batches.get_batch(session, user, batch_id)
+    return session.scalars(sa.select(Certificate).where(Certificate.batch_id == batch.id)
+                           .order_by(Certificate.id.desc())).all()
+
+
 def read_pdf(cert: Certificate) -> bytes:
     return storage(current_app.config).get(cert.sha256)
 

@@ -7,7 +7,7 @@ Operator staff see every client's batches through the same pages; clients see th
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -15,6 +15,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from itad import accounts, batches
+from itad.auth.access import get_visible
+from itad.certification import issuing
 from itad.errors import Invalid, TooLarge
 from itad.intake import service as intake
 from itad.models import db
@@ -60,7 +62,19 @@ def batch(batch_id: int):
                            counts=counts, segments=bar_segments(counts), states=STATE_ORDER, state=state,
                            serial=serial or "", exceptions=exceptions, events=events,
                            serials=batches.serials_of(db.session, [e.device_id for e in events]),
-                           can_close=current_user.role == ADMIN and found.status == "open")
+                           can_close=current_user.role == ADMIN and found.status == "open",
+                           certificates=issuing.batch_certificates(db.session, current_user, found.id))
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def certificate_pdf(certificate_id: int):
+    """The signed PDF, for the owning client and the operator; anyone else gets the 404 page."""
+    from itad.models import Certificate
+
+    cert = get_visible(db.session, Certificate, certificate_id, current_user, "certificate")
+    return Response(issuing.read_pdf(cert), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{cert.number}.pdf"'})
 
 
 class NewBatchForm(FlaskForm):

@@ -114,8 +114,10 @@ def shoot(page, name: str) -> None:
 def sign_in(page, user) -> None:
     """With the keyboard: the email field has focus on the sign-in page."""
     page.goto("/login")
+    # Typing before autofocus lands would lose keys on a busy machine: wait for it (and so check it).
+    page.wait_for_selector("input[name=email]:focus")
     page.keyboard.type(user.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)

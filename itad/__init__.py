@@ -29,10 +29,10 @@ def _decimal_upto(n: int) -> str:
     digits = str(n)
     options = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
     for i, d in enumerate(digits):
-        if int(d) > (1 if i == 0 else 0) - (0 if i == 0 else 0) and int(d) > 0:
-            low = "1" if i == 0 else "0"
-            if int(d) - 1 >= int(low):
-                options.append(f"{digits[:i]}[{low}-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}")
+        # Same prefix, a smaller digit here, anything after. No leading zero in the first place.
+        low = 1 if i == 0 else 0
+        if int(d) - 1 >= low:
+            options.append(f"{digits[:i]}[{low}-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}")
     options.append(digits)
     return "0*(?:" + "|".join(options) + ")"
 

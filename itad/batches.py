@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from itad.api.pagination import page
+from itad.pagination import page
 from itad.auth.access import get_visible, scope
 from itad.models import Batch, CustodyEvent, Device, User
 

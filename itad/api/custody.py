@@ -5,7 +5,7 @@ from __future__ import annotations
 from itad import batches
 from itad.api import bp
 from itad.api.contract import current_user, operation
-from itad.api.pagination import page
+from itad.pagination import page
 from itad.api.schemas import PageQuery
 from itad.api.workflow_schemas import ChainVerifyOut, EventOut, EventPage
 from itad.models import CustodyEvent, db

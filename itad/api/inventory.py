@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from itad import batches
 from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
-from itad.api.pagination import page
+from itad.pagination import page
 from itad.api.schemas import Out, PageQuery
 from itad.errors import NotFound
 from itad.inventory import feeds, pricing, settlement, statements, stock

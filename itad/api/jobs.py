@@ -9,7 +9,7 @@ from pydantic import Field
 
 from itad.api import bp
 from itad.api.contract import current_user, operation
-from itad.api.pagination import page
+from itad.pagination import page
 from itad.api.schemas import Out, PageQuery
 from itad.auth.access import get_visible, scope
 from itad.models import Job, db

@@ -44,13 +44,19 @@ def _identity_options(f):
     return f
 
 
+def _identity(common_name, organization, days, key_type) -> dict:
+    """The certificate's subject, defaulting to the operator's name."""
+    name = current_app.config["OPERATOR_NAME"]
+    return {"common_name": common_name or f"{name} certificate signing", "organization": organization or name,
+            "days": days, "key_type": key_type}
+
+
 @keys_group.command("init", help="Create the first signing key and a self-signed certificate.")
 @_identity_options
 @with_appcontext
 def keys_init(common_name, organization, days, key_type):
-    name = current_app.config["OPERATOR_NAME"]
-    key = _run(lambda: keys.init_key(db.session, current_app.config, common_name=common_name or f"{name} certificate signing",
-                                     organization=organization or name, days=days, key_type=key_type))
+    identity = _identity(common_name, organization, days, key_type)
+    key = _run(lambda: keys.init_key(db.session, current_app.config, **identity))
     click.echo(f"Signing key {key.id} created and active.\n{_show(key)}")
 
 
@@ -58,9 +64,8 @@ def keys_init(common_name, organization, days, key_type):
 @_identity_options
 @with_appcontext
 def keys_rotate(common_name, organization, days, key_type):
-    name = current_app.config["OPERATOR_NAME"]
-    key = _run(lambda: keys.rotate_key(db.session, current_app.config, common_name=common_name or f"{name} certificate signing",
-                                       organization=organization or name, days=days, key_type=key_type))
+    identity = _identity(common_name, organization, days, key_type)
+    key = _run(lambda: keys.rotate_key(db.session, current_app.config, **identity))
     click.echo(f"Signing key {key.id} is now active; earlier keys are retired.\n{_show(key)}")
 
 

@@ -27,7 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from workflows.custody import GENESIS, event_hash, event_payload
+from itad.workflow import custody
+from workflows.custody import GENESIS
 from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows
 from itad.intake.manifest import Problem, read_manifest
 from itad.models import Batch, BatchStatus, CustodyEvent, Device, Organization, StorageMedium, User, utcnow
@@ -347,16 +348,11 @@ def _media_count(session: Session, batch_id: int) -> int:
 def record_registration(session: Session, batch: Batch, actor: User | None, *, filename: str | None,
                         sha256: str, rows: int, media: int, at: datetime) -> CustodyEvent:
     """The batch's first custody event: who registered which file (by hash), with how many rows."""
-    label = f"{actor.name} <{actor.email}>" if actor else "system"
     evidence = {"file_name": filename, "sha256": sha256, "rows": rows, "media": media,
                 "reference": batch.reference}
-    payload = event_payload(batch_id=batch.id, seq=1, device_id=None, action="batch_registered",
-                            from_state=None, to_state="registered", actor_id=actor.id if actor else None,
-                            actor_label=label, evidence=evidence, created_at=at)
-    event = CustodyEvent(batch_id=batch.id, device_id=None, seq=1, actor_id=actor.id if actor else None,
-                         actor_label=label, action="batch_registered", from_state=None,
-                         to_state="registered", evidence=evidence, created_at=at,
-                         prev_hash=GENESIS, hash=event_hash(GENESIS, payload))
+    event = CustodyEvent(**custody.build_event(
+        custody.ChainHead(batch.id, 0, GENESIS), device_id=None, actor=actor, action="batch_registered",
+        from_state=None, to_state="registered", evidence=evidence, created_at=at))
     session.add(event)
     return event
 

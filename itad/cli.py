@@ -105,7 +105,7 @@ def token_revoke(token_id):
 def demo():
     from itad.demo import seed
 
-    lines = seed(db.session, current_app.config["PUBLIC_BASE_URL"])
+    lines = seed(db.session, current_app.config)
     db.session.commit()
     click.echo("\n".join(lines))
 
@@ -144,11 +144,12 @@ def jobs_show(job_id):
 
 def register_commands(app: Flask) -> None:
     from itad.certification.commands import certificates_group, keys_group
+    from itad.discovery.commands import snmp_group
     from itad.intake.commands import intake_group
     from itad.workflow.audit import audit_group
 
     for command in (org_group, user_group, token_group, demo, worker, jobs_group, intake_group, audit_group,
-                    keys_group, certificates_group):
+                    keys_group, certificates_group, snmp_group):
         app.cli.add_command(command)
 
 

@@ -42,10 +42,20 @@ def database_uri(url: str) -> str:
     return url
 
 
-def _secret_key(instance: Path) -> str:
-    """A random key kept under instance/, so sessions survive restarts
+def engine_options(db_url: str, connect_timeout: int) -> dict:
+    """Pooled connections are tested before use (a restarted PostgreSQL leaves dead ones behind), and a
+    connection attempt gives up after connect_timeout seconds: a database that does not answer at all
+    gets a 503 from the error handler, not a request that hangs until gunicorn kills its worker."""
+    options: dict = {"pool_pre_ping": True}
+    if not db_url.startswith("sqlite"):
+        options["connect_args"] = {"connect_timeout": connect_timeout}
+    return options
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """A random value kept under instance/, so it survives restarts
     without a constant in the code."""
-    path = instance / "secret_key"
+    path = instance / name
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
@@ -64,14 +74,17 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_uri(db_url),
         "REDIS_URL": _str(env, "REDIS_URL"),
-        "SECRET_KEY": _str(env, "SECRET_KEY") or _secret_key(instance),
+        "SECRET_KEY": _str(env, "SECRET_KEY") or _instance_secret(instance, "secret_key"),
         # Where certificates and other artefacts are stored (content-addressed).
         "STORAGE_DIR": _str(env, "STORAGE_DIR", str(instance / "storage")),
         # Printed on certificates; the public verify page lives under it.
         "PUBLIC_BASE_URL": _str(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "OPERATOR_NAME": _str(env, "OPERATOR_NAME", "ITAD Operator"),
         # Passphrase that encrypts the certificate signing key at rest.
-        "SIGNING_KEY_PASSPHRASE": _str(env, "SIGNING_KEY_PASSPHRASE"),
+        # The embedded default (no DATABASE_URL) keeps one under instance/ so a newcomer's demo
+        # signs certificates; production sets it, the same on every machine that signs.
+        "SIGNING_KEY_PASSPHRASE": _str(env, "SIGNING_KEY_PASSPHRASE")
+        or (None if _str(env, "DATABASE_URL") else _instance_secret(instance, "signing_key_passphrase")),
         # Upload limits: bytes for the whole request, rows for an asset list.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
         "INTAKE_MAX_ROWS": _int(env, "INTAKE_MAX_ROWS", 200_000),
@@ -90,6 +103,13 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         "JOB_HEARTBEAT_SECONDS": _float(env, "JOB_HEARTBEAT_SECONDS", 10.0),
         "JOB_ABANDON_SECONDS": _float(env, "JOB_ABANDON_SECONDS", 60.0),
         "JOB_REAP_SECONDS": _float(env, "JOB_REAP_SECONDS", 30.0),
+        # SNMP probes (itad.discovery): seconds to wait for each answer, extra tries before a device
+        # counts as silent, the whole-device budget, devices probed at once, and addresses per request.
+        "SNMP_TIMEOUT": _float(env, "SNMP_TIMEOUT", 2.0),
+        "SNMP_RETRIES": _int(env, "SNMP_RETRIES", 1),
+        "SNMP_MAX_SECONDS": _float(env, "SNMP_MAX_SECONDS", 60.0),
+        "SNMP_CONCURRENCY": _int(env, "SNMP_CONCURRENCY", 100),
+        "SNMP_MAX_TARGETS": _int(env, "SNMP_MAX_TARGETS", 4096),
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -98,5 +118,5 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         # Failed sign-ins from one address within the window before that address must wait.
         "LOGIN_IP_MAX_FAILURES": _int(env, "LOGIN_IP_MAX_FAILURES", 20),
         "LOGIN_IP_WINDOW_SECONDS": _int(env, "LOGIN_IP_WINDOW_SECONDS", 900),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url, _int(env, "DATABASE_CONNECT_TIMEOUT", 5)),
     }

@@ -190,8 +190,10 @@ TERMINAL_STATES = frozenset(ALL_STATES - {s for t in TRANSITIONS for s in t.sour
 SETTLED_STATES = TERMINAL_STATES | {D.cleared.value, D.in_inventory.value}
 # Resale stock moves: offered by the inventory pages and API, not at the bench.
 STOCK_ACTIONS = frozenset({"list", "sell", "withdraw"})
-# Moves that go on after a batch has closed: stock is sold, and withdrawn when a certificate is revoked.
-AFTER_CLOSE_ACTIONS = STOCK_ACTIONS
+# Moves that go on after a batch has closed: stock is sold, and withdrawn when a certificate is revoked;
+# a unit so withdrawn (quarantined) can then only be destroyed, so destruction must stay open too. No
+# other destroy source can be left in a closed batch: closing needs every device settled.
+AFTER_CLOSE_ACTIONS = STOCK_ACTIONS | {"destroy"}
 
 
 # ---------------------------------------------------------------- applying

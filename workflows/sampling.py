@@ -33,6 +33,16 @@ def draw(batch_id: Any, medium_id: Any) -> float:
     return int.from_bytes(digest[:8], "big") / _SCALE
 
 
+def picked_by_rule(policy: Policy, batch_id: Any, medium_id: Any, method: str | None) -> bool:
+    """Rules 1-2 (and "verify all") for one wipe, as decided at the bench when it is recorded.
+    Rule 3 (at least one per batch) depends on the batch's other wipes: the caller adds it."""
+    if policy.verification == "all":
+        return True
+    if (method or "clear").lower() == "clear" and policy.verify_all_cleared:
+        return True
+    return draw(batch_id, medium_id) < policy.sample_percent / 100
+
+
 @dataclass(frozen=True)
 class SamplingPlan:
     required: frozenset[Any]

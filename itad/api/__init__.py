@@ -16,3 +16,4 @@ from itad.api import openapi  # noqa: E402,F401
 from itad.api import policies  # noqa: E402,F401
 from itad.api import workflow  # noqa: E402,F401
 from itad.api import inventory  # noqa: E402,F401
+from itad.api import snmp  # noqa: E402,F401

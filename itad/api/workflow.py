@@ -46,6 +46,11 @@ def _device(device_id: int) -> Device:
     return batches.get_device(db.session, current_user(), device_id)
 
 
+def _locked(device_id: int) -> Device:
+    """A step's device, read and locked with its batch in one statement (404 as _device)."""
+    return transitions.lock_device(db.session, current_user(), device_id)
+
+
 def _step(device: Device, event) -> dict:
     return {"device": DeviceOut.model_validate(device), "event": EventOut.model_validate(event) if event else None}
 
@@ -64,7 +69,7 @@ def receive(body: ReceiveIn):
 @operation("Reconcile an unexpected unit: match it to a manifest line, or accept it",
            roles=OPERATOR_ROLES, body=ReconcileIn, response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def reconcile(device_id: int, body: ReconcileIn):
-    device = _device(device_id)
+    device = _locked(device_id)
     transitions.check_version(device, body.version)
     applied = receiving.reconcile(db.session, current_user(), device, manifest_device_id=body.manifest_device_id,
                                   accept=body.accept, note=body.note)
@@ -76,7 +81,7 @@ def reconcile(device_id: int, body: ReconcileIn):
            roles=OPERATOR_ROLES, body=SanitizationIn, response=SanitizationStepOut, status=201,
            tags=("workflow",), errors=STEP_ERRORS)
 def sanitize(device_id: int, body: SanitizationIn):
-    device = _device(device_id)
+    device = _locked(device_id)
     data = body.model_dump(exclude={"report_text", "version"})
     report = body.report_text.encode("utf-8") if body.report_text else None
     done = sanitizing.record_sanitization(db.session, current_user(), device, sanitizing.claim_from(data),
@@ -90,7 +95,7 @@ def sanitize(device_id: int, body: SanitizationIn):
 @operation("Verify a wipe (four-eyes: not by the person who wiped)", roles=OPERATOR_ROLES, body=VerifyIn,
            response=VerificationStepOut, status=201, tags=("workflow",), errors=STEP_ERRORS)
 def verify(device_id: int, body: VerifyIn):
-    device = _device(device_id)
+    device = _locked(device_id)
     check, applied = verifying.verify(db.session, current_user(), device, medium_id=body.medium_id,
                                       passed=body.passed, notes=body.notes, expected_version=body.version)
     return VerificationStepOut(verification=check, **_step(device, applied.event))
@@ -100,7 +105,7 @@ def verify(device_id: int, body: VerifyIn):
 @operation("Grade a unit (cosmetic grade, functional checks)", roles=OPERATOR_ROLES, body=GradeIn,
            response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def grade(device_id: int, body: GradeIn):
-    device = _device(device_id)
+    device = _locked(device_id)
     _, applied = grading.grade(db.session, current_user(), device, grade=body.grade,
                                functional_checks=body.functional_checks, notes=body.notes,
                                expected_version=body.version)
@@ -111,7 +116,7 @@ def grade(device_id: int, body: GradeIn):
 @operation("Clear a graded unit for resale", roles=OPERATOR_ROLES, body=None, response=StepOut,
            tags=("workflow",), errors=STEP_ERRORS)
 def clear(device_id: int):
-    device = _device(device_id)
+    device = _locked(device_id)
     applied = disposition.clear(db.session, current_user(), device)
     return StepOut(**_step(device, applied.event))
 
@@ -120,7 +125,7 @@ def clear(device_id: int):
 @operation("Destroy a unit physically (technique, witness, time)", roles=OPERATOR_ROLES, body=DestroyIn,
            response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def destroy(device_id: int, body: DestroyIn):
-    device = _device(device_id)
+    device = _locked(device_id)
     _, applied = disposition.destroy(db.session, current_user(), device, technique=body.technique,
                                      witness=body.witness, destroyed_at=body.destroyed_at, notes=body.notes,
                                      expected_version=body.version)

@@ -76,6 +76,12 @@ class BulkSanitizationItem(WipeFields):
     medium_id: int | None = None
     medium_serial: str | None = Field(None, max_length=120)
     batch_id: int | None = None
+    device_id: int | None = Field(None, description="with medium_serial: a drive of this device not on the list "
+                                  "is added (as the single endpoint does)")
+    media_type: MediaType | None = None
+    medium_manufacturer: str | None = Field(None, max_length=120)
+    medium_model: str | None = Field(None, max_length=200)
+    capacity_bytes: int | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _which(self):
@@ -268,6 +274,7 @@ class ItemResult(BaseModel):
     medium_id: int | None = None
     device_id: int | None = None
     state: str | None = None
+    medium_added: bool = False
 
 
 class BulkOut(BaseModel):

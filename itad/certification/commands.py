@@ -46,9 +46,9 @@ def _identity_options(f):
 
 def _identity(common_name, organization, days, key_type) -> dict:
     """The certificate's subject, defaulting to the operator's name."""
-    name = current_app.config["OPERATOR_NAME"]
-    return {"common_name": common_name or f"{name} certificate signing", "organization": organization or name,
-            "days": days, "key_type": key_type}
+    default = keys.default_subject(current_app.config)
+    return {"common_name": common_name or default["common_name"],
+            "organization": organization or default["organization"], "days": days, "key_type": key_type}
 
 
 @keys_group.command("init", help="Create the first signing key and a self-signed certificate.")

@@ -238,3 +238,11 @@ def read_pdf(cert: Certificate) -> bytes:
 def read_json(cert: Certificate) -> bytes:
     return storage(current_app.config).get(cert.json_sha256)
 
+
+
+def reissue(session: Session, actor: User, cert: Certificate, reason: str | None) -> CertificateRequest:
+    """Issue the same kind of certificate again for what `cert` covered; the new one supersedes the one
+    in force (which may be `cert` or a later re-issue). A revoked certificate can be replaced this way."""
+    if cert.kind == "batch":
+        return request_certificate(session, actor, batch=session.get(Batch, cert.batch_id), reason=reason)
+    return request_certificate(session, actor, device=session.get(Device, cert.device_id), reason=reason)

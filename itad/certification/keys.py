@@ -44,6 +44,16 @@ def _row(key_pem: bytes, cert_pem: bytes, source: str) -> SigningKey:
     )
 
 
+def default_subject(config) -> dict:
+    """The certificate's subject when the operator gives none: named after OPERATOR_NAME."""
+    name = config["OPERATOR_NAME"]
+    return {"common_name": f"{name} certificate signing", "organization": name}
+
+
+def passphrase_configured(config) -> bool:
+    return bool(config.get("SIGNING_KEY_PASSPHRASE"))
+
+
 def active_key(session: Session) -> SigningKey | None:
     return session.scalars(sa.select(SigningKey).where(SigningKey.active.is_(True))
                            .order_by(SigningKey.id.desc()).limit(1)).first()

@@ -8,9 +8,10 @@ iterator is exhausted, commits only if ``manifest.ok``: a problem on the last ro
 the whole batch back, and the client gets every problem at once, not the first.
 
 The one check that needs the database, "serial already in another open batch of this client",
-comes in through ``known_serials``: a callable given the serials of one chunk (as written in the
-file) that answers ``{serial: batch reference}`` for those it already knows, so the service
-runs one query per chunk, e.g. ``SELECT serial, reference ... WHERE upper(serial) IN (...)``.
+comes in one of two ways. A caller that writes the rows as it reads (the intake service) checks
+them all in one statement afterwards and reports each hit with ``serial_in_open_batch``. A
+caller that only reads can pass ``known_serials``: a callable given the serials of one chunk (as
+written in the file) that answers ``{serial: batch reference}`` for those it already knows.
 """
 
 from __future__ import annotations
@@ -314,8 +315,9 @@ class Manifest:
             parts = [text] if text else []
         else:
             parts = [p for p in _DRIVE_SEPARATORS.split(text) if p]
-        for part in parts:
-            self._check_serial(row, column, part)
+        for part in parts:  # the usual serial passes inline, as in _rows
+            if len(part) > MAX_SERIAL_LENGTH or "E+" in part or "e+" in part or not part.isprintable():
+                self._check_serial(row, column, part)
         return parts
 
     def _unknown_category(self, row: int, column: str | None, category: str) -> None:
@@ -332,15 +334,19 @@ class Manifest:
         known = self.known_serials([row.serial for row in chunk])
         if not known:
             return chunk
-        column = self.columns.header_of("serial")
         kept = []
         for row in chunk:
             reference = known.get(row.serial)
             if reference is None:
                 kept.append(row)
                 continue
-            self.rows_accepted -= 1
-            self._problem(row.row_number, column, row.serial, "serial_in_open_batch",
-                          f"Serial {row.serial} is already registered in open batch {reference}. "
-                          "Remove it from this list, or close that batch first.")
+            self.serial_in_open_batch(row.row_number, row.serial, reference)
         return kept
+
+    def serial_in_open_batch(self, row: int, serial: str, reference: str) -> None:
+        """Refuse an accepted row whose serial another open batch of the client holds: from the
+        ``known_serials`` hook, or from a caller that checks every row at once after reading."""
+        self.rows_accepted -= 1
+        self._problem(row, self.columns.header_of("serial"), serial, "serial_in_open_batch",
+                      f"Serial {serial} is already registered in open batch {reference}. "
+                      "Remove it from this list, or close that batch first.")

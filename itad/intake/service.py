@@ -4,10 +4,10 @@ The parser (itad.intake.manifest) turns bytes into checked rows and problems; th
 what only the database knows (a serial already sitting in another open batch of the same
 client), then writes the batch, its devices, their storage media and one custody event.
 
-Speed and memory: rows stream from the parser in chunks; each chunk is one duplicate query
-(served by ix_device_org_serial), then one Core executemany for its devices and one for their
-media (on PostgreSQL, a COPY of each, several times faster). Device ids are reserved first so
-media can point at them. No ORM object per row.
+Speed and memory: rows stream from the parser in chunks into itad.intake.loading (on PostgreSQL a
+COPY from a second thread, so the database works while the file is still being read; elsewhere
+one executemany per chunk). No ORM object per row. The one check only the database can make (a
+serial already in another open batch of the client) runs once, set-based, over the rows written.
 
 Atomic: everything happens in the caller's transaction, and any problem raises after the whole
 list was read (so the client gets every problem at once); the caller rolls back and nothing
@@ -20,16 +20,17 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from itad.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from itad.workflow import custody
 from workflows.custody import GENESIS
 from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows
+from itad.intake.loading import loader_for
 from itad.intake.manifest import Problem, read_manifest
 from itad.models import Batch, BatchStatus, CustodyEvent, Device, Organization, StorageMedium, User, utcnow
 
@@ -134,19 +135,23 @@ def register_batch(
 
     now = utcnow()
     batch = _insert_batch(session, organization, actor, reference, filename, sha256, now)
-    manifest.known_serials = lambda serials: serials_in_open_batches(session, organization.id, batch.id, serials)
-
-    writer = _Writer(session, batch, now)
+    # Every accepted row is written, also after a problem: the rows are rolled back anyway, and the
+    # open-batch check below then covers the whole list, so the client gets every problem at once.
+    loader = loader_for(session, batch, now)
     try:
         for chunk in manifest.chunks():
-            # Once anything is wrong nothing will be kept: stop writing, keep reading, so the
-            # client gets every problem at once.
-            if not manifest.problem_count:
-                writer.write(chunk)
+            loader.write(chunk)
             if progress:
                 progress(manifest.rows_read, None)
+        media = loader.finish()
     except ManifestError as exc:
+        loader.abort()
         raise _refusal(exc)
+    except BaseException:
+        loader.abort()
+        raise
+    for row, serial, holder in serials_taken_by_open_batches(session, batch):
+        manifest.serial_in_open_batch(row, serial, holder)
 
     rows = manifest.rows_read
     if manifest.problem_count:
@@ -164,9 +169,9 @@ def register_batch(
 
     batch.device_count = rows
     record_registration(session, batch, actor, filename=filename, sha256=sha256, rows=rows,
-                        media=writer.media, at=now)
+                        media=media, at=now)
     session.flush()
-    return Registration(batch, True, rows, writer.media, manifest.columns.as_dict())
+    return Registration(batch, True, rows, media, manifest.columns.as_dict())
 
 
 def _refusal(exc: ManifestError) -> Exception:
@@ -202,138 +207,56 @@ def _insert_batch(session, organization, actor, reference, filename, sha256, now
     return batch
 
 
-def serials_in_open_batches(session: Session, organization_id: int, batch_id: int,
-                            serials: list[str]) -> dict[str, str]:
-    """{serial as written: "<batch id> (<reference>)"} for those already in another OPEN batch
-    of the same client: the parser's ``known_serials`` hook, called once per chunk.
+def serials_taken_by_open_batches(session: Session, batch: Batch) -> list[tuple[int, str, str]]:
+    """(manifest row, serial, "<batch id> (<reference>)") for each device of ``batch`` whose serial
+    another OPEN batch of the same client holds: one statement over the rows already written.
 
     A closed batch is history: the same unit may come back later (a lease return) and is then
-    a new registration. The query asks for each serial as written and upper-cased, so it is
-    served by ix_device_org_serial and still catches the usual case slip.
+    a new registration. A serial matches as written or upper-cased, which catches the usual case
+    slip. One join the database runs as a hash join over the other open batches' devices, instead
+    of one IN list of thousands of parameters per chunk; a client with no other open batch costs
+    one small query.
     """
-    wanted = set(serials) | {s.upper() for s in serials}
-    found = session.execute(
-        sa.select(Device.serial, Batch.id, Batch.reference)
-        .join(Batch, Batch.id == Device.batch_id)
-        .where(Device.organization_id == organization_id, Device.serial.in_(wanted),
-               Device.batch_id != batch_id, Batch.status == BatchStatus.open.value)
-    ).all()
-    if not found:
-        return {}
-    by_upper = {serial.upper(): f"{bid} ({ref})" for serial, bid, ref in found}
-    return {s: by_upper[s.upper()] for s in serials if s.upper() in by_upper}
+    holders = {
+        bid: f"{bid} ({ref})"
+        for bid, ref in session.execute(
+            sa.select(Batch.id, Batch.reference).where(
+                Batch.organization_id == batch.organization_id, Batch.status == BatchStatus.open.value,
+                Batch.id != batch.id))
+    }
+    if not holders:
+        return []
+    new, old = aliased(Device), aliased(Device)
+
+    def held(match):
+        return (sa.select(new.manifest_row, new.serial, old.batch_id)
+                .join(old, sa.and_(match, old.organization_id == batch.organization_id,
+                                   old.batch_id.in_(list(holders))))
+                .where(new.batch_id == batch.id, new.manifest_row.is_not(None)))
+
+    query = sa.union_all(
+        held(old.serial == new.serial),
+        held(old.serial == sa.func.upper(new.serial)).where(new.serial != sa.func.upper(new.serial)),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # The statistics predate the rows just written, so the planner takes this batch for a
+        # handful of rows and picks a nested loop over the other batches' devices: rows x rows.
+        # Without nested loops it hashes one side, linear whatever the statistics say.
+        before = session.scalar(sa.text("SELECT current_setting('enable_nestloop')"))
+        session.execute(sa.text("SET LOCAL enable_nestloop = off"))
+        found = session.execute(query).all()
+        session.execute(sa.text("SELECT set_config('enable_nestloop', :value, true)"), {"value": before})
+    else:
+        found = session.execute(query).all()
+    taken: dict[int, tuple[int, str, str]] = {}
+    for row, serial, holder in found:
+        taken.setdefault(row, (row, serial, holders[holder]))
+    return [taken[row] for row in sorted(taken)]
 
 
 def _problem_dict(problem: Problem) -> dict:
     return {"row": problem.row, "column": problem.column, "value": problem.value,
             "message": problem.message, "code": problem.code}
-
-
-class _Writer:
-    """Writes chunks of rows as devices and media with one executemany each.
-
-    Device ids are reserved before the insert, so the media rows can point at their device
-    without RETURNING (which SQLite can only honour in parameter order one row at a time):
-    on PostgreSQL from the table's sequence, on SQLite past the current largest id, which is
-    safe because this transaction already holds SQLite's single write lock (it inserted the
-    batch row).
-    """
-
-    def __init__(self, session: Session, batch: Batch, now: datetime):
-        self.session = session
-        self.batch = batch
-        self.now = now
-        self.media = 0
-        self.dialect = session.get_bind().dialect.name
-        # What is the same on every row goes into the statement once, as SQL literals, instead
-        # of through per-row parameter processing (a third of the insert's cost on SQLite).
-        stamp = sa.literal_column(_timestamp_literal(now, self.dialect))
-        self.device_insert = sa.insert(Device.__table__).values(
-            batch_id=sa.literal_column(str(int(batch.id))),
-            organization_id=sa.literal_column(str(int(batch.organization_id))),
-            state=sa.literal_column("'registered'"), version=sa.literal_column("1"),
-            created_at=stamp, updated_at=stamp,
-        )
-        self.medium_insert = sa.insert(StorageMedium.__table__).values(
-            media_type=sa.literal_column("'unknown'"), source=sa.literal_column("'manifest'"),
-            state=sa.literal_column("'pending'"), failed_wipes=sa.literal_column("0"), created_at=stamp,
-        )
-
-    def _reserve_ids(self, n: int) -> list[int] | range:
-        if self.dialect == "postgresql":
-            return self.session.scalars(
-                sa.text("SELECT nextval(pg_get_serial_sequence('device', 'id')) FROM generate_series(1, :n)"),
-                {"n": n},
-            ).all()
-        if self.dialect == "sqlite":
-            first = (self.session.scalar(sa.select(sa.func.max(Device.id))) or 0) + 1
-            return range(first, first + n)
-        return []
-
-    def write(self, chunk: list) -> None:
-        if self.dialect == "postgresql":
-            return self._copy(chunk)
-        ids = self._reserve_ids(len(chunk))
-        devices = [
-            {"serial": row.serial, "asset_tag": row.asset_tag, "manufacturer": row.manufacturer,
-             "model": row.model, "category": row.category, "manifest_row": row.row_number,
-             "attributes": row.attributes or None}
-            for row in chunk
-        ]
-        if ids:
-            for device, device_id in zip(devices, ids):
-                device["id"] = device_id
-            self.session.execute(self.device_insert, devices)
-        else:  # another database: let it assign ids and hand them back in order
-            ids = self.session.scalars(
-                self.device_insert.returning(Device.__table__.c.id, sort_by_parameter_order=True), devices
-            ).all()
-        media = [
-            {"device_id": device_id, "serial": serial}
-            for device_id, row in zip(ids, chunk)
-            for serial in row.drive_serials
-        ]
-        if media:
-            self.session.execute(self.medium_insert, media)
-            self.media += len(media)
-
-
-    _DEVICE_COLUMNS = ("id", "batch_id", "organization_id", "serial", "asset_tag", "manufacturer", "model",
-                       "category", "state", "manifest_row", "attributes", "version", "created_at", "updated_at")
-    _MEDIUM_COLUMNS = ("device_id", "serial", "media_type", "source", "state", "failed_wipes", "created_at")
-
-    def _copy(self, chunk: list) -> None:
-        """PostgreSQL: COPY the chunk's devices and media, in this session's transaction.
-
-        COPY moves rows several times faster than INSERT statements (see bench/intake.py);
-        ids come from the sequence first, so the media can name their devices.
-        """
-        ids = self._reserve_ids(len(chunk))
-        batch_id, org_id, now = self.batch.id, self.batch.organization_id, self.now
-        cursor = self.session.connection().connection.driver_connection.cursor()
-        media = 0
-        try:
-            with cursor.copy(f"COPY device ({', '.join(self._DEVICE_COLUMNS)}) FROM STDIN") as copy:
-                for device_id, row in zip(ids, chunk):
-                    copy.write_row((device_id, batch_id, org_id, row.serial, row.asset_tag, row.manufacturer,
-                                    row.model, row.category, "registered", row.row_number,
-                                    json.dumps(row.attributes) if row.attributes else None, 1, now, now))
-            if any(row.drive_serials for row in chunk):
-                with cursor.copy(f"COPY storage_medium ({', '.join(self._MEDIUM_COLUMNS)}) FROM STDIN") as copy:
-                    for device_id, row in zip(ids, chunk):
-                        for serial in row.drive_serials:
-                            copy.write_row((device_id, serial, "unknown", "manifest", "pending", 0, now))
-                            media += 1
-        finally:
-            cursor.close()
-        self.media += media
-
-
-def _timestamp_literal(moment: datetime, dialect: str) -> str:
-    """``moment`` (UTC) as SQL text, stored exactly as the DateTime type would store it."""
-    if dialect == "sqlite":  # SQLAlchemy's SQLite storage format: naive UTC, microseconds
-        return "'" + moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
-    return "CAST('" + moment.astimezone(timezone.utc).isoformat() + "' AS TIMESTAMP WITH TIME ZONE)"
 
 
 def _media_count(session: Session, batch_id: int) -> int:

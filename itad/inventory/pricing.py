@@ -88,3 +88,16 @@ def suggest_for_sku(session: Session, sku: str, *, currency: str, as_of: date | 
             return Suggestion(sku, currency, None, "none", 0, start, end)
         key, grade = sale.model_key, sale.grade
     return _suggest(session, key, grade, sku, currency, as_of, window_days, max_sales)
+
+
+def suggest_for_items(session: Session, items: list[InventoryItem], *, as_of: date | None = None) -> dict[int, Suggestion]:
+    """{item id: suggestion} for a page of stock, one look-up per SKU and currency (not per unit)."""
+    seen: dict[tuple[str, str], Suggestion] = {}
+    out = {}
+    for item in items:
+        key = (item.sku, item.currency)
+        if key not in seen:
+            seen[key] = suggest(session, manufacturer=item.manufacturer, model=item.model, grade=item.grade,
+                                sku=item.sku, currency=item.currency, as_of=as_of)
+        out[item.id] = seen[key]
+    return out

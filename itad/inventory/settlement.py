@@ -63,11 +63,12 @@ def set_terms(session: Session, actor: User, organization_id: int, client_share_
     """Set (or change) a client's share of resale proceeds, in percent of the net."""
     if not (Decimal(0) <= client_share_percent <= Decimal(100)):
         raise Invalid("client_share_percent must be between 0 and 100.", code="invalid_share")
-    terms = session.scalar(sa.select(SettlementTerms).where(SettlementTerms.organization_id == organization_id))
+    actor_id = actor.id  # read first: loading an expired actor would flush a half-made row
+    terms = terms_of(session, organization_id)
     if terms is None:
         terms = SettlementTerms(organization_id=organization_id)
         session.add(terms)
-    terms.client_share_percent, terms.note, terms.updated_by_id = client_share_percent, note, actor.id
+    terms.client_share_percent, terms.note, terms.updated_by_id = client_share_percent, note, actor_id
     terms.updated_at = utcnow()
     session.flush()
     return terms
@@ -86,20 +87,78 @@ def totals(lines: list[SettlementLine], percent: Decimal) -> list[CurrencyTotal]
     return out
 
 
-def settle_batch(session: Session, batch: Batch) -> Settlement:
-    """The settlement of one batch (the caller has checked the reader may see it)."""
-    org = session.get(Organization, batch.organization_id)
-    terms = session.scalar(sa.select(SettlementTerms).where(SettlementTerms.organization_id == org.id))
+def terms_of(session: Session, organization_id: int) -> SettlementTerms | None:
+    return session.scalar(sa.select(SettlementTerms).where(SettlementTerms.organization_id == organization_id))
+
+
+def client_share_percent(session: Session, org: Organization) -> Decimal:
+    """The client's share in percent (two places); 409 when none is set: a share is never assumed."""
+    terms = terms_of(session, org.id)
     if terms is None:
         raise Conflict(f"No settlement terms are set for {org.name}; an admin sets the client's share first.",
                        code="no_settlement_terms", details={"organization_id": org.id,
                                                             "needs": ["set settlement terms"]})
+    return Decimal(str(terms.client_share_percent)).quantize(Decimal("0.01"))
+
+
+def settle_batch(session: Session, batch: Batch) -> Settlement:
+    """The settlement of one batch (the caller has checked the reader may see it)."""
+    org = session.get(Organization, batch.organization_id)
+    percent = client_share_percent(session, org)
     rows = session.execute(
         sa.select(Sale, Device.serial).join(Device, Device.id == Sale.device_id)
         .where(Sale.batch_id == batch.id).order_by(Sale.sold_on, Sale.id)
     ).all()
     lines = [SettlementLine(s.id, s.device_id, serial, s.sku, s.sold_on, s.currency,
                             to_cents(Decimal(str(s.price))), to_cents(Decimal(str(s.fee)))) for s, serial in rows]
-    percent = Decimal(str(terms.client_share_percent)).quantize(Decimal("0.01"))
     return Settlement(batch.id, batch.reference, org.id, org.name, percent, ROUNDING_RULE, lines,
                       totals(lines, percent), utcnow())
+
+
+@dataclass(frozen=True)
+class BatchTotals:
+    batch_id: int
+    batch_reference: str
+    totals: list[CurrencyTotal]
+
+
+@dataclass(frozen=True)
+class ClientOverview:
+    """Every batch of one client with units sold, each settled on its own (as its statement says), and
+    the sum of those per currency: what the client is owed is the sum of its batch statements."""
+
+    client_id: int
+    client_name: str
+    client_share_percent: Decimal
+    rounding: str
+    batches: list[BatchTotals]
+    owed: list[CurrencyTotal]
+
+
+def _sum(rows: list[CurrencyTotal]) -> list[CurrencyTotal]:
+    out = []
+    for currency in sorted({t.currency for t in rows}):
+        mine = [t for t in rows if t.currency == currency]
+        out.append(CurrencyTotal(currency, *(sum(getattr(t, f) for t in mine) for f in
+                                             ("units_sold", "gross", "fees", "net", "client_share",
+                                              "operator_share"))))
+    return out
+
+
+def client_overview(session: Session, org: Organization) -> ClientOverview:
+    """The settlement of every batch of `org` that sold something (the caller has checked the reader
+    may see `org`). One query for the sales; amounts are summed here, in Decimal, per batch."""
+    percent = client_share_percent(session, org)
+    rows = session.execute(
+        sa.select(Sale.batch_id, Batch.reference, Sale.currency, Sale.price, Sale.fee)
+        .join(Batch, Batch.id == Sale.batch_id).where(Sale.organization_id == org.id)
+        .order_by(Sale.batch_id.desc(), Sale.id)
+    ).all()
+    by_batch: dict[int, tuple[str, list[SettlementLine]]] = {}
+    for batch_id, reference, currency, price, fee in rows:
+        # Only the figures feed the totals; the per-unit detail is the batch statement's.
+        line = SettlementLine(0, 0, "", "", None, currency, to_cents(Decimal(str(price))), to_cents(Decimal(str(fee))))
+        by_batch.setdefault(batch_id, (reference, []))[1].append(line)
+    batches = [BatchTotals(bid, ref, totals(lines, percent)) for bid, (ref, lines) in by_batch.items()]
+    return ClientOverview(org.id, org.name, percent, ROUNDING_RULE, batches,
+                          _sum([t for b in batches for t in b.totals]))

@@ -100,18 +100,20 @@ def _lock(session: Session, item: InventoryItem) -> InventoryItem:
     return item
 
 
-def _not_withdrawn(item: InventoryItem, doing: str) -> None:
+def _not_withdrawn(session: Session, item: InventoryItem, doing: str) -> None:
     if item.status == StockStatus.withdrawn.value:
+        # The device's state as it is now: a withdrawn unit is quarantined, then perhaps destroyed.
+        state = session.scalar(sa.select(Device.state).where(Device.id == item.device_id))
         raise Conflict(f"Unit {item.id} was withdrawn from stock ({item.withdrawn_reason}); it cannot be {doing}.",
                        code="withdrawn_from_stock",
                        details={"status": item.status, "reason": item.withdrawn_reason,
-                                "state": DeviceState.quarantined.value, "needs": []})
+                                "state": state, "needs": []})
 
 
 def reserve(session: Session, actor: User, item: InventoryItem, buyer_reference: str) -> InventoryItem:
     """Hold an available unit for one buyer. It stays in stock and sells only to that buyer."""
     _lock(session, item)
-    _not_withdrawn(item, "reserved")
+    _not_withdrawn(session, item, "reserved")
     if item.status != StockStatus.available.value:
         held = f" for {item.reserved_for}" if item.status == StockStatus.reserved.value else ""
         raise Conflict(f"Unit {item.id} is {item.status}{held}; only an available unit can be reserved.",
@@ -125,7 +127,7 @@ def reserve(session: Session, actor: User, item: InventoryItem, buyer_reference:
 def release(session: Session, actor: User, item: InventoryItem) -> InventoryItem:
     """End a hold: the unit is available to anyone again."""
     _lock(session, item)
-    _not_withdrawn(item, "released")
+    _not_withdrawn(session, item, "released")
     if item.status != StockStatus.reserved.value:
         raise Conflict(f"Unit {item.id} is {item.status}, not reserved; there is nothing to release.",
                        code="not_reserved", details={"status": item.status, "needs": []})
@@ -139,7 +141,7 @@ def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, 
     """Record a sale (workflow `sell`: in_inventory -> sold). A withdrawn unit answers 409 with the reason."""
     _currency(currency)
     _lock(session, item)
-    _not_withdrawn(item, "sold")
+    _not_withdrawn(session, item, "sold")
     if item.status == StockStatus.reserved.value and item.reserved_for != buyer_reference:
         raise Conflict(f"Unit {item.id} is reserved for {item.reserved_for}; release it before selling to "
                        f"{buyer_reference}.", code="reserved_for_another_buyer",
@@ -246,3 +248,9 @@ def context_of(session: Session, items: list[InventoryItem]) -> dict[int, tuple[
         .where(InventoryItem.id.in_([i.id for i in items]))
     )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def awaiting_listing(session: Session, *, limit: int = 50) -> list[Device]:
+    """Cleared devices not yet in stock, oldest first: what the operator can list next."""
+    return list(session.scalars(sa.select(Device).where(Device.state == DeviceState.cleared.value)
+                                .order_by(Device.id).limit(limit)))

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 _PENDING = "itad.jobs.pending"
 _redis_clients: dict[str, Any] = {}
+# A Redis that does not answer (a paused server, a dropped route) must not hold a request that has
+# already committed: the push gives up after this long and the reaper sends the job later. RQ's
+# worker raises the read timeout of its own connection above its blocking dequeue.
+REDIS_SOCKET_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,8 @@ def redis_connection(config):
 
     url = config["REDIS_URL"]
     if url not in _redis_clients:
-        _redis_clients[url] = redis.Redis.from_url(url)
+        _redis_clients[url] = redis.Redis.from_url(url, socket_connect_timeout=REDIS_SOCKET_SECONDS,
+                                                   socket_timeout=REDIS_SOCKET_SECONDS)
     return _redis_clients[url]
 
 

@@ -8,7 +8,11 @@ without knowing our Job row. So workers run this reaper instead, on a timer:
   abandoned (SIGKILL, OOM, power loss). It goes back to ``queued`` with a new RQ
   message while attempts are left, else ends ``failed`` with the reason;
 - a job ``queued`` for that long whose RQ message does not exist was committed
-  while Redis was unreachable: it is pushed again.
+  while Redis was unreachable, or lost with a Redis restarted without persistence: it is
+  pushed again;
+- a job ``queued`` for that long whose RQ message already ended (RQ failed it because the
+  database was down when a worker took it, so the row could not even be claimed) is pushed
+  again under a new message id, so that the ended message can never claim it.
 
 Every change is a conditional UPDATE, so several workers reaping at once agree.
 """
@@ -75,7 +79,8 @@ def _requeue_abandoned(config) -> list[tuple[int, str]]:
 def _resend_lost(config) -> list[tuple[int, str]]:
     if not config.get("REDIS_URL"):
         return []
-    from rq.job import Job as RQJob
+    from rq.job import Job as RQJob, JobStatus
+    from rq.exceptions import NoSuchJobError
 
     cutoff = utcnow() - timedelta(seconds=config["JOB_ABANDON_SECONDS"])
     waiting = db.session.execute(
@@ -86,11 +91,29 @@ def _resend_lost(config) -> list[tuple[int, str]]:
     connection = redis_connection(config)
     done = []
     for row in waiting:
-        if row.rq_job_id and RQJob.exists(row.rq_job_id, connection=connection):
-            continue
-        rq_job_id = row.rq_job_id or new_rq_job_id(row.id)
-        # A second message for the same attempt is harmless: only one can claim the row.
+        status = None
+        if row.rq_job_id:
+            try:
+                status = RQJob.fetch(row.rq_job_id, connection=connection).get_status(refresh=False)
+            except NoSuchJobError:
+                status = None
+        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            continue  # on its way: a worker will claim it
+        rq_job_id = row.rq_job_id
+        if status is not None or not rq_job_id:
+            # A new message id, taken only if the row is still as we read it (another reaper may be here).
+            rq_job_id = new_rq_job_id(row.id)
+            as_read = Job.rq_job_id.is_(None) if row.rq_job_id is None else Job.rq_job_id == row.rq_job_id
+            changed = db.session.execute(
+                sa.update(Job).where(Job.id == row.id, Job.state == JobState.queued.value, as_read)
+                .values(rq_job_id=rq_job_id).execution_options(synchronize_session=False)
+            ).rowcount
+            db.session.commit()
+            if changed != 1:
+                continue
+        # Otherwise a second message for the same attempt is harmless: only one can claim the row.
         push(config, Pending(row.id, row.queue, rq_job_id, row.timeout_seconds))
-        log.warning("job %s was queued but never reached Redis: sent again", row.id)
+        why = "never reached Redis (or Redis lost it)" if status is None else f"its message ended {status.value}"
+        log.warning("job %s was queued but %s: sent again", row.id, why)
         done.append((row.id, "resent"))
     return done

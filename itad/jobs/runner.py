@@ -140,12 +140,26 @@ def _attempt(config, job_id: int, rq_job_id: str | None):
     except Exception as exc:  # noqa: BLE001 - any failure of the job is recorded on its row
         db.session.rollback()
         log.exception("job %s (%s) attempt %s failed", job_id, job.kind, attempt_no)
-        permanent = isinstance(exc, (UnknownJob, _BadArguments))
-        return _record_failure(config, job, attempt_no, describe(exc, job), permanent)
+        return _record_failure(config, job, attempt_no, describe(exc, job), fails_for_good(exc), _details(exc))
 
 
 class _BadArguments(TypeError):
     pass
+
+
+def fails_for_good(exc: BaseException) -> bool:
+    """A refusal of the job's own input (a manifest with bad rows, an unknown id) is refused again
+    on every attempt, so it fails at once; a conflict or an outage may pass, so those are retried."""
+    if isinstance(exc, (UnknownJob, _BadArguments)):
+        return True
+    return isinstance(exc, DomainError) and exc.status not in (409, 503)
+
+
+def _details(exc: BaseException) -> dict | None:
+    """What a person needs to fix the input (e.g. every bad row), kept on the job's result."""
+    if isinstance(exc, DomainError) and exc.details is not None:
+        return {"error": json.loads(json.dumps({"code": exc.code, "details": exc.details}, default=str))}
+    return None
 
 
 def _arguments(func, job: Job) -> dict[str, Any]:
@@ -175,13 +189,14 @@ def describe(exc: BaseException, job: Job) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def _record_failure(config, job: Job, attempt_no: int, message: str, permanent: bool):
+def _record_failure(config, job: Job, attempt_no: int, message: str, permanent: bool,
+                    details: dict | None = None):
     from itad.jobs.dispatch import Pending, new_rq_job_id
 
     job_id, max_attempts = job.id, job.max_attempts
     owned = (Job.id == job_id, Job.state == RUNNING, Job.attempts == attempt_no)
     if permanent or attempt_no >= max_attempts:
-        values = dict(state=FAILED, finished_at=utcnow(),
+        values = dict(state=FAILED, finished_at=utcnow(), result=details,
                       error=message if permanent else f"Failed {attempt_no} time(s), giving up. Last error: {message}")
         outcome, pending = FAILED, None
     else:

@@ -4,6 +4,11 @@ SimpleWorker runs each job in the worker process itself (no fork per job): the
 app, its configuration and its connection pool are built once, and a job killed
 with the process leaves its Job row ``running`` with a heartbeat that stops, which
 is what the reaper looks for. RQ still enforces the job timeout (SIGALRM).
+
+RQ's own loop survives Redis going away while it waits for work, but quits on a Redis error met
+anywhere else (recording a job's end while Redis restarts). The job's outcome is in the database
+by then, so ``work`` starts the loop again instead of letting the process end: a restart of Redis
+must not take the workers with it.
 """
 
 from __future__ import annotations
@@ -13,8 +18,12 @@ import os
 import secrets
 import socket
 import threading
+import time
 
+import redis.exceptions
 from flask import Flask
+from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
 
 from itad.jobs import reaper, runner
 from itad.jobs.dispatch import queue_name, redis_connection
@@ -22,14 +31,24 @@ from itad.jobs.registry import QUEUES
 
 log = logging.getLogger(__name__)
 
+RESTART_PAUSE_SECONDS = 2.0
+
 
 class NoRedis(RuntimeError):
     pass
 
 
-def work(app: Flask, queues: list[str] | tuple[str, ...] = QUEUES, burst: bool = False) -> None:
-    from rq import Queue, SimpleWorker
+class _Worker(SimpleWorker):
+    """SimpleWorker that remembers a stop request (SIGTERM, SIGINT): only then may the loop end."""
 
+    stop_asked = False
+
+    def handle_warm_shutdown_request(self):
+        self.stop_asked = True
+        super().handle_warm_shutdown_request()
+
+
+def work(app: Flask, queues: list[str] | tuple[str, ...] = QUEUES, burst: bool = False) -> None:
     if not app.config.get("REDIS_URL"):
         raise NoRedis("REDIS_URL is not set: jobs run inline in the web process, so a worker has nothing to do.")
     unknown = [q for q in queues if q not in QUEUES]
@@ -43,9 +62,25 @@ def work(app: Flask, queues: list[str] | tuple[str, ...] = QUEUES, burst: bool =
     stop = threading.Event()
     thread = threading.Thread(target=_reap_periodically, args=(app, stop), name="itad-reaper", daemon=True)
     thread.start()
-    name = f"itad-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
     try:
-        SimpleWorker(rq_queues, connection=connection, name=name).work(burst=burst, with_scheduler=False)
+        while True:
+            rq_worker = None
+            try:
+                # A fresh name each time: RQ refuses a name whose registration may still be alive.
+                rq_worker = _Worker(rq_queues, connection=connection,
+                                    name=f"itad-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}")
+                rq_worker.work(burst=burst, with_scheduler=False)
+            except redis.exceptions.RedisError:
+                log.exception("Redis failed under the worker")
+            if burst or (rq_worker is not None and rq_worker.stop_asked):
+                break
+            log.warning("the work loop ended without a stop request (Redis unreachable?); "
+                        "starting it again in %s s", RESTART_PAUSE_SECONDS)
+            try:
+                time.sleep(RESTART_PAUSE_SECONDS)
+            except (StopRequested, redis.exceptions.RedisError):
+                # SIGTERM during the pause reaches the last loop's handler, which may raise either.
+                break
     finally:
         stop.set()
 

@@ -10,6 +10,7 @@ from itad.models.custody import CustodyEvent
 from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
+from itad.models.snmp import SnmpProbe, SnmpResult
 from itad.models.workflow import (
     DeviceGrading, Destruction, SanitizationPolicy, SanitizationRecord, Verification,
 )
@@ -23,5 +24,6 @@ __all__ = [
     "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
     "FailedSignIn",
+    "SnmpProbe", "SnmpResult",
     "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",
 ]

@@ -28,6 +28,11 @@ ENTITY_COLUMNS = (
     ENT_DESCR, ENT_CLASS, ENT_NAME, ENT_HARDWARE_REV, ENT_FIRMWARE_REV,
     ENT_SOFTWARE_REV, ENT_SERIAL, ENT_MFG_NAME, ENT_MODEL_NAME,
 )
+# Walked for every entity: what identifies it. A switch has dozens of ports, sensors and fans that carry
+# none of these; reading their names and revisions too more than doubled the data of a sweep.
+ENTITY_IDENTITY_COLUMNS = (ENT_CLASS, ENT_SERIAL, ENT_MFG_NAME, ENT_MODEL_NAME)
+# Read (GET) only for the entities that identify hardware: see probe._detailed_entities.
+ENTITY_DETAIL_COLUMNS = (ENT_DESCR, ENT_NAME, ENT_HARDWARE_REV, ENT_FIRMWARE_REV, ENT_SOFTWARE_REV)
 
 # ENTITY-MIB PhysicalClass textual convention (RFC 6933 adds 13..15). Anything else reads as "other".
 PHYSICAL_CLASSES = {
@@ -78,7 +83,6 @@ HR_STORAGE_TYPES = {
 HR_DEVICE_ENTRY = "1.3.6.1.2.1.25.3.2.1"
 HR_DEVICE_TYPE = HR_DEVICE_ENTRY + ".2"
 HR_DEVICE_DESCR = HR_DEVICE_ENTRY + ".3"
-HR_DEVICE_COLUMNS = (HR_DEVICE_TYPE, HR_DEVICE_DESCR)
 HR_DEVICE_DISK_STORAGE = "1.3.6.1.2.1.25.3.1.6"
 
 # hrDiskStorageTable, same index as hrDeviceTable (one row per hrDeviceDiskStorage device)
@@ -100,9 +104,15 @@ HR_DISK_MEDIA_TYPES = {
     8: "ramDisk",
 }
 
-TABLE_COLUMNS = (
-    ENTITY_COLUMNS + (PRT_GENERAL_SERIAL,) + HR_STORAGE_COLUMNS + HR_DEVICE_COLUMNS + HR_DISK_COLUMNS
-)
+# The tables a probe walks, each found by a first look at its first walked column (one object each, in
+# the same request as the system scalars). hrDeviceDescr names the disks, so it is walked only when
+# hrDiskStorageTable exists.
+TABLE_WALKS = {
+    ENT_CLASS: ENTITY_IDENTITY_COLUMNS,
+    PRT_GENERAL_SERIAL: (PRT_GENERAL_SERIAL,),
+    HR_STORAGE_TYPE: HR_STORAGE_COLUMNS,
+    HR_DISK_MEDIA: HR_DISK_COLUMNS + (HR_DEVICE_DESCR,),
+}
 
 
 def as_tuple(oid: str) -> tuple[int, ...]:

@@ -1,27 +1,15 @@
 """Talking SNMP to one device: GET a few OIDs, walk a few table columns, and say plainly what went wrong.
 
 pysnmp reports failures as error-indication objects; here they become AgentError subclasses whose message
-a technician can act on. Engines are shared: building a pysnmp SnmpEngine costs ~90 ms of CPU, so a sweep
-of hundreds of devices uses one engine per credential set (EnginePool), not one per device.
+a technician can act on. The engines behind a session are shared by a whole sweep (itad.snmp.engine).
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from pathlib import Path
-
-import pysnmp.smi.mibs
 from pyasn1.type import univ
-from pysnmp.carrier.asyncio.dgram import udp
-from pysnmp.entity import config
-from pysnmp.entity.rfc3413 import cmdgen as rfc3413
-from pysnmp.hlapi.v3arch.asyncio import ContextData, SnmpEngine, UdpTransportTarget
-from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 from pysnmp.proto import errind
-from pysnmp.proto.api import verdec
-from pysnmp.smi import builder, view
 
+from itad.snmp.engine import EnginePool, Route, send
 from itad.snmp.oids import as_dotted, as_tuple
 from itad.snmp.target import Target
 
@@ -29,10 +17,12 @@ from itad.snmp.target import Target
 # the walk simply asks again from where the answer stopped.
 MAX_VARBINDS_PER_REQUEST = 60
 MAX_ROWS_PER_COLUMN = 10_000  # a broken agent that loops must not keep us walking forever
-RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+# Rows a table is first assumed to have. Most devices' tables are that small (one to a few storage areas,
+# a printer's serial), and asking for a full response of them reads mostly past their end; a larger
+# table costs one request more.
+FIRST_GUESS_ROWS = 4
 TOO_BIG = 1
 NO_SUCH_NAME = 2  # SNMPv1 errorStatus for "end of MIB" / "no such OID"
-NULL = univ.Null("")
 
 
 Rows = dict[str, dict[tuple[int, ...], object]]  # column OID -> row index -> raw value
@@ -58,209 +48,150 @@ class Refused(AgentError):
     pass
 
 
-class _NoMibCompiler:
-    """Stands in for pysmi's MIB compiler, which pysnmp adds on first use when pysmi is installed.
-
-    We address every object by numeric OID and never look names up, yet building that compiler's parser
-    costs about a second of CPU per engine. Any MIB module not bundled with pysnmp simply reads as missing.
-    """
-
-    def compile(self, *names, **_options) -> dict[str, str]:
-        return {name: "missing" for name in names}
-
-
-def _engine() -> tuple[SnmpEngine, udp.UdpAsyncioTransport]:
-    engine = SnmpEngine()
-    mibs = builder.MibBuilder()
-    mibs.set_mib_compiler(_NoMibCompiler(), str(Path(pysnmp.smi.mibs.__file__).parent))
-    engine.cache["mibViewController"] = view.MibViewController(mibs)  # the key pysnmp's hlapi looks up
-    # One socket receives every device's answers. With the default 208 KiB buffer, a sweep's burst of
-    # 5 KB GETBULK responses overflows it while Python decodes, the kernel drops them and healthy devices
-    # look silent; ask for 4 MiB (the kernel caps it at net.core.rmem_max).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-    sock.bind(("0.0.0.0", 0))
-    sock.setblocking(False)
-    transport = udp.UdpAsyncioTransport().open_server_mode(sock=sock)
-    config.add_transport(engine, udp.DOMAIN_NAME, transport)
-    return engine, transport
-
-
-class EnginePool:
-    """SNMP engines for one sweep, plus a tally of datagrams that were not SNMP at all.
-
-    The tally exists because pysnmp silently drops undecodable datagrams, so a device answering garbage
-    would look exactly like a silent one. A routing callback (pysnmp's public hook that sees every datagram
-    before decoding) counts them per source address.
-    """
-
-    def __init__(self) -> None:
-        self._engines: dict[tuple, SnmpEngine] = {}
-        self._transports: list[udp.UdpAsyncioTransport] = []
-        self.undecodable: dict[tuple[str, int], int] = {}
-        self.first_garbage: dict[tuple[str, int], bytes] = {}
-
-    def engine_for(self, target: Target) -> SnmpEngine:
-        key = target.credentials_key()
-        if key not in self._engines:
-            engine, transport = _engine()
-            self._transports.append(transport)
-            engine.transport_dispatcher.register_routing_callback(self._observe)
-            self._engines[key] = engine
-        return self._engines[key]
-
-    def _observe(self, _domain, address, message) -> None:
-        try:
-            snmp = int(verdec.decode_message_version(message)) in (0, 1, 3)  # v1, v2c, v3
-        except Exception:
-            snmp = False
-        if not snmp:
-            source = (str(address[0]), int(address[1]))
-            self.undecodable[source] = self.undecodable.get(source, 0) + 1
-            self.first_garbage.setdefault(source, bytes(message[:16]))
-        return None  # None routes the datagram to the engine as usual
-
-    async def aclose(self) -> None:
-        """Stop reading, let datagrams already queued reach the engine, then close.
-
-        Closing straight away would leave answers that arrived in the last instant queued for a transport
-        that no longer exists, and asyncio would log a CarrierError for each.
-        """
-        for transport in self._transports:
-            if transport.transport is not None:
-                try:
-                    transport.transport.pause_reading()
-                except Exception:
-                    pass
-        await asyncio.sleep(0)
-        self.close()
-
-    def close(self) -> None:
-        for engine in self._engines.values():
-            try:
-                engine.close_dispatcher()
-            except Exception:  # closing is best effort; the sweep's results are already in hand
-                pass
-        self._engines.clear()
-        self._transports.clear()
-
-
 class Session:
     """One device, one credential set. Every method raises AgentError or returns data."""
 
     def __init__(self, pool: EnginePool, target: Target) -> None:
         self.pool = pool
         self.target = target
-        self.engine = pool.engine_for(target)
-        self._auth = target.auth_data()
-        self._context = ContextData(contextName=target.context_name) if target.context_name else ContextData()
-        self._transport: UdpTransportTarget | None = None
-        self._address: tuple[str, int] | None = None
-        self._target_name: str | None = None
+        self._route: Route | None = None
         self._max_varbinds = MAX_VARBINDS_PER_REQUEST
 
-    async def _transport_target(self) -> UdpTransportTarget:
-        if self._transport is None:
-            try:
-                self._transport = await UdpTransportTarget.create(
-                    (self.target.host, self.target.port), timeout=self.target.timeout, retries=self.target.retries)
-            except Exception as exc:
-                raise NoResponse(f"cannot resolve {self.target.host}: {exc}") from None
-            self._address = tuple(self._transport.transport_address)[:2]
-        return self._transport
+    @property
+    def _address(self) -> tuple[str, int] | None:
+        return self._route.address if self._route else None
 
     async def get(self, oids: tuple[str, ...]) -> dict[str, object]:
-        """Values by dotted OID; absent objects come back as pysnmp's noSuch* (read as None downstream)."""
-        wanted = list(oids)
+        """Values by dotted OID; absent objects come back as pysnmp's noSuch* (read as None downstream).
+
+        Asked in requests of at most as many OIDs as a walk's response holds (a switch's entity details
+        can be hundreds); an agent that answers tooBig is asked for half as many at a time.
+        """
+        wanted, found = list(oids), {}
         while wanted:
-            indication, status, index, answer = await self._request("get", [as_tuple(oid) for oid in wanted])
+            chunk = wanted[: self._max_varbinds]
+            indication, status, index, answer = await self._request("get", [as_tuple(oid) for oid in chunk])
             if indication:
                 raise self._explain(indication)
             if status:
-                if int(status) == NO_SUCH_NAME and self.target.version == "1" and 0 < int(index) <= len(wanted):
+                if int(status) == NO_SUCH_NAME and self.target.version == "1" and 0 < int(index) <= len(chunk):
                     del wanted[int(index) - 1]  # v1 fails the whole GET for one missing OID: drop it, ask again
                     continue
+                if int(status) == TOO_BIG and len(chunk) > 1:
+                    self._max_varbinds = max(1, len(chunk) // 2)
+                    continue
                 raise Refused(f"device refused the request: {_status_text(status)}")
-            return {as_dotted(tuple(name)): value for name, value in answer}
-        return {}
+            found.update((as_dotted(tuple(name)), value) for name, value in answer)
+            del wanted[: len(chunk)]
+        return found
 
-    async def walk(self, columns: tuple[str, ...], into: Rows | None = None) -> Rows:
+    async def first_look(self, scalars: tuple[str, ...], probes: tuple[str, ...],
+                         into: Rows | None = None) -> tuple[dict[str, object], set[str]]:
+        """One request: the scalars, and the first object after each probe column.
+
+        Returns the scalars' values (None when absent) and the probes whose table exists (the answer fell
+        inside the probe's table entry, the column minus its last arc). An answer inside the probe column
+        itself is the table's first row and lands in `into`, so a walk of that column resumes after it.
+        """
+        rows = into if into is not None else {}
+        answers, columns = await self._bulk(list(scalars), [as_tuple(probe) for probe in probes], 1)
+        present = set()
+        for probe, got in zip(probes, columns):
+            column = as_tuple(probe)
+            for oid, value in (got or [])[:1]:
+                if _end_of_mib(value) or oid[: len(column) - 1] != column[:-1]:
+                    continue
+                present.add(probe)
+                if oid[: len(column)] == column:
+                    rows.setdefault(probe, {})[oid[len(column):]] = value
+        return {scalar: answers.get(scalar) for scalar in scalars}, present
+
+    async def walk(self, columns: tuple[str, ...], into: Rows | None = None, *,
+                   scalars: tuple[str, ...] = (), answers: dict[str, object] | None = None) -> Rows:
         """Walk several table columns side by side: values by column, then by row index.
 
-        One GETBULK carries every unfinished column, so a device with no such tables costs a single
-        round trip and a 60-row ENTITY table about eleven.
+        Adjacent columns of one table (hrStorageType..Size) form a run that is walked as one stretch:
+        GETBULK past the end of a column simply continues into the next one, so a run costs one overshoot
+        at its end instead of one per column. Once a run's first column is read, its row count bounds the
+        repetitions asked, so the last request does not read far past the table. Rows already in `into`
+        (a first_look's answer) are not asked again.
+
+        `scalars` (instances ending in .0, e.g. a vendor's serial OID) ride along in the first request as
+        non-repeaters and land in `answers` (None when absent); others are read with a GET at the end.
         """
-        prefixes = {column: as_tuple(column) for column in columns}
-        cursor = dict(prefixes)  # last OID seen per unfinished column
-        rows = into if into is not None else {}  # filled as rows arrive: a stalled walk keeps what it read
+        rows = into if into is not None else {}
+        answers = answers if answers is not None else {}
         for column in columns:
             rows.setdefault(column, {})
-        first = True
-        while cursor:
-            active = list(cursor)
-            # The first round asks one row per column: most devices lack most tables, and finding that out
-            # with 1 row instead of 3 each spares the agent (and a simulator on a shared CPU) two thirds.
-            repetitions = 1 if first else max(1, self._max_varbinds // len(active))
-            first = False
-            indication, status, index, answer = await self._request(
-                "next" if self.target.version == "1" else "bulk", [cursor[column] for column in active], repetitions)
+        runs = [_Run(run, rows) for run in _runs(columns)]
+        while runs:
+            riding = [scalar for scalar in scalars if scalar.endswith(".0") and scalar not in answers]
+            budget = max(1, self._max_varbinds - len(riding))
+            repetitions = max(1, min(budget // len(runs), max(run.wanted() for run in runs)))
+            got_scalars, got_columns = await self._bulk(riding, [run.cursor for run in runs], repetitions)
+            answers.update(got_scalars)  # a scalar the agent cut off rides again in the next request
+            if not any(got_columns) and not got_scalars:
+                break  # an agent answering GETBULK with nothing at all: stop rather than ask forever
+            runs = [run for run, got in zip(runs, got_columns) if run.take(got, rows)]
+        missing = tuple(scalar for scalar in scalars if scalar not in answers)
+        if missing:
+            answers.update(await self.get(missing))
+        return rows
+
+    async def _bulk(self, scalars: list[str], cursors: list[tuple[int, ...]], repetitions: int):
+        """One GETBULK: each scalar as a non-repeater, then `repetitions` objects after each cursor.
+
+        A scalar X.0 is asked as the next object after X, which is X.0 itself when the device has it;
+        anything else means absent (None). Returns ({scalar: value}, [[(oid, value), ...] per cursor]).
+        A scalar missing from the answer (the agent cut a long response short) is not in the dict; a
+        cursor with nothing after it in the whole MIB gets None rather than a list. SNMPv1 has no GETBULK:
+        one GETNEXT asks one object each, and its noSuchName (end of MIB at that varbind) drops the varbind
+        and asks again.
+        """
+        scalars, live = list(scalars), list(range(len(cursors)))
+        found: dict[str, object] = {}
+        columns: list[list | None] = [[] for _ in cursors]
+        while scalars or live:
+            names = [as_tuple(scalar)[:-1] for scalar in scalars] + [cursors[i] for i in live]
+            if self.target.version == "1":
+                reply = await self._request("next", names)
+            else:
+                reply = await self._request("bulk", names, repetitions, non_repeaters=len(scalars))
+            indication, status, index, answer = reply
             if indication:
                 raise self._explain(indication)
             if status:
-                if int(status) == NO_SUCH_NAME and 0 < int(index) <= len(active):
-                    del cursor[active[int(index) - 1]]  # SNMPv1's way of saying "this column is finished"
+                if int(status) == NO_SUCH_NAME and 0 < int(index) <= len(names):
+                    position = int(index) - 1
+                    if position < len(scalars):
+                        found[scalars.pop(position)] = None
+                    else:
+                        columns[live.pop(position - len(scalars))] = None  # v1: "nothing after this cursor"
                     continue
-                if int(status) == TOO_BIG and self._max_varbinds > len(active):
-                    self._max_varbinds //= 2  # an agent that refuses instead of truncating: ask for less
+                if int(status) == TOO_BIG and repetitions > 1:
+                    repetitions = max(1, repetitions // 2)  # an agent that refuses instead of truncating
+                    self._max_varbinds = max(len(names), self._max_varbinds // 2)
                     continue
                 raise Refused(f"device refused the walk: {_status_text(status)}")
-            if not answer:
-                break
-            done: set[str] = set()
-            for position, (name, value) in enumerate(answer):
-                column = active[position % len(active)]
-                if column in done:
-                    continue
-                oid = tuple(name)
-                prefix = prefixes[column]
-                if (isinstance(value, univ.Null) and type(value).__name__ == "EndOfMibView") \
-                        or oid[: len(prefix)] != prefix or oid <= cursor[column]:
-                    done.add(column)  # left the column, end of MIB, or an agent going backwards
-                    continue
-                rows[column][oid[len(prefix):]] = value
-                cursor[column] = oid
-                if len(rows[column]) >= MAX_ROWS_PER_COLUMN:
-                    done.add(column)
-            for column in done:
-                cursor.pop(column, None)
-        return rows
+            for scalar, (name, value) in zip(scalars, answer[: len(scalars)]):
+                found[scalar] = None if _end_of_mib(value) or tuple(name) != as_tuple(scalar) else value
+            rest = answer[len(scalars):]
+            for position, (name, value) in enumerate(rest):
+                columns[live[position % len(live)]].append((tuple(name), value))
+            break
+        return found, columns
 
-    async def _request(self, kind: str, names: list[tuple[int, ...]], repetitions: int = 0):
-        """One GET / GETNEXT / GETBULK through pysnmp's command generators, by numeric OID.
-
-        The hlapi's get_cmd/bulk_cmd resolve every requested OID through the MIB view and re-run the
-        target configuration on each call, about a fifth of the CPU of a sweep; we only ever send numeric
-        OIDs, so the target is configured once (with the hlapi's own configurator) and OIDs go in raw.
-        """
-        transport = await self._transport_target()
-        if self._target_name is None:
-            self._target_name, _ = LCD.configure(self.engine, self._auth, transport, self._context.contextName)
-        future = asyncio.get_running_loop().create_future()
-
-        def answered(_engine, _handle, indication, status, index, varbinds, _context) -> None:
-            if not future.done():
-                future.set_result((indication, status, index, varbinds))
-
-        request = [(name, NULL) for name in names]
-        context = (self.engine, self._target_name, self._context.contextEngineId, self._context.contextName)
+    async def _request(self, kind: str, names: list[tuple[int, ...]], repetitions: int = 0,
+                       non_repeaters: int = 0):
+        """One GET / GETNEXT / GETBULK by numeric OID: never through the MIB view, whose name resolution
+        of every requested OID cost about a fifth of the CPU of a sweep."""
+        if self._route is None:
+            try:
+                self._route = await self.pool.route(self.target)
+            except Exception as exc:
+                raise NoResponse(f"cannot resolve {self.target.host}: {exc}") from None
         try:
-            if kind == "bulk":
-                rfc3413.BulkCommandGenerator().send_varbinds(*context, 0, repetitions, request, answered)
-            elif kind == "next":
-                rfc3413.NextCommandGenerator().send_varbinds(*context, request, answered)
-            else:
-                rfc3413.GetCommandGenerator().send_varbinds(*context, request, answered)
-            return await future
+            return await send(self._route, kind, names, repetitions, non_repeaters)
         except Exception as exc:  # pysnmp raises from deep inside the decoder on malformed answers
             raise Garbage(f"device answered garbage: {type(exc).__name__}: {exc}") from None
 
@@ -292,3 +223,67 @@ def _status_text(status) -> str:
         return status.prettyPrint()
     except Exception:
         return str(status)
+
+
+def _end_of_mib(value) -> bool:
+    return isinstance(value, univ.Null) and type(value).__name__ == "EndOfMibView"
+
+
+def _runs(columns: tuple[str, ...]) -> list[tuple[tuple[int, ...], ...]]:
+    """Group columns into runs: same table entry, consecutive column numbers (2,3,4,5 -> one run)."""
+    runs: list[list[tuple[int, ...]]] = []
+    for column in sorted({as_tuple(column) for column in columns}):
+        last = runs[-1][-1] if runs else None
+        if last is not None and last[:-1] == column[:-1] and last[-1] + 1 == column[-1]:
+            runs[-1].append(column)
+        else:
+            runs.append([column])
+    return [tuple(run) for run in runs]
+
+
+class _Run:
+    """A stretch of adjacent columns walked as one: where it stands, and how much of it is left."""
+
+    def __init__(self, columns: tuple[tuple[int, ...], ...], rows: Rows) -> None:
+        self.columns = columns
+        self.names = {column: as_dotted(column) for column in columns}
+        self.entry = columns[0][:-1]
+        self.numbers = {column[-1]: column for column in columns}
+        self.cursor = columns[0]
+        self.seen = 0
+        for column in columns:  # resume after rows already read (a first look at the first column)
+            for index in rows.get(self.names[column], {}):
+                self.seen += 1
+                self.cursor = max(self.cursor, column + index)
+        self.first_rows: int | None = None  # rows of the first column, known once the walk has left it
+        self.asked = False
+
+    def wanted(self) -> int:
+        """Repetitions this run could use: unbounded until its row count is known, then what is left + 1."""
+        if self.first_rows is None:
+            return MAX_ROWS_PER_COLUMN if self.asked else FIRST_GUESS_ROWS * len(self.columns) + 1 - self.seen
+        left = self.first_rows * len(self.columns) - self.seen
+        return left + 1 if left >= 0 else MAX_ROWS_PER_COLUMN  # < 0: a sparse table, rows beyond the first column
+
+    def take(self, answers: list | None, rows: Rows) -> bool:
+        """Store the answers that belong to this run; False once the run is finished.
+
+        An empty list (the agent cut its response short before reaching this run) asks again; None (SNMPv1's
+        end of MIB right after the cursor) ends the run.
+        """
+        self.asked = True
+        if answers is None:
+            return False
+        for oid, value in answers:
+            column = self.numbers.get(oid[len(self.entry)]) if len(oid) > len(self.entry) else None
+            if _end_of_mib(value) or oid[: len(self.entry)] != self.entry or column is None or oid <= self.cursor:
+                return False  # left the run, end of MIB, or an agent going backwards
+            if self.first_rows is None and column != self.columns[0]:
+                self.first_rows = len(rows[self.names[self.columns[0]]])
+            table = rows[self.names[column]]
+            table[oid[len(column):]] = value
+            self.cursor = oid
+            self.seen += 1
+            if len(table) >= MAX_ROWS_PER_COLUMN:
+                return False  # a broken agent that loops must not keep us walking forever
+        return True

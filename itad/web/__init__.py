@@ -46,4 +46,4 @@ def roles(*allowed: str):
     return decorate
 
 
-from itad.web import admin, auth, bench, portal, verify  # noqa: E402,F401
+from itad.web import admin, auth, bench, certificates, portal, settlement, signing_keys, stock, verify  # noqa: E402,F401

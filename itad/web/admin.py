@@ -1,5 +1,5 @@
-"""Admin pages: organizations and their users, API tokens (shown once, revocable), client policies,
-closing batches. Admins only; each form calls one service and commits once."""
+"""Admin pages: organizations and their users, API tokens (shown once, revocable), client policies and
+settlement terms, closing batches. Admins only; each form calls one service and commits once."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from itad import accounts, batches
 from itad.errors import DomainError, NotFound
+from itad.inventory import settlement
 from itad.models import Organization, User, db
 from itad.web import ADMIN, bp, roles
+from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
 from itad.workflow import closing, policies
 from workflows.sanitization import Method
@@ -79,6 +81,7 @@ def admin_organization(org_id: int):
 def _organization_page(org: Organization, form: UserForm, status: int = 200):
     policy_form = None if org.is_operator else _policy_form(org)
     return render_template("admin/organization.html", org=org, form=form, policy_form=policy_form,
+                           terms_form=None if org.is_operator else _terms_form(org),
                            policy_history=[] if org.is_operator else policies.history(db.session, org.id),
                            users=accounts.list_users(db.session, org)), status
 
@@ -181,3 +184,32 @@ def admin_close_batch(batch_id: int):
         shown = ", ".join(f"{b['serial']} ({b['state']}: {b['needs']})" for b in result.details["blockers"][:10])
         flash(f"Not settled yet: {shown}.", "error")
     return redirect(url_for("web.batch", batch_id=batch_id))
+
+
+class TermsForm(FlaskForm):
+    client_share_percent = AmountField("Client's share of net resale proceeds (%)",
+                                       validators=[DataRequired(message="Give the share in percent, e.g. 60.")])
+    note = StringField("Why (kept with the terms)", validators=[Optional(), Length(max=500)])
+
+
+def _terms_form(org: Organization) -> TermsForm:
+    terms = settlement.terms_of(db.session, org.id)
+    return TermsForm(formdata=None, data={"client_share_percent": terms.client_share_percent if terms else None,
+                                          "note": terms.note if terms else None})
+
+
+@bp.post("/admin/organizations/<int:org_id>/settlement-terms")
+@roles(ADMIN)
+def admin_set_settlement_terms(org_id: int):
+    org = _organization(org_id)
+    if org.is_operator:
+        raise NotFound(f"No client organization with id {org_id}.")
+    form = TermsForm()
+    if not form.validate_on_submit():
+        flash("Settlement terms not saved: " + " ".join(form.client_share_percent.errors or ["try again."]), "error")
+        return redirect(url_for("web.admin_organization", org_id=org.id))
+    ok, terms = attempt(settlement.set_terms, db.session, current_user, org.id, form.client_share_percent.data,
+                        form.note.data or None)
+    if ok:
+        flash(f"{org.name} receives {terms.client_share_percent}% of the net proceeds of its resold units.", "success")
+    return redirect(url_for("web.admin_organization", org_id=org.id))

@@ -77,6 +77,17 @@ def certificate_pdf(certificate_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{cert.number}.pdf"'})
 
 
+@bp.get("/certificates/<int:certificate_id>.json")
+@login_required
+def certificate_json(certificate_id: int):
+    """The machine-readable certificate (same content as the PDF), for the same readers."""
+    from itad.models import Certificate
+
+    cert = get_visible(db.session, Certificate, certificate_id, current_user, "certificate")
+    return Response(issuing.read_json(cert), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{cert.number}.json"'})
+
+
 class NewBatchForm(FlaskForm):
     reference = StringField("Your reference (PO or ticket number)", validators=[DataRequired(), Length(max=120)])
     file = FileField("Asset list (CSV or XLSX)", validators=[FileRequired()])

@@ -22,9 +22,10 @@ from itad.models import Batch, CustodyEvent, Device, SanitizationRecord, Storage
 from itad.workflow import custody
 from itad.workflow.policies import effective_policy
 from itad.workflow.transitions import _jsonable
+from itad.workflow.verifying import batch_pick_stands
 from workflows.machine import DeviceFacts, MediumFacts, TransitionRefused, allowed_transitions, apply
 from workflows.policy import Policy
-from workflows.sampling import draw
+from workflows.sampling import picked_by_rule
 
 _RECORD_KEYS = ("tool", "tool_version", "passes", "started_at", "finished_at")
 
@@ -43,6 +44,26 @@ class _Unit:
     dirty: bool = False
 
 
+@dataclass
+class _MediumRow:
+    id: int
+    device_id: int
+    media_type: str
+    state: str
+    failed_wipes: int
+    serial: str | None
+
+
+@dataclass
+class _NewMedium:
+    """A drive named by serial in a device whose media do not include it; id set once it is inserted."""
+
+    id: int | None
+    device_id: int
+    serial: str
+    media_type: str
+
+
 def _chunks(values: list, size: int = 5000):
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -58,8 +79,9 @@ def _among(session: Session, column, values: list, item_type=sa.Integer):
 def _find_media(session: Session, items: list[dict], batch_id: int | None) -> dict[str, list[tuple]]:
     """(medium id, serial, device id, batch id) of every open-batch medium an item names."""
     ids = sorted({it["medium_id"] for it in items if it.get("medium_id") is not None})
+    # An item that names its device is matched among that device's media (_resolve_in_device).
     serials = sorted({it["medium_serial"].strip().upper() for it in items
-                      if it.get("medium_id") is None and it.get("medium_serial")})
+                      if it.get("medium_id") is None and it.get("medium_serial") and it.get("device_id") is None})
     cols = (StorageMedium.id, StorageMedium.serial, StorageMedium.device_id, Device.batch_id)
     base = sa.select(*cols).join(Device, Device.id == StorageMedium.device_id) \
         .join(Batch, Batch.id == Device.batch_id).where(Batch.status == "open")
@@ -77,18 +99,21 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
                 report_sha256: str | None = None, batch_id: int | None = None) -> list[dict[str, Any]]:
     """Apply wipe results; returns one {index, status, reason, medium_id, device_id, state} per item.
 
-    Each item: medium_id or medium_serial (optionally batch_id), method, technique, result,
+    Each item: medium_id or medium_serial (optionally batch_id; with device_id, a serial that is not among
+    the device's media is a drive found at the bench: added with media_type, medium_model,
+    medium_manufacturer and capacity_bytes, and reported with medium_added), method, technique, result,
     hidden_areas, verified_by_tool, tool, tool_version, passes, started_at, finished_at, and an
     optional "evidence" dict and "index" (its position in the caller's list).
     """
     found = _find_media(session, items, batch_id)
+    named = _find_devices(session, items, batch_id)
     by_id = {r.id: r for r in found}
     by_serial: dict[str, list] = {}
     for r in {r.id: r for r in found}.values():
         if r.serial:
             by_serial.setdefault(r.serial.strip().upper(), []).append(r)
-    batch_ids = sorted({r.batch_id for r in found})
-    device_ids = sorted({r.device_id for r in found})
+    batch_ids = sorted({r.batch_id for r in found} | set(named.values()))
+    device_ids = sorted({r.device_id for r in found} | set(named))
 
     # Lock in the same order as the single path (batch, then device) so the two never deadlock.
     for chunk in _chunks(batch_ids):
@@ -102,7 +127,7 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
             units[d.id] = _Unit(d.id, d.batch_id, d.organization_id, d.category, d.version,
                                 DeviceFacts(state=d.state, id=d.id), d.state)
         for m in session.execute(sa.select(StorageMedium.id, StorageMedium.device_id, StorageMedium.media_type,
-                                           StorageMedium.state, StorageMedium.failed_wipes)
+                                           StorageMedium.state, StorageMedium.failed_wipes, StorageMedium.serial)
                                  .where(_among(session, StorageMedium.device_id, chunk)).order_by(StorageMedium.id)):
             media_rows.setdefault(m.device_id, []).append(m)
     last: dict[int, Any] = {}
@@ -118,11 +143,12 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     heads: dict[int, custody.ChainHead] = {}
     sampled: dict[int, bool] = {}   # batch id -> a wipe of it is already picked for verification
     for bid in batch_ids:
-        org = next(u.organization_id for u in units.values() if u.batch_id == bid)
+        org = next((u.organization_id for u in units.values() if u.batch_id == bid), None)
+        if org is None:
+            continue
         policies[bid] = effective_policy(session, org, bid)
         heads[bid] = custody.chain_head(session, bid)
-        sampled[bid] = session.scalar(sa.select(SanitizationRecord.id).where(
-            SanitizationRecord.batch_id == bid, SanitizationRecord.verification_required.is_(True)).limit(1)) is not None
+        sampled[bid] = batch_pick_stands(session, bid)
     for unit in units.values():
         policy = policies[unit.batch_id]
         media = tuple(MediumFacts(id=m.id, media_type=m.media_type, state=m.state, failed_wipes=m.failed_wipes,
@@ -137,25 +163,41 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     records, events, media_updates, results = [], [], {}, []
     for position, item in enumerate(items):
         index = item.get("index", position)
-        medium, reason = _resolve(item, by_id, by_serial)
+        if item.get("device_id") is not None:
+            medium, reason = _resolve_in_device(item, units, media_rows, by_id)
+        else:
+            medium, reason = _resolve(item, by_id, by_serial)
         if medium is None:
-            results.append({"index": index, "status": "rejected", "reason": reason})
+            named_unit = units.get(item.get("device_id"))
+            results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
+                            **({"device_id": named_unit.id, "state": named_unit.facts.state} if named_unit else {})})
             continue
         unit = units[medium.device_id]
         policy = policies[unit.batch_id]
+        added = isinstance(medium, _NewMedium)
+        if added:
+            _add_medium(session, unit, medium, item, media_rows, now)
         try:
             outcome = apply(unit.facts, "sanitize", actor.id, policy, medium_id=medium.id,
                             method=item.get("method"), technique=item.get("technique"),
                             result=item.get("result") or "erased", hidden_areas=item.get("hidden_areas"),
                             verified_by_tool=item.get("verified_by_tool"))
         except TransitionRefused as exc:
-            results.append({"index": index, "status": "rejected", "reason": str(exc), "medium_id": medium.id,
-                            "device_id": unit.id, "state": exc.state, "needs": list(exc.needs)})
+            if added:
+                _drop_medium(session, unit, medium, media_rows)
+            results.append({"index": index, "status": "rejected", "reason": str(exc),
+                            "medium_id": None if added else medium.id, "device_id": unit.id, "state": exc.state,
+                            "needs": list(exc.needs), "medium_added": False})
             continue
+        if added:
+            events.append(custody.build_event(
+                heads[unit.batch_id], device_id=unit.id, actor=actor, action="medium_added",
+                from_state=unit.facts.state, to_state=unit.facts.state, created_at=now,
+                evidence={"medium_id": medium.id, "serial": medium.serial, "media_type": medium.media_type}))
         verdict = outcome.assessment
         after = outcome.changed_media[0]
         method = verdict.effective_method.value
-        required = _required(policy, unit.batch_id, medium.id, method, sampled)
+        required = _required(policy, unit.batch_id, medium.id, method, sampled, after.state == "sanitized")
         after = replace(after, verification_required=required)
         new_media = tuple(after if m.id == after.id else m for m in outcome.device.media)
         unit.facts = replace(outcome.device, media=new_media)
@@ -186,10 +228,66 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
                 from_state=skipped.from_state, to_state=skipped.to_state, created_at=now,
                 evidence={"reason": "the policy's sampling picked none of this device's media"}))
         results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
-                        "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state})
+                        "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
+                        "medium_added": added})
 
     _write(session, records, list(media_updates.values()), [u for u in units.values() if u.dirty], events, now)
     return results
+
+
+def _find_devices(session: Session, items: list[dict], batch_id: int | None) -> dict[int, int]:
+    """{device id: batch id} of the open-batch devices items name by device_id (drives found at the bench)."""
+    ids = sorted({it["device_id"] for it in items if it.get("device_id") is not None})
+    if not ids:
+        return {}
+    stmt = sa.select(Device.id, Device.batch_id).join(Batch, Batch.id == Device.batch_id) \
+        .where(Batch.status == "open", _among(session, Device.id, ids))
+    if batch_id is not None:
+        stmt = stmt.where(Device.batch_id == batch_id)
+    return dict(session.execute(stmt).all())
+
+
+def _resolve_in_device(item: dict, units: dict[int, _Unit], media_rows: dict[int, list], by_id: dict):
+    """The medium of an item that names its device: by id, by serial among the device's media, or else a
+    drive found at the bench (a _NewMedium, added when its wipe is applied, as the single path does)."""
+    device_id = item["device_id"]
+    unit = units.get(device_id)
+    if unit is None or (item.get("batch_id") is not None and unit.batch_id != item["batch_id"]):
+        return None, f"device {device_id} is not in an open batch" + \
+            (f" (batch {item['batch_id']})" if item.get("batch_id") is not None else "")
+    if item.get("medium_id") is not None:
+        row = by_id.get(item["medium_id"])
+        if row is None or row.device_id != device_id:
+            return None, f"medium {item['medium_id']} is not in device {device_id}"
+        return row, None
+    serial = item["medium_serial"].strip()
+    for m in media_rows.get(device_id, []):
+        if (m.serial or "").strip().upper() == serial.upper():
+            return _MediumRow(m.id, device_id, m.media_type, m.state, m.failed_wipes, m.serial), None
+    if unit.facts.state != "received":
+        return None, (f"device {device_id} is {unit.facts.state}: a drive found at the bench (serial {serial}) "
+                      f"can be added only while the device is received")
+    return _NewMedium(None, device_id, serial, (item.get("media_type") or "unknown").lower()), None
+
+
+def _add_medium(session: Session, unit: _Unit, new: _NewMedium, item: dict, media_rows: dict[int, list], now):
+    """Insert the drive now: the machine, the record and the sampling draw need its id."""
+    t = StorageMedium.__table__
+    new.id = session.execute(t.insert().returning(t.c.id), {
+        "device_id": unit.id, "serial": new.serial, "media_type": new.media_type,
+        "manufacturer": item.get("medium_manufacturer"), "model": item.get("medium_model"),
+        "capacity_bytes": item.get("capacity_bytes"), "source": "bench", "state": "pending",
+        "failed_wipes": 0, "created_at": now}).scalar_one()
+    media_rows.setdefault(unit.id, []).append(_MediumRow(new.id, unit.id, new.media_type, "pending", 0, new.serial))
+    unit.facts = replace(unit.facts, media=unit.facts.media + (MediumFacts(id=new.id, media_type=new.media_type),))
+
+
+def _drop_medium(session: Session, unit: _Unit, new: _NewMedium, media_rows: dict[int, list]) -> None:
+    """Its wipe was refused: each item stands alone, so the drive is not kept either."""
+    t = StorageMedium.__table__
+    session.execute(t.delete().where(t.c.id == new.id))
+    media_rows[unit.id] = [m for m in media_rows[unit.id] if m.id != new.id]
+    unit.facts = replace(unit.facts, media=tuple(m for m in unit.facts.media if m.id != new.id))
 
 
 def _resolve(item: dict, by_id: dict, by_serial: dict):
@@ -204,18 +302,20 @@ def _resolve(item: dict, by_id: dict, by_serial: dict):
     if item.get("batch_id") is not None:
         rows = [r for r in rows if r.batch_id == item["batch_id"]]
     if not rows:
-        return None, f"no medium with serial {serial} in an open batch"
+        return None, (f"no medium with serial {serial} in an open batch (a drive found at the bench: "
+                      f"give its device_id to add it)")
     if len(rows) > 1:
         return None, (f"serial {serial} names {len(rows)} media (batches "
                       f"{', '.join(str(r.batch_id) for r in rows)}); give batch_id or medium_id")
     return rows[0], None
 
 
-def _required(policy: Policy, batch_id: int, medium_id: int, method: str, sampled: dict[int, bool]) -> bool:
-    """Same rule as verifying.verification_required, with the batch's 'already picked' kept in memory."""
-    if policy.verification == "all" or (method == "clear" and policy.verify_all_cleared) \
-            or draw(batch_id, medium_id) < policy.sample_percent / 100 or not sampled[batch_id]:
-        sampled[batch_id] = True
+def _required(policy: Policy, batch_id: int, medium_id: int, method: str, sampled: dict[int, bool],
+              passed: bool) -> bool:
+    """Same rule as verifying.verification_required, with the batch's 'already picked' kept in memory
+    (only a wipe that passed uses up the pick: a failed one leaves nothing to verify)."""
+    if picked_by_rule(policy, batch_id, medium_id, method) or not sampled[batch_id]:
+        sampled[batch_id] = sampled[batch_id] or passed
         return True
     return False
 

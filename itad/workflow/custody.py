@@ -7,6 +7,7 @@ constraint is the last line of defence, turned into a 409 by the caller's flush.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
@@ -36,13 +37,47 @@ def lock_batch(session: Session, batch_id: int) -> str:
     return status
 
 
+# {batch id: ChainHead} read in this transaction, with its batch locked. build_event advances a head
+# in place, and every append takes its head from here, so the cached head stays the chain's last event.
+_HEADS = "itad.custody_heads"
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_heads(session: Session, transaction) -> None:
+    # The outermost transaction, and savepoints too (one rolled back takes its events with it); a flush's
+    # own inner transaction ends without changing what was appended.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HEADS, None)
+
+
 def chain_head(session: Session, batch_id: int) -> ChainHead:
     """The last event of the batch's chain. Call with the batch locked (lock_batch)."""
-    row = session.execute(
-        sa.select(CustodyEvent.seq, CustodyEvent.hash)
-        .where(CustodyEvent.batch_id == batch_id).order_by(CustodyEvent.seq.desc()).limit(1)
-    ).first()
-    return ChainHead(batch_id, row.seq, row.hash) if row else ChainHead(batch_id, 0, GENESIS)
+    head = session.info.get(_HEADS, {}).get(batch_id)
+    if head is None:
+        seq, digest = session.execute(sa.select(*head_columns()), {"batch_id": batch_id}).one()
+        head = remember_head(session, batch_id, seq, digest)
+    return head
+
+
+@functools.cache
+def head_columns() -> tuple:
+    """(seq, hash) of the batch's last event as scalar subqueries bound by :batch_id (NULL when none),
+    so a caller that has just locked the batch can read the head in a statement it makes anyway."""
+    def last(column) -> sa.ScalarSelect:
+        return (sa.select(column).where(CustodyEvent.batch_id == sa.bindparam("batch_id"))
+                .order_by(CustodyEvent.seq.desc()).limit(1).scalar_subquery())
+    return last(CustodyEvent.seq).label("head_seq"), last(CustodyEvent.hash).label("head_hash")
+
+
+def head_known(session: Session, batch_id: int) -> bool:
+    return batch_id in session.info.get(_HEADS, {})
+
+
+def remember_head(session: Session, batch_id: int, seq: int | None, digest: str | None) -> ChainHead:
+    """Keep a head read with head_columns(); the batch must be locked in this transaction."""
+    head = ChainHead(batch_id, seq, digest) if seq is not None else ChainHead(batch_id, 0, GENESIS)
+    session.info.setdefault(_HEADS, {})[batch_id] = head
+    return head
 
 
 def build_event(head: ChainHead, *, device_id: int | None, actor: User | None, action: str,

@@ -6,6 +6,7 @@ latest override merged on top. Nothing is updated in place, so the history is th
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,12 +47,34 @@ def effective_policy(session: Session, organization_id: int, batch_id: int | Non
 
 
 def _effective(session: Session, organization_id: int, batch_id: int | None) -> Policy:
-    policy = organization_policy(session, organization_id)
-    if batch_id is not None:
-        override = _latest(session, organization_id, batch_id)
-        if override:
-            policy = policy.merged(override.rules)
-    return policy
+    if batch_id is None:
+        return organization_policy(session, organization_id)
+    org_rules, batch_rules = session.execute(sa.select(*rules_columns()),
+                                             {"organization_id": organization_id, "batch_id": batch_id}).one()
+    return _merged(org_rules, batch_rules)
+
+
+def _merged(org_rules: dict | None, batch_rules: dict | None) -> Policy:
+    policy = Policy.from_dict(org_rules) if org_rules is not None else DEFAULT_POLICY
+    return policy.merged(batch_rules) if batch_rules is not None else policy
+
+
+@functools.cache
+def rules_columns() -> tuple:
+    """(the organization's latest rules, the batch's latest override) as two scalar subqueries, bound
+    by :organization_id and :batch_id: a workflow step reads them in the statement it already makes."""
+    def latest(batch_filter) -> sa.ScalarSelect:
+        return (sa.select(SanitizationPolicy.rules)
+                .where(SanitizationPolicy.organization_id == sa.bindparam("organization_id"), batch_filter)
+                .order_by(SanitizationPolicy.id.desc()).limit(1).scalar_subquery())
+    return (latest(SanitizationPolicy.batch_id.is_(None)).label("organization_rules"),
+            latest(SanitizationPolicy.batch_id == sa.bindparam("batch_id")).label("batch_rules"))
+
+
+def remember(session: Session, organization_id: int, batch_id: int, org_rules: dict | None,
+             batch_rules: dict | None) -> None:
+    """Keep the rules read by rules_columns() as this transaction's effective policy of the batch."""
+    session.info.setdefault(_CACHE, {})[(organization_id, batch_id)] = _merged(org_rules, batch_rules)
 
 
 def _checked(rules: dict[str, Any], base: Policy) -> Policy:

@@ -63,7 +63,9 @@ def receive(session: Session, actor: User, *, serial: str | None = None, asset_t
                                    evidence={"scanned": serial or asset_tag, **(evidence or {})})
         return Receipt(device, "received", applied.event.id)
     if not serial:
-        raise NotFound(f"No open batch has a device with asset tag {asset_tag}; scan its serial to record it.")
+        # A refusal like an unknown serial's (422 saying what comes first), not a 404: nothing was looked up by id.
+        raise Invalid(f"No open batch has a device with asset tag {asset_tag}; scan its serial to record it.",
+                      code="unknown_asset_tag", details={"asset_tag": asset_tag, "needs": ["serial"]})
     if batch_id is None:
         raise Invalid(f"{serial} is on no open batch's manifest. Say which batch it arrived with "
                       "(batch_id) to record it as unexpected.", code="unknown_serial",

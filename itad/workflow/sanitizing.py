@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad.errors import Invalid
@@ -19,7 +18,8 @@ from itad.models import Device, SanitizationRecord, StorageMedium, User
 from itad.workflow import custody
 from itad.workflow.reports import store_report
 from itad.workflow.transitions import (
-    Applied, apply_transition, check_version, flush, lock_and_reload, medium_of, policy_for,
+    Applied, apply_transition, check_version, device_facts, flush, lock_and_reload, media_records, medium_of,
+    policy_for,
 )
 from itad.workflow.verifying import verification_required
 from workflows.machine import allowed_transitions
@@ -84,6 +84,8 @@ def record_sanitization(session: Session, actor: User, device: Device, claim: Wi
                         source: str = "api", expected_version: int | None = None) -> Recorded:
     check_version(device, expected_version)
     lock_and_reload(session, device)
+    # Read before the transition: the attempt number follows the medium's latest record.
+    latest = media_records(session, device)
     medium, added = find_or_add_medium(session, actor, device, claim)
     policy = policy_for(session, device)
     if device.state == "received" and medium is not None:
@@ -110,8 +112,8 @@ def record_sanitization(session: Session, actor: User, device: Device, claim: Wi
         result=claim.result, hidden_areas=claim.hidden_areas, verified_by_tool=claim.verified_by_tool)
     verdict = applied.outcome.assessment
     after = applied.outcome.changed_media[0]
-    attempt = (session.scalar(sa.select(sa.func.max(SanitizationRecord.attempt))
-                              .where(SanitizationRecord.medium_id == after.id)) or 0) + 1
+    previous = latest.get(after.id, (None, None))[0]
+    attempt = (previous.attempt if previous else 0) + 1
     record = SanitizationRecord(
         medium_id=after.id, device_id=device.id, batch_id=device.batch_id, attempt=attempt,
         claimed_method=verdict.claimed_method.value, effective_method=verdict.effective_method.value,
@@ -132,7 +134,6 @@ def skip_verification_if_sampled_out(session: Session, actor: User, device: Devi
     """A device whose media the sampling did not pick moves on to `verified`, and the log says why."""
     if device.state != "sanitized":
         return
-    from itad.workflow.transitions import device_facts
     policy = policy_for(session, device)
     if policy.verification == "all":
         return      # every medium is verified: sampling never lets one through

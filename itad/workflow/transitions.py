@@ -9,16 +9,18 @@ Services call it; nothing else writes Device.state or StorageMedium.state.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from itad.errors import Conflict, Invalid, NotFound
 from itad.models import Batch, Device, SanitizationRecord, StorageMedium, User, Verification, db, utcnow
-from itad.workflow import custody
+from itad.workflow import custody, policies
 from itad.workflow.policies import effective_policy
 from workflows.machine import (
     AFTER_CLOSE_ACTIONS, DeviceFacts, MediumFacts, Outcome, TransitionRefused, allowed_transitions, apply,
@@ -37,6 +39,20 @@ class Applied:
 
 def policy_for(session: Session, device: Device) -> Policy:
     return effective_policy(session, device.organization_id, device.batch_id)
+
+
+# Per transaction: {device id: its batch's status} for devices this transaction has locked, and
+# {device id: (version, {medium id: (latest record, its latest verification)})} as last read.
+_LOCKED = "itad.locked_devices"
+_RECORDS = "itad.latest_records"
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction) -> None:
+    # A savepoint rolled back releases the row locks taken inside it: forget them with it.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_LOCKED, None)
+        session.info.pop(_RECORDS, None)
 
 
 def latest_records(session: Session, device_ids: list[int]) -> dict[int, SanitizationRecord]:
@@ -59,14 +75,45 @@ def latest_verifications(session: Session, record_ids: list[int]) -> dict[int, V
     return {v.sanitization_record_id: v for v in rows}
 
 
+def media_records(session: Session, device: Device) -> dict[int, tuple[SanitizationRecord | None, Verification | None]]:
+    """{medium id: (its latest wipe record, that record's latest verification)}, and device.media loaded.
+
+    One query for the three (the hot path of every step). Every write of a record or a verification
+    follows a transition that bumps the device version, so what was read at this version still holds.
+    """
+    cached = session.info.get(_RECORDS, {}).get(device.id)
+    if cached is not None and cached[0] == device.version and "media" in device.__dict__:
+        return cached[1]
+    rows = session.execute(_media_records_query(), {"device_id": device.id}).all()
+    set_committed_value(device, "media", [m for m, _, _ in rows])
+    found = {m.id: (rec, check) for m, rec, check in rows}
+    session.info.setdefault(_RECORDS, {})[device.id] = (device.version, found)
+    return found
+
+
+@functools.cache
+def _media_records_query() -> sa.Select:
+    """Built once: composing the aliases and correlated subqueries costs more than running the query."""
+    later = aliased(SanitizationRecord)
+    newer = aliased(Verification)
+    latest_attempt = sa.select(sa.func.max(later.attempt)).where(later.medium_id == StorageMedium.id) \
+        .correlate(StorageMedium).scalar_subquery()
+    latest_check = sa.select(sa.func.max(newer.id)).where(
+        newer.medium_id == StorageMedium.id, newer.sanitization_record_id == SanitizationRecord.id) \
+        .correlate(StorageMedium, SanitizationRecord).scalar_subquery()
+    return (sa.select(StorageMedium, SanitizationRecord, Verification).select_from(StorageMedium)
+            .outerjoin(SanitizationRecord, sa.and_(SanitizationRecord.medium_id == StorageMedium.id,
+                                                   SanitizationRecord.attempt == latest_attempt))
+            .outerjoin(Verification, Verification.id == latest_check)
+            .where(StorageMedium.device_id == sa.bindparam("device_id")).order_by(StorageMedium.id))
+
+
 def device_facts(session: Session, device: Device, policy: Policy) -> DeviceFacts:
     """The plain snapshot the machine reads, built from the device, its media and their records."""
-    records = latest_records(session, [device.id])
-    checks = latest_verifications(session, [r.id for r in records.values()])
+    found = media_records(session, device)
     media = []
     for m in device.media:
-        rec = records.get(m.id)
-        check = checks.get(rec.id) if rec else None
+        rec, check = found.get(m.id, (None, None))
         media.append(MediumFacts(
             id=m.id, media_type=m.media_type, state=m.state,
             method=rec.effective_method if rec else None, technique=rec.technique if rec else None,
@@ -108,18 +155,60 @@ def current_state_conflict(device_id: int, message: str) -> Conflict:
                              "needs": ["reload the device and retry"]})
 
 
+def lock_device(session: Session, user: User, device_id: int) -> Device:
+    """The device, read and locked together with its batch in one statement; 404 if missing or foreign.
+
+    The step views start here: it stands for the tenant check, lock_batch and the reload of
+    lock_and_reload, which then finds the device already locked. Locks are taken batch first, then
+    device (FOR UPDATE OF follows its list), the order of lock_and_reload and of the bulk path.
+    """
+    row = session.execute(
+        sa.select(Device, Batch.status).select_from(Batch).join(Device, Device.batch_id == Batch.id)
+        .where(Device.id == device_id).with_for_update(of=(Batch, Device))
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None or not (user.is_operator or row[0].organization_id == user.organization_id):
+        raise NotFound(f"No device with id {device_id}.")
+    device, status = row
+    session.info.setdefault(_LOCKED, {})[device.id] = status
+    _read_batch_context(session, device)
+    return device
+
+
+def _read_batch_context(session: Session, device: Device) -> None:
+    """Right after the lock, in one statement: the batch's policy and its custody chain head.
+
+    Both are read in every step; the head must be read after the batch lock (a statement that waited
+    for the lock would see the head as it was before the wait), hence not in the locking statement."""
+    if custody.head_known(session, device.batch_id):
+        return
+    org_rules, batch_rules, seq, digest = session.execute(
+        sa.select(*policies.rules_columns(), *custody.head_columns()),
+        {"organization_id": device.organization_id, "batch_id": device.batch_id}).one()
+    policies.remember(session, device.organization_id, device.batch_id, org_rules, batch_rules)
+    custody.remember_head(session, device.batch_id, seq, digest)
+
+
 def lock_and_reload(session: Session, device: Device, *, after_close: bool = False) -> None:
     """Lock the device's batch, then reread the device so guards judge the committed state.
 
-    after_close: the action goes on after the batch closed (resale stock: AFTER_CLOSE_ACTIONS)."""
-    status = custody.lock_batch(session, device.batch_id)
+    A device already locked in this transaction (lock_device) is not read again: nobody can have
+    changed it since. after_close: the action goes on after the batch closed (resale stock: AFTER_CLOSE_ACTIONS)."""
+    locked = session.info.setdefault(_LOCKED, {})
+    status = locked.get(device.id)
+    if status is None:
+        status = custody.lock_batch(session, device.batch_id)
     if status != "open" and not after_close:
         raise Conflict(f"Batch {device.batch_id} is {status}; its devices can no longer change.",
                        code="batch_closed", details={"state": device.state, "batch_status": status,
                                                      "allowed": [], "needs": []})
+    if device.id in locked:
+        return
     expected = device.version
     # Every medium change bumps the device version, so an unchanged version vouches for the media too.
     session.refresh(device, with_for_update=True)
+    locked[device.id] = status
+    _read_batch_context(session, device)
     if device.version != expected:
         raise Conflict(f"Someone changed device {device.id} while you were working; it is now {device.state}.",
                        code="concurrent_update",
@@ -211,7 +300,7 @@ def medium_of(device: Device, medium_id: int | None) -> StorageMedium | None:
         if m.id == medium_id:
             return m
     raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
-                  details={"state": device.state, "media": [m.id for m in device.media]})
+                  details={"state": device.state, "media": [m.id for m in device.media], "needs": ["medium_id"]})
 
 
 def batch_of(session: Session, device: Device) -> Batch:

@@ -33,6 +33,7 @@ ID_FACTORIES = {
     "org_id": lambda s, w, ctx: w.acme.org.id,
     "certificate_id": lambda s, w, ctx: ctx["certificate"].id,
     "item_id": lambda s, w, ctx: _acme_item(s, ctx).id,
+    "probe_id": lambda s, w, ctx: ctx["probe"].id,
 }
 
 # A valid body per request schema, so the request reaches the lookup (not a 422).
@@ -51,6 +52,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "ReserveIn": {"buyer_reference": "probe"},
     "SaleIn": {"price": "1.00", "currency": "EUR", "buyer_reference": "probe", "sold_on": "2025-01-01"},
     "WithdrawIn": {"reason": "probe"},
+    "SnmpProbeIn": {"targets": [{"address": "127.0.0.1", "port": 9}], "credentials": {"community": "probe"}},
     "TermsIn": {"client_share_percent": "50.00"},
 }
 
@@ -82,9 +84,24 @@ def _victim(session, world) -> dict:
 
     job = enqueue(session, count_to, organization_id=world.acme.org.id, steps=0, slug="acme-job")
     certificate = _certificate_row(session, world, batch)
+    probe = _snmp_probe_row(session, world, batch, device)
     session.commit()
     return {"batch": batch, "device": device, "medium": medium, "job": job, "certificate": certificate,
+            "probe": probe,
             "secrets": [batch.reference, device.serial, certificate.number]}
+
+
+def _snmp_probe_row(session, world, batch, device):
+    """An Acme SNMP probe with one result naming Acme's device (no probing: the sweep needs ids)."""
+    from itad.models import SnmpProbe, SnmpResult
+
+    probe = SnmpProbe(organization_id=world.acme.org.id, batch_id=batch.id, target_count=1)
+    session.add(probe)
+    session.flush()
+    session.add(SnmpResult(probe_id=probe.id, position=0, organization_id=world.acme.org.id, address="10.9.9.9",
+                           version="2c", status="ok", chassis_serial=device.serial, device_id=device.id))
+    session.flush()
+    return probe
 
 
 def _certificate_row(session, world, batch):
@@ -160,3 +177,6 @@ def test_the_victims_own_client_can_read_them(client, session, world):
     ctx = _victim(session, world)
     assert client.get(f"/api/v1/batches/{ctx['batch'].id}", headers=world.acme.headers).status_code == 200
     assert client.get(f"/api/v1/devices/{ctx['device'].id}", headers=world.acme.headers).status_code == 200
+    assert client.get(f"/api/v1/snmp/probes/{ctx['probe'].id}", headers=world.acme.headers).status_code == 200
+    own = client.get(f"/api/v1/devices/{ctx['device'].id}/snmp", headers=world.acme.headers).get_json()
+    assert [r["probe_id"] for r in own["items"]] == [ctx["probe"].id]

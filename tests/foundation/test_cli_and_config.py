@@ -3,7 +3,7 @@
 import re
 
 from itad import config
-from itad.models import ApiToken, User
+from itad.models import ApiToken, SigningKey, User
 
 
 def test_demo_seeds_accounts_and_prints_working_tokens(app, client, session):
@@ -17,6 +17,14 @@ def test_demo_seeds_accounts_and_prints_working_tokens(app, client, session):
     assert again.exit_code == 0
     assert session.query(User).count() == 4
     assert session.query(ApiToken).count() == 8
+
+
+def test_demo_creates_one_signing_key_so_demo_batches_get_certificates(app, session):
+    first = app.test_cli_runner().invoke(args=["demo"])
+    assert "Signing key: created" in first.output
+    again = app.test_cli_runner().invoke(args=["demo"])
+    assert "the active one is kept" in again.output
+    assert [k.active for k in session.query(SigningKey).all()] == [True]
 
 
 def test_org_user_token_commands(app, client):
@@ -40,6 +48,15 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     second = config.load(str(tmp_path), {})["SECRET_KEY"]
     other = config.load(str(tmp_path / "elsewhere"), {})["SECRET_KEY"]
     assert first == second and first != other and len(first) >= 64
+
+
+def test_embedded_default_keeps_a_signing_passphrase_but_production_must_set_one(tmp_path):
+    embedded = config.load(str(tmp_path), {})["SIGNING_KEY_PASSPHRASE"]
+    assert embedded and embedded == config.load(str(tmp_path), {})["SIGNING_KEY_PASSPHRASE"]
+    production = config.load(str(tmp_path), {"DATABASE_URL": "postgresql://db/itad"})
+    assert production["SIGNING_KEY_PASSPHRASE"] is None
+    chosen = config.load(str(tmp_path), {"SIGNING_KEY_PASSPHRASE": "chosen"})
+    assert chosen["SIGNING_KEY_PASSPHRASE"] == "chosen"
 
 
 def test_database_url_defaults_to_sqlite_under_instance(tmp_path):

@@ -103,3 +103,26 @@ def test_503_with_retry_after_when_the_database_is_unreachable(app_config):
     error = _assert_error(r, 503, "unavailable")
     assert error["details"] == {"dependency": "database"}
     assert r.headers["Retry-After"] == "5"
+
+
+def test_503_not_a_hang_when_the_database_accepts_connections_but_never_answers(app_config):
+    # The kernel completes the TCP handshake, then nobody speaks: like a PostgreSQL host that froze.
+    # Without a connect timeout the request would wait for the server forever.
+    import socket
+    import threading
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        url = f"postgresql://nobody@127.0.0.1:{silent.getsockname()[1]}/none"
+        config = {k: v for k, v in app_config.items() if k != "DATABASE_URL"}
+        app = create_app({**config, "ENVIRON": {"DATABASE_URL": url, "DATABASE_CONNECT_TIMEOUT": "2"}})
+        answers = []
+        thread = threading.Thread(target=lambda: answers.append(app.test_client().get("/api/v1/health")),
+                                  daemon=True)
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the request hung on a database that does not answer"
+    error = _assert_error(answers[0], 503, "unavailable")
+    assert error["details"] == {"dependency": "database"}
+    assert answers[0].headers["Retry-After"] == "5"

@@ -50,14 +50,19 @@ def test_device_ids_reserved_per_chunk_line_up_with_their_media(session, world):
     assert device.version == 2
 
 
-def test_open_batch_lookup_ignores_closed_batches_and_matches_case_insensitively(session, world):
+def test_open_batch_check_ignores_closed_batches_and_matches_case_insensitively(session, world):
     reg = register(session, world.acme)
     session.commit()
-    found = service.serials_in_open_batches(session, world.acme.org.id, -1, ["s-1", "S-2", "S-9"])
-    assert found == {"s-1": f"{reg.batch.id} (PO-1)", "S-2": f"{reg.batch.id} (PO-1)"}
+    again = b"Serial\r\ns-1\r\nS-2\r\nS-9\r\n"
+    with pytest.raises(Invalid) as refused:
+        register(session, world.acme, data=again, reference="PO-2")
+    session.rollback()
+    assert [(p["row"], p["value"], p["code"]) for p in refused.value.details["problems"]] == [
+        (2, "s-1", "serial_in_open_batch"), (3, "S-2", "serial_in_open_batch")]
+    assert f"{reg.batch.id} (PO-1)" in refused.value.details["problems"][0]["message"]
     reg.batch.status = "closed"
     session.commit()
-    assert service.serials_in_open_batches(session, world.acme.org.id, -1, ["S-1"]) == {}
+    assert register(session, world.acme, data=again, reference="PO-2").created
 
 
 def test_limits_are_domain_errors_with_the_limit(session, world):
@@ -136,6 +141,23 @@ def test_the_import_job_registers_the_stored_upload_and_is_safe_to_run_twice(app
     assert second["created"] is False and second["batch_id"] == first["batch_id"]
 
 
+def test_an_import_job_refused_for_bad_rows_fails_at_once_and_lists_every_problem(app, world, session):
+    from itad.intake.jobs import enqueue_registration
+
+    bad = b"Serial,Category\r\nX-1,Lapotp\r\n,Laptop\r\n"
+    job = enqueue_registration(session, app.config["STORAGE_DIR"], bad, organization=world.acme.org,
+                               actor=world.acme.user, reference="PO-BAD", filename="bad.csv")
+    job_id = job.id
+    session.commit()  # inline mode: the job runs after the commit
+
+    session.expire_all()
+    job = session.get(Job, job_id)
+    assert (job.state, job.attempts) == ("failed", 1)
+    problems = job.result["error"]["details"]["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(2, "Category"), (3, "Serial")]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 0
+
+
 @pytest.fixture
 def redis_url():
     import redis
@@ -176,3 +198,17 @@ def test_a_long_list_with_redis_configured_answers_202_and_a_worker_registers_it
     assert (batch.reference, batch.device_count, batch.organization_id) == ("PO-BG", 3, world.acme.org.id)
     status = client.get(f"/api/v1/jobs/{job_id}", headers=world.acme.headers)
     assert status.status_code == 200
+
+
+def test_values_with_tabs_line_breaks_backslashes_and_quotes_are_stored_as_written(session, world):
+    """PostgreSQL loads rows as COPY text: these are the characters that text must escape."""
+    data = ('Serial,Model,Drive Serial,Note\r\n'
+            'E-1,"Latitude\t7490\r\nrev. B",D\\1,"say ""hi"" \\N \\ né"\r\n'
+            'E-2,\\N,,\r\n').encode()
+    reg = register(session, world.acme, data=data, chunk_rows=1)
+    session.commit()
+    devices = session.execute(sa.select(Device.serial, Device.model, Device.attributes)
+                              .where(Device.batch_id == reg.batch.id).order_by(Device.serial)).all()
+    assert devices == [("E-1", "Latitude\t7490\r\nrev. B", {"Note": 'say "hi" \\N \\ né'}), ("E-2", "\\N", None)]
+    assert session.scalars(sa.select(StorageMedium.serial).join(Device)
+                           .where(Device.batch_id == reg.batch.id)).all() == ["D\\1"]

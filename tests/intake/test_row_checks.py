@@ -159,7 +159,7 @@ def test_sha256_is_of_the_uploaded_bytes():
 
 
 # The database side of intake (service, background job, CLI command) lives beside the parser.
-_DATABASE_SIDE = {"service.py", "jobs.py", "commands.py"}
+_DATABASE_SIDE = {"service.py", "loading.py", "jobs.py", "commands.py"}
 
 
 def test_intake_modules_import_neither_flask_nor_sqlalchemy():

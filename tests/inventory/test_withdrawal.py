@@ -32,6 +32,17 @@ def test_a_listed_unit_is_withdrawn_at_once_and_a_sale_then_answers_409_with_the
     assert bench.post(world.tech, f"/inventory/{item['id']}/reserve", {"buyer_reference": "B1"})[0] == 409
 
 
+def test_a_sale_of_a_withdrawn_unit_since_destroyed_names_the_state_it_is_in(bench, world, session, cleared):
+    # Found by the bench property test: the refusal always said "quarantined".
+    item = _listed(bench, world, cleared[0].id)
+    withdraw_from_stock(session, cleared[0].id, REASON, world.admin.user)
+    session.commit()
+    bench.ok(world.tech, "POST", f"/devices/{cleared[0].id}/destroy", {"technique": "shred"})
+    status, body = bench.post(world.tech, f"/inventory/{item['id']}/sell",
+                              {"price": "100.00", "currency": "EUR", "buyer_reference": "B1", "sold_on": "2025-07-01"})
+    assert status == 409 and body["error"]["details"]["state"] == "destroyed"
+
+
 def test_withdrawal_is_a_custody_event_carrying_the_reason(bench, world, session, cleared):
     _listed(bench, world, cleared[0].id)
     withdraw_from_stock(session, cleared[0].id, REASON, world.admin.user)

@@ -54,18 +54,21 @@ def queued(app, queue_prefix):
 class Workers:
     """Starts ``python -m itad.cli worker`` processes on the test database and Redis."""
 
-    def __init__(self, database_url: str, prefix: str, logs: Path):
-        self.database_url, self.prefix, self.logs = database_url, prefix, logs
+    def __init__(self, database_url: str, prefix: str, logs: Path, redis_url: str = REDIS_URL):
+        self.database_url, self.prefix, self.logs, self.redis_url = database_url, prefix, logs, redis_url
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, env: dict | None = None) -> subprocess.Popen:
+        """``env`` adds to or overrides the worker's environment (e.g. the app's SECRET_KEY)."""
+        extra = env or {}
         env = {
             **os.environ,
-            "DATABASE_URL": self.database_url, "REDIS_URL": REDIS_URL, "JOB_QUEUE_PREFIX": self.prefix,
+            "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "JOB_QUEUE_PREFIX": self.prefix,
             # Short clocks so a killed worker's job is found abandoned within seconds.
             "JOB_HEARTBEAT_SECONDS": "0.3", "JOB_ABANDON_SECONDS": "2", "JOB_REAP_SECONDS": "0.5",
             "SECRET_KEY": "test-worker", "STORAGE_DIR": str(self.logs / "storage"),
             "PYTHONPATH": str(ROOT), "FLASK_APP": "",
+            **extra,
         }
         log = open(self.logs / f"worker-{len(self.procs)}.log", "w")
         proc = subprocess.Popen([sys.executable, "-m", "itad.cli", "worker", *args], cwd=ROOT, env=env,

@@ -40,7 +40,12 @@ def count_to(ctx: JobContext, steps: int, slug: str, step_seconds: float = 0.0,
 
 @job("default", retries=2)
 def always_fails(ctx: JobContext, reason: str) -> None:
-    raise Invalid(reason)
+    raise ConnectionError(reason)  # may pass another time, so it is retried
+
+
+@job("default", retries=2)
+def refuses_its_input(ctx: JobContext, problems: list) -> None:
+    raise Invalid("The asset list has problems.", code="manifest_rows", details=problems)
 
 
 @job("default", retries=1)

@@ -11,7 +11,7 @@ from itad.jobs import enqueue
 from itad.jobs.reaper import reap
 from itad.models import Job, Organization, utcnow
 from tests.jobs.conftest import job_row
-from tests.jobs.sample_jobs import always_fails, count_to, fails_first_time
+from tests.jobs.sample_jobs import always_fails, count_to, fails_first_time, refuses_its_input
 
 
 def orgs_with_slug(session, slug: str) -> int:
@@ -55,6 +55,18 @@ def test_a_failing_job_is_retried_a_bounded_number_of_times_then_fails_with_its_
     assert "Row 7, column serial: empty" in row.error
     assert "Failed 3 time(s)" in row.error
     assert row.finished_at is not None
+
+
+def test_a_job_whose_input_is_refused_fails_at_once_and_keeps_every_problem(session, world):
+    problems = [{"row": 7, "column": "Serial", "value": "", "message": "empty"},
+                {"row": 9, "column": "Category", "value": "Lapotp", "message": "unknown; did you mean Laptop?"}]
+    job = enqueue(session, refuses_its_input, problems=problems, organization_id=world.acme.org.id)
+    session.commit()
+
+    row = job_row(job.id)
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert row.error == "The asset list has problems."
+    assert row.result == {"error": {"code": "manifest_rows", "details": problems}}
 
 
 def test_a_job_that_fails_once_succeeds_on_its_second_attempt(session, world, tmp_path):

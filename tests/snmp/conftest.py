@@ -31,9 +31,12 @@ def free_udp_port() -> int:
         return sock.getsockname()[1]
 
 
-def snmpsim_command(data_dir: Path, cache_dir: Path, ports: list[int], v3: bool = True) -> list[str]:
+def snmpsim_command(data_dir: Path, cache_dir: Path, ports: list[int], v3: bool = True,
+                    max_var_binds: int | None = None) -> list[str]:
     command = [shutil.which("snmpsim-command-responder") or "snmpsim-command-responder",
                f"--data-dir={data_dir}", f"--cache-dir={cache_dir}", "--log-level=error"]
+    if max_var_binds is not None:
+        command.append(f"--max-var-binds={max_var_binds}")
     if v3:
         command += [f"--v3-user={V3_USER}", f"--v3-auth-key={V3_AUTH_KEY}", "--v3-auth-proto=SHA256",
                     f"--v3-priv-key={V3_PRIV_KEY}", "--v3-priv-proto=AES"]
@@ -75,13 +78,11 @@ class Agent:
         return Target("127.0.0.1", self.port, version="3", context_name=context, **settings)
 
 
-@pytest.fixture(scope="session")
-def agent(tmp_path_factory) -> Agent:
-    work = tmp_path_factory.mktemp("snmpsim")
+def _run_agent(work: Path, **options):
     port = free_udp_port()
     log = work / "snmpsim.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(snmpsim_command(DATA_DIR, work / "cache", [port]), stdout=out,
+        process = subprocess.Popen(snmpsim_command(DATA_DIR, work / "cache", [port], **options), stdout=out,
                                    stderr=subprocess.STDOUT, env=snmpsim_env())
     try:
         wait_until_answering(port, "linksys-system", process, log)
@@ -89,6 +90,18 @@ def agent(tmp_path_factory) -> Agent:
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def agent(tmp_path_factory) -> Agent:
+    yield from _run_agent(tmp_path_factory.mktemp("snmpsim"))
+
+
+@pytest.fixture(scope="session")
+def terse_agent(tmp_path_factory) -> Agent:
+    """An agent whose GETBULK answers hold at most 7 values, however many were asked (as a device with a
+    small maximum message size does): every walk is cut short and must carry on where it stopped."""
+    yield from _run_agent(tmp_path_factory.mktemp("snmpsim-terse"), v3=False, max_var_binds=7)
 
 
 @pytest.fixture(scope="session")

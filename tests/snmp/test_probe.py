@@ -217,3 +217,52 @@ def test_probe_hosts_refuses_to_nest_inside_a_running_event_loop(agent):
 
     with pytest.raises(RuntimeError, match="await probe_many"):
         asyncio.run(inside())
+
+
+def test_a_table_larger_than_one_bulk_response_is_read_to_its_last_row(probed):
+    result = probed("big-storage")
+    assert result.ok, result.error
+    storage = {entry.index: entry for entry in result.storage}
+    assert sorted(storage) == list(range(1, 51))  # 200 values: more than three responses of 60
+    assert storage[50].descr == "/vol50" and storage[50].size_bytes == 4096 * 50_000
+    assert storage[1].type == "fixedDisk" and storage[2].type == "flashMemory"
+    assert storage[7].descr is None and storage[7].size_bytes == 4096 * 7000  # a hole in one column only
+
+
+def test_a_walk_that_meets_end_of_mib_view_mid_table_keeps_what_it_read(probed):
+    result = probed("entity-cut-short")
+    assert result.ok, result.error
+    entities = {entity.index: entity for entity in result.entities}
+    assert [(i, e.class_, e.serial) for i, e in sorted(entities.items())] == [
+        (1, "chassis", "CUT0001"), (2, "powerSupply", "PSU0002"), (3, "fan", None)]
+    assert result.chassis_serial == "CUT0001"
+    assert (entities[1].descr, entities[1].name) == ("Chassis", "chassis-1")
+
+
+def test_names_and_revisions_are_read_for_hardware_entities_only(probed):
+    entities = {entity.index: entity for entity in probed(CISCO).entities}
+    chassis = entities[1001]
+    assert (chassis.descr, chassis.hardware_rev, chassis.software_rev) == ("WS-C3560G-48TS", "V05", "12.2(55)SE3")
+    assert entities[1002].descr == "WS-C3560G-48TS - Fixed Module 0"  # a module, though without a serial
+    assert entities[1003].name == "WS-C3560G-48TS - Power Supply 0"  # a power supply with a serial
+    port = entities[1006]  # a copper port: no serial, no model, so its class is all a sweep reads
+    assert (port.class_, port.serial, port.model_name, port.name, port.descr) == ("port", None, None, None, None)
+
+
+def test_snmp_v1_reads_a_table_larger_than_one_response_and_the_end_of_the_mib(agent):
+    result = run(agent.target("big-storage", version="1"))
+    assert result.ok, result.error
+    assert len(result.storage) == 50 and result.storage[-1].descr == "/vol50"
+    cut = run(agent.target("entity-cut-short", version="1"))
+    assert cut.ok, cut.error
+    assert [e.serial for e in cut.entities] == ["CUT0001", "PSU0002", None]
+
+
+def test_an_agent_that_answers_fewer_values_than_asked_is_still_read_in_full(terse_agent, probed):
+    for community, entities, storage in ((CISCO, 61, 0), ("printer-with-disk", 0, 7), ("big-storage", 0, 50)):
+        result = run(terse_agent.target(community))
+        assert result.ok, result.error
+        assert (len(result.entities), len(result.storage)) == (entities, storage)
+        expected = probed(community)
+        assert (result.chassis_serial, result.vendor_serial) == (expected.chassis_serial, expected.vendor_serial)
+        assert result.entities == expected.entities and result.storage == expected.storage

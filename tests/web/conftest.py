@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import g
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_batch
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -111,13 +111,67 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def focus_lands(page, selector: str) -> None:
+    """Autofocus lands after the page loads: keys typed before it are lost on a busy machine,
+    so wait for it (which also checks that the right field has focus)."""
+    page.wait_for_selector(f"{selector}:focus")
+
+
 def sign_in(page, user) -> None:
     """With the keyboard: the email field has focus on the sign-in page."""
     page.goto("/login")
-    # Typing before autofocus lands would lose keys on a busy machine: wait for it (and so check it).
-    page.wait_for_selector("input[name=email]:focus")
+    focus_lands(page, "input[name=email]")
     page.keyboard.type(user.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
+
+
+# ---------------------------------------------------------------- resale stock, sales and certificates
+
+def stock_units(session, world, count: int = 2, *, grade: str = "B", listed: bool = True) -> list:
+    """Acme laptops cleared through the real bench API and (if `listed`) put in stock: [InventoryItem or Device]."""
+    from itad.inventory import stock
+    from tests.inventory.conftest import clear
+    from tests.workflow_db.conftest import Bench, devices_of
+
+    batch = make_batch(session, world.acme.org, reference="ACME-RESALE-W", devices=count)
+    session.commit()
+    bench = Bench(_api_client(), world)
+    for device in devices_of(session, batch):
+        clear(bench, world, device, grade=grade)
+    session.expire_all()
+    devices = devices_of(session, batch)
+    if not listed:
+        return devices
+    items = [stock.list_device(session, world.admin.user, d, location=f"A-0{n}") for n, d in enumerate(devices, 1)]
+    session.commit()
+    return items
+
+
+def _api_client():
+    from flask import current_app
+
+    return current_app.test_client()
+
+
+def sold_batch(session, party, reference: str, prices: tuple = (("199.99", "20.00"), ("250.00", "25.01"))):
+    """A batch of `party`'s with units sold (rows as past sales: the figures are what is under test)."""
+    from datetime import date
+
+    from tests.inventory.conftest import past_sale
+
+    batch = make_batch(session, party.org, reference=reference)
+    sales = [past_sale(session, party.org, batch=batch, price=p, fee=f, sold_on=date(2025, 7, 1)) for p, f in prices]
+    session.commit()
+    return batch, sales
+
+
+def agree_share(session, world, party, percent: str = "60.00"):
+    from decimal import Decimal
+
+    from itad.inventory import settlement
+
+    settlement.set_terms(session, world.admin.user, party.org.id, Decimal(percent))
+    session.commit()

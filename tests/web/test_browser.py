@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from itad.models import Device, db
 from tests.factories import make_batch
-from tests.web.conftest import shoot, sign_in
+from tests.web.conftest import focus_lands, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,16 +32,19 @@ def test_a_technician_receives_wipes_and_grades_with_the_keyboard_and_a_second_o
     assert bench.url.endswith("/bench")
     shoot(bench, "bench-scan")
     # The serial field has focus: a scanner types the serial and Enter.
+    focus_lands(bench, "input[data-scan]")
     bench.keyboard.type(serial.lower())
     bench.keyboard.press("Enter")
     bench.wait_for_url(f"**/bench/devices/{device_id}")
     shoot(bench, "bench-device-registered")
     # The one step allowed now has focus: Enter receives.
+    focus_lands(bench, "button.primary")
     assert bench.evaluate("document.activeElement.textContent").startswith("Receive")
     bench.keyboard.press("Enter")
     bench.get_by_text("Received. Next").wait_for()
     shoot(bench, "bench-device-received")
     # The wipe form: method has focus; Tab to the technique and the tool, Enter records.
+    focus_lands(bench, "select[name=method]")
     bench.keyboard.type("clear")
     bench.keyboard.press("Tab")
     bench.keyboard.type("overwrite")
@@ -54,16 +57,19 @@ def test_a_technician_receives_wipes_and_grades_with_the_keyboard_and_a_second_o
 
     verifier = open_page()
     sign_in(verifier, world.tech2.user)
+    focus_lands(verifier, "input[data-scan]")
     verifier.keyboard.type(serial)
     verifier.keyboard.press("Enter")
     verifier.wait_for_url(f"**/bench/devices/{device_id}")
     shoot(verifier, "bench-device-verify")
+    focus_lands(verifier, "button[name=passed]")
     assert verifier.evaluate("document.activeElement.textContent") == "Wipe verified"
     verifier.keyboard.press("Enter")
     verifier.get_by_text("Verification recorded: passed").wait_for()
 
     bench.reload()
-    bench.keyboard.type("B")  # the grade field has focus
+    focus_lands(bench, "input[name=grade]")  # the grade field has focus
+    bench.keyboard.type("B")
     bench.keyboard.press("Enter")
     bench.get_by_text("Graded B.").wait_for()
     shoot(bench, "bench-device-graded")

@@ -61,6 +61,19 @@ def test_bulk_results_for_one_device_see_each_other_in_order(bench, world, sessi
     assert detail["version"] == 3 and detail["state"] == "sanitized"
 
 
+def test_a_failed_wipe_in_a_bulk_does_not_use_up_the_batchs_one_verification_pick(bench, world, session):
+    # Same rule as a single wipe (verifying.batch_pick_stands): a failed wipe leaves nothing to verify.
+    batch = make_batch(session, world.acme.org, devices=2)
+    session.commit()
+    bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy", {"rules": {"verification": "sample", "sample_percent": 0}})
+    first, second = _received(bench, world, session, batch)
+    items = [{"medium_id": first.media[0].id, "method": "purge", "technique": "crypto_erase", "result": "failed"},
+             {"medium_id": second.media[0].id, "method": "purge", "technique": "crypto_erase"}]
+    body = bench.ok(world.tech, "POST", "/sanitizations/bulk", {"items": items})
+    assert [r["state"] for r in body["results"]] == ["received", "sanitized"]     # the second is the pick
+    assert bench.device(world.tech, second.id)["media"][0]["sanitizations"][0]["verification_required"] is True
+
+
 def test_bulk_is_refused_to_clients(bench, world, batch):
     status, _ = bench.post(world.acme, "/sanitizations/bulk", {"items": [{"medium_id": 1}]})
     assert status == 403
@@ -118,3 +131,56 @@ def test_an_nwipe_log_sent_as_raw_text_is_stored_content_addressed(bench, world,
     assert status == 201
     from itad.workflow.reports import read_report
     assert read_report(app.config["STORAGE_DIR"], body["report_sha256"]) == log
+
+
+def test_bulk_adds_a_drive_found_at_the_bench_to_its_device_and_reports_it_per_item(bench, world, session):
+    batch = make_batch(session, world.acme.org, devices=3, media_per_device=1)
+    session.commit()
+    first, second, third = _received(bench, world, session, batch)
+    listed = first.media[0]
+    items = [
+        # a drive of `first` that was not on the list: added, then wiped
+        {"device_id": first.id, "medium_serial": "found-hdd-1", "media_type": "hdd", "medium_model": "WD10EZEX",
+         "capacity_bytes": 1_000_000_000_000, "method": "clear", "technique": "overwrite", "passes": 1,
+         "hidden_areas": "none"},
+        # the listed drive named through its device and serial: matched, not added
+        {"device_id": first.id, "medium_serial": listed.serial.lower(), "method": "purge",
+         "technique": "crypto_erase"},
+        # a found drive whose wipe the machine refuses (degauss cannot purge an SSD): nothing is added
+        {"device_id": second.id, "medium_serial": "FOUND-SSD-2", "media_type": "ssd", "method": "purge",
+         "technique": "degauss"},
+        # a device that is not in an open batch
+        {"device_id": 999999, "medium_serial": "X-1", "method": "purge", "technique": "crypto_erase"},
+    ]
+    body = bench.ok(world.tech, "POST", "/sanitizations/bulk", {"items": items})
+    results = body["results"]
+    assert [(r["status"], r["medium_added"]) for r in results] == [
+        ("applied", True), ("applied", False), ("rejected", False), ("rejected", False)]
+    assert results[1]["medium_id"] == listed.id and results[1]["state"] == "sanitized"
+    assert "999999" in results[3]["reason"]
+
+    media = {m["serial"]: m for m in bench.device(world.tech, first.id)["media"]}
+    found = media["found-hdd-1"]
+    assert found["id"] == results[0]["medium_id"] and found["source"] == "bench"
+    assert found["media_type"] == "hdd" and found["state"] == "sanitized"
+    assert [m["serial"] for m in bench.device(world.tech, second.id)["media"]] == [second.media[0].serial]
+    assert session.query(StorageMedium).filter_by(serial="FOUND-SSD-2").count() == 0
+
+    events = bench.ok(world.tech, "GET", f"/devices/{first.id}/custody")["items"]
+    assert [e["action"] for e in sorted(events, key=lambda e: e["seq"])] == [
+        "receive", "medium_added", "sanitize", "sanitize"]
+    assert bench.ok(world.admin, "GET", f"/batches/{batch.id}/custody/verify")["ok"]
+
+
+def test_bulk_adds_no_drive_to_a_device_past_receiving(bench, world, session):
+    batch = make_batch(session, world.acme.org, devices=1, media_per_device=1)
+    session.commit()
+    (device,) = _received(bench, world, session, batch)
+    bench.wipe(world.tech, device.id)
+    body = bench.ok(world.tech, "POST", "/sanitizations/bulk", {"items": [
+        {"device_id": device.id, "medium_serial": "LATE-1", "media_type": "hdd", "method": "clear",
+         "technique": "overwrite"}]})
+    (result,) = body["results"]
+    assert result["status"] == "rejected" and not result["medium_added"]
+    assert result["state"] == "sanitized" and "received" in result["reason"]
+    assert [m["serial"] for m in bench.device(world.tech, device.id)["media"]] == [device.media[0].serial]

@@ -78,6 +78,37 @@ def test_sampling_verifies_at_least_one_purged_medium_per_batch_and_lets_the_res
     assert timeline == ["receive", "sanitize", "skip_verification"]
 
 
+def test_the_at_least_one_pick_is_not_used_up_by_a_wipe_that_failed_or_failed_its_verification(bench, world, session):
+    # A failed wipe, or a wipe whose verification failed, has nothing left to verify: the batch's one pick
+    # must move on to the next good wipe, or the batch leaves with no medium verified at all.
+    batch = make_batch(session, world.acme.org, devices=2)
+    session.commit()
+    bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy",
+             {"rules": {"verification": "sample", "sample_percent": 0}})
+    first, second = devices_of(session, batch)
+    bench.receive(world.tech, first.serial)
+    assert bench.wipe(world.tech, first.id, result="failed")["device"]["state"] == "received"
+    assert bench.wipe(world.tech, first.id)["device"]["state"] == "sanitized"      # the pick, waiting
+    assert bench.verify(world.tech2, first.id, passed=False)["device"]["state"] == "received"
+    assert bench.wipe(world.tech, first.id)["device"]["state"] == "sanitized"      # picked again
+    assert bench.verify(world.tech2, first.id)["device"]["state"] == "verified"
+    bench.receive(world.tech, second.serial)
+    assert bench.wipe(world.tech, second.id)["device"]["state"] == "verified"      # one pick per batch is enough
+
+
+def test_the_at_least_one_pick_moves_on_when_its_unit_is_destroyed_before_verification(bench, world, session):
+    batch = make_batch(session, world.acme.org, devices=2)
+    session.commit()
+    bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy",
+             {"rules": {"verification": "sample", "sample_percent": 0}})
+    first, second = devices_of(session, batch)
+    bench.receive(world.tech, first.serial)
+    assert bench.wipe(world.tech, first.id)["device"]["state"] == "sanitized"      # the pick, waiting
+    bench.ok(world.tech, "POST", f"/devices/{first.id}/destroy", {"technique": "shred"})
+    bench.receive(world.tech, second.serial)
+    assert bench.wipe(world.tech, second.id)["device"]["state"] == "sanitized"     # picked in its place
+
+
 def test_cleared_media_are_all_verified_under_sampling(bench, world, batch, session):
     bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy", {"rules": {"verification": "sample", "sample_percent": 0}})
     for d in devices_of(session, batch):

@@ -132,3 +132,15 @@ def test_a_stale_version_is_a_409_with_the_current_state(bench, world, batch, se
     status, body = bench.post(world.tech, f"/devices/{d.id}/destroy", {"technique": "shred", "version": 1})
     assert status == 409
     assert body["error"]["details"]["state"] == "received" and body["error"]["details"]["version"] == 2
+
+
+def test_a_medium_of_another_device_is_422_naming_the_state_and_the_media_to_choose_from(bench, world, batch, session):
+    # Found by the bench property test: this refusal said the state but not what must come first.
+    first, second = devices_of(session, batch)[:2]
+    bench.receive(world.tech, first.serial)
+    status, body = bench.post(world.tech, f"/devices/{first.id}/sanitizations",
+                              {"medium_id": second.media[0].id, "method": "purge", "technique": "crypto_erase"})
+    assert status == 422 and body["error"]["code"] == "unknown_medium"
+    details = body["error"]["details"]
+    assert details["state"] == "received" and details["media"] == [first.media[0].id]
+    assert details["needs"] == ["medium_id"]

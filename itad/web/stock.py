@@ -1,0 +1,182 @@
+"""Admin pages for resale stock: the stock list (filters, cursor pages, suggested prices), one unit
+with its reserve / release / sell forms, listing cleared devices, and the CSV export and marketplace
+feed. Each form calls one itad.inventory service and commits once; refusals come back as messages."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from itad import accounts, batches
+from itad.inventory import feeds, pricing, stock
+from itad.inventory.money import CURRENCY, fmt
+from itad.models import InventoryItem, StockStatus, db
+from itad.pagination import page
+from itad.web import ADMIN, bp, roles
+from itad.web.admin import ConfirmForm
+from itad.web.amounts import AmountField
+from itad.web.unit_of_work import attempt
+
+STOCK_PAGE = 50
+ZERO = Decimal("0.00")
+STATUSES = tuple(s.value for s in StockStatus)
+TEXT_FILTERS = {"grade": 2, "model": 200, "sku": 200, "make": 120}
+
+
+def _currency_field(label="Currency"):
+    return StringField(label, default="EUR", validators=[DataRequired(), Regexp(CURRENCY.pattern,
+                       message="Three capital letters (ISO 4217), e.g. EUR.")])
+
+
+class ListForm(FlaskForm):
+    location = StringField("Shelf", validators=[Optional(), Length(max=120)])
+    list_price = AmountField("Asking price", validators=[Optional()])
+    currency = _currency_field()
+
+
+class ReserveForm(FlaskForm):
+    buyer_reference = StringField("Buyer reference", validators=[DataRequired(), Length(max=200)])
+
+
+class SellForm(FlaskForm):
+    price = AmountField("Price", validators=[DataRequired(message="A sale needs its price.")])
+    currency = _currency_field()
+    fee = AmountField("Channel fee", default=None, validators=[Optional()])
+    buyer_reference = StringField("Buyer reference", validators=[DataRequired(), Length(max=200)])
+    sold_on = DateField("Sold on", default=date.today, validators=[DataRequired()])
+
+
+def _filters() -> dict:
+    """The stock filters from the query string; anything out of shape is ignored, not an error page."""
+    args = request.args
+    out = {name: (args.get(name) or "").strip()[:size] or None for name, size in TEXT_FILTERS.items()}
+    out["status"] = args.get("status") if args.get("status") in STATUSES else None
+    out["client_id"] = args.get("client", type=int)
+    return out
+
+
+def _search(f: dict):
+    return stock.search(make=f["make"], model=f["model"], grade=f["grade"], status=f["status"],
+                        client_id=f["client_id"], sku=f["sku"])
+
+
+@bp.get("/admin/inventory")
+@roles(ADMIN)
+def admin_inventory():
+    f = _filters()
+    rows, next_cursor = page(db.session, _search(f), InventoryItem.id, STOCK_PAGE, request.args.get("after", type=int))
+    query = {k: v for k, v in request.args.items() if k != "after" and v}
+    return render_template("admin/inventory.html", items=rows, next_cursor=next_cursor, f=f, query=query,
+                           statuses=STATUSES, context=stock.context_of(db.session, rows),
+                           suggestions=pricing.suggest_for_items(db.session, [i for i in rows if i.status in stock.SELLABLE]),
+                           clients=accounts.client_organizations(db.session),
+                           awaiting=stock.awaiting_listing(db.session, limit=20), list_form=ListForm(formdata=None),
+                           fmt=fmt)
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/admin/inventory/export.csv")
+@roles(ADMIN)
+def admin_inventory_csv():
+    items = db.session.scalars(_search(_filters()).order_by(InventoryItem.id)).all()
+    return _csv(feeds.inventory_csv(db.session, items), "inventory.csv")
+
+
+@bp.get("/admin/inventory/listing.csv")
+@roles(ADMIN)
+def admin_listing_feed():
+    currency = (request.args.get("currency") or "EUR").strip().upper()
+    if not CURRENCY.match(currency):
+        abort(400, description=f"{currency!r} is not a currency code; use three capital letters such as EUR.")
+    items = db.session.scalars(_search(_filters()).order_by(InventoryItem.id)).all()
+    feed = feeds.listing_feed(db.session, items, currency=currency)
+    return _csv(feed.csv, f"listing-{currency}.csv")
+
+
+@bp.get("/admin/inventory/<int:item_id>")
+@roles(ADMIN)
+def admin_inventory_item(item_id: int):
+    return _item_page(stock.get_item(db.session, item_id))
+
+
+def _item_page(item: InventoryItem, sell_form: SellForm | None = None, reserve_form: ReserveForm | None = None,
+               status: int = 200):
+    suggestion = pricing.suggest_for_items(db.session, [item])[item.id]
+    if sell_form is None:
+        asking = item.list_price if item.list_price is not None else suggestion.price
+        sell_form = SellForm(formdata=None, data={"price": asking, "currency": item.currency,
+                                                  "buyer_reference": item.reserved_for or ""})
+    serial, reference, client = stock.context_of(db.session, [item]).get(item.id, ("", "", ""))
+    return render_template("admin/inventory_item.html", item=item, suggestion=suggestion, sale=item.sale, fmt=fmt,
+                           serial=serial, reference=reference, client=client, sell_form=sell_form,
+                           reserve_form=reserve_form or ReserveForm(formdata=None), confirm=ConfirmForm(),
+                           sellable=item.status in stock.SELLABLE), status
+
+
+def _errors(form: FlaskForm) -> str:
+    return "; ".join(f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items())
+
+
+@bp.post("/admin/inventory/<int:item_id>/reserve")
+@roles(ADMIN)
+def admin_reserve(item_id: int):
+    item = stock.get_item(db.session, item_id)
+    form = ReserveForm()
+    if not form.validate_on_submit():
+        flash(f"Not reserved: {_errors(form)}.", "error")
+        return _item_page(item, reserve_form=form, status=400)
+    ok, _ = attempt(stock.reserve, db.session, current_user, item, form.buyer_reference.data.strip())
+    if ok:
+        flash(f"Unit {item.id} reserved for {item.reserved_for}.", "success")
+    return redirect(url_for("web.admin_inventory_item", item_id=item_id))
+
+
+@bp.post("/admin/inventory/<int:item_id>/release")
+@roles(ADMIN)
+def admin_release(item_id: int):
+    ConfirmForm().validate_on_submit()  # CSRF is checked globally; the form only names the action
+    ok, _ = attempt(stock.release, db.session, current_user, stock.get_item(db.session, item_id))
+    if ok:
+        flash(f"Unit {item_id} released: available to any buyer.", "success")
+    return redirect(url_for("web.admin_inventory_item", item_id=item_id))
+
+
+@bp.post("/admin/inventory/<int:item_id>/sell")
+@roles(ADMIN)
+def admin_sell(item_id: int):
+    item = stock.get_item(db.session, item_id)
+    form = SellForm()
+    if not form.validate_on_submit():
+        flash(f"Not sold: {_errors(form)}.", "error")
+        return _item_page(item, sell_form=form, status=400)
+    ok, sale = attempt(stock.sell, db.session, current_user, item, price=form.price.data,
+                       currency=form.currency.data, buyer_reference=form.buyer_reference.data.strip(),
+                       sold_on=form.sold_on.data, fee=form.fee.data or ZERO)
+    if ok:
+        flash(f"Unit {item_id} sold to {sale.buyer_reference} for {fmt(sale.price)} {sale.currency}.", "success")
+    return redirect(url_for("web.admin_inventory_item", item_id=item_id))
+
+
+@bp.post("/admin/devices/<int:device_id>/list")
+@roles(ADMIN)
+def admin_list_device(device_id: int):
+    device = batches.get_device(db.session, current_user, device_id)
+    form = ListForm()
+    if not form.validate_on_submit():
+        flash(f"Not listed: {_errors(form)}.", "error")
+        return redirect(url_for("web.admin_inventory"))
+    ok, item = attempt(stock.list_device, db.session, current_user, device, location=form.location.data or None,
+                       list_price=form.list_price.data, currency=form.currency.data)
+    if not ok:
+        return redirect(url_for("web.admin_inventory"))
+    flash(f"{device.serial} is in stock as {item.sku}.", "success")
+    return redirect(url_for("web.admin_inventory_item", item_id=item.id))

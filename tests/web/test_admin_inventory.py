@@ -1,0 +1,114 @@
+"""Admin stock pages: filters and cursor pages, the suggested price from real sales, reserve / release /
+sell with a price, listing a cleared device, refusals as messages, and the CSV and feed downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from itad.inventory import stock
+from itad.models import InventoryItem, Sale
+from tests.inventory.conftest import past_sale
+from tests.web.conftest import stock_units
+
+
+def _item(session, item_id):
+    session.expire_all()
+    return session.get(InventoryItem, item_id)
+
+
+def test_the_stock_list_filters_by_status_grade_model_and_sku(session, world, as_user):
+    a, b = stock_units(session, world, 2)
+    stock.reserve(session, world.admin.user, b, "buyer-9")
+    session.commit()
+    admin = as_user(world.admin.user)
+
+    def units(query):
+        page = admin.text(f"/admin/inventory?{query}")
+        return {i for i in (a.id, b.id) if f'/admin/inventory/{i}"' in page}
+
+    assert units("") == {a.id, b.id}
+    assert units("status=reserved") == {b.id} and units("status=available") == {a.id}
+    assert units("grade=b&model=latitude 5490") == {a.id, b.id} and units("grade=A") == set()
+    assert units(f"sku={a.sku.lower()}") == {a.id, b.id} and units("sku=NOPE") == set()
+    assert units(f"client={world.globex.org.id}") == set()
+
+
+def test_the_stock_list_pages_with_a_cursor(session, world, as_user, monkeypatch):
+    from itad.web import stock as stock_pages
+
+    monkeypatch.setattr(stock_pages, "STOCK_PAGE", 1)
+    a, b = stock_units(session, world, 2)
+    admin = as_user(world.admin.user)
+    first = admin.text("/admin/inventory?status=available")
+    assert f'/admin/inventory/{a.id}"' in first and f'/admin/inventory/{b.id}"' not in first
+    second = admin.text(f"/admin/inventory?status=available&after={a.id}")
+    assert f'/admin/inventory/{b.id}"' in second and f'/admin/inventory/{a.id}"' not in second
+    assert f"after={a.id}" in first and "after=" not in second.split("Cleared, not yet in stock")[0]
+
+
+def test_the_unit_page_suggests_the_median_of_real_sales_and_prefills_the_sale(session, world, as_user):
+    [unit] = stock_units(session, world, 1)
+    for price in ("300.00", "320.00", "400.00"):
+        past_sale(session, world.globex.org, price=price, sold_on=date.today())
+    session.commit()
+    page = as_user(world.admin.user).text(f"/admin/inventory/{unit.id}")
+    assert "320.00 EUR" in page and "median of 3 sales" in page and 'value="320.00"' in page
+    listing = as_user(world.admin.user).text("/admin/inventory")
+    assert "320.00 EUR" in listing
+
+
+def test_an_admin_reserves_releases_and_sells_a_unit(session, world, as_user):
+    [unit] = stock_units(session, world, 1)
+    admin = as_user(world.admin.user)
+    admin.post(f"/admin/inventory/{unit.id}/reserve", {"buyer_reference": "refurb-co"})
+    assert _item(session, unit.id).status == "reserved"
+    page = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "250", "currency": "EUR", "fee": "",
+                      "buyer_reference": "someone-else", "sold_on": "2026-01-05"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "reserved for refurb-co" in page and _item(session, unit.id).status == "reserved"
+    admin.post(f"/admin/inventory/{unit.id}/release")
+    assert _item(session, unit.id).status == "available"
+    r = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "250", "currency": "EUR", "fee": "12.50",
+                   "buyer_reference": "someone-else", "sold_on": "2026-01-05"}, follow_redirects=True)
+    assert "sold to someone-else for 250.00 EUR" in r.get_data(as_text=True)
+    sale = session.query(Sale).filter_by(item_id=unit.id).one()
+    assert (str(sale.price), str(sale.fee), sale.sold_on) == ("250.00", "12.50", date(2026, 1, 5))
+    assert _item(session, unit.id).status == "sold"
+
+
+def test_a_price_with_three_decimals_or_a_withdrawn_unit_is_refused_with_the_reason(session, world, as_user):
+    [unit] = stock_units(session, world, 1)
+    admin = as_user(world.admin.user)
+    r = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "99.999", "currency": "EUR",
+                   "buyer_reference": "b", "sold_on": "2026-01-05"})
+    assert r.status_code == 400 and "more than two decimals" in r.get_data(as_text=True)
+    stock.withdraw_from_stock(session, unit.device_id, "certificate revoked", world.admin.user)
+    session.commit()
+    page = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "99.00", "currency": "EUR",
+                      "buyer_reference": "b", "sold_on": "2026-01-05"}, follow_redirects=True).get_data(as_text=True)
+    assert "was withdrawn from stock (certificate revoked)" in page and _item(session, unit.id).status == "withdrawn"
+
+
+def test_an_admin_lists_a_cleared_device(session, world, as_user):
+    [device] = stock_units(session, world, 1, listed=False)
+    admin = as_user(world.admin.user)
+    assert device.serial in admin.text("/admin/inventory").split("Cleared, not yet in stock")[1]
+    r = admin.post(f"/admin/devices/{device.id}/list", {"location": "B-2", "list_price": "310", "currency": "EUR"})
+    item = stock.item_for_device(session, device.id)
+    assert r.status_code == 302 and (item.location, str(item.list_price)) == ("B-2", "310.00")
+
+
+def test_the_stock_csv_and_the_marketplace_feed_download(session, world, as_user):
+    a, b = stock_units(session, world, 2)
+    stock.update_item(a, list_price=stock.Decimal("299.00"))
+    session.commit()
+    admin = as_user(world.admin.user)
+    export = admin.get("/admin/inventory/export.csv?status=available")
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert export.mimetype == "text/csv" and {int(r["id"]) for r in rows} == {a.id, b.id}
+    feed = admin.get("/admin/inventory/listing.csv?currency=EUR")
+    [row] = list(csv.DictReader(io.StringIO(feed.get_data(as_text=True))))
+    assert (row["sku"], row["price"], row["quantity"]) == (a.sku, "299.00", "2")
+    assert admin.get("/admin/inventory/listing.csv?currency=euro").status_code == 400

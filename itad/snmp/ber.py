@@ -45,7 +45,7 @@ def _length(data: bytes, at: int) -> tuple[int, int]:
     return int.from_bytes(data[at + 1: at + 1 + count], "big"), at + 1 + count
 
 
-def _element(data: bytes, at: int, end: int) -> tuple[int, int, int]:
+def element(data: bytes, at: int, end: int) -> tuple[int, int, int]:
     """(tag, start of contents, end of contents) of the element at `at`, which must end by `end`."""
     if at + 2 > end:
         raise Unusual("truncated element")
@@ -56,7 +56,7 @@ def _element(data: bytes, at: int, end: int) -> tuple[int, int, int]:
 
 
 def _expect(data: bytes, at: int, end: int, tag: int) -> tuple[int, int]:
-    found, start, stop = _element(data, at, end)
+    found, start, stop = element(data, at, end)
     if found != tag:
         raise Unusual(f"tag {found:#x} where {tag:#x} belongs")
     return start, stop
@@ -113,7 +113,7 @@ def decode_response(message: bytes) -> tuple[bytes, int, int, int, list[tuple[tu
         while at < end:
             start, at = _expect(message, at, end, 0x30)
             name_start, name_end = _expect(message, start, at, 0x06)
-            tag, value_start, value_end = _element(message, name_end, at)
+            tag, value_start, value_end = element(message, name_end, at)
             if value_end != at:
                 raise Unusual("varbind with trailing data")
             varbinds.append((_oid(message[name_start:name_end]), _value(tag, message[value_start:value_end])))
@@ -122,7 +122,7 @@ def decode_response(message: bytes) -> tuple[bytes, int, int, int, list[tuple[tu
     return community, numbers[0], numbers[1], numbers[2], varbinds
 
 
-def _tlv(tag: int, contents: bytes) -> bytes:
+def tlv(tag: int, contents: bytes) -> bytes:
     size = len(contents)
     if size < 0x80:
         return bytes((tag, size)) + contents
@@ -130,8 +130,8 @@ def _tlv(tag: int, contents: bytes) -> bytes:
     return bytes((tag, 0x80 | len(octets))) + octets + contents
 
 
-def _integer(number: int) -> bytes:
-    return _tlv(0x02, number.to_bytes(number.bit_length() // 8 + 1, "big", signed=True))
+def encode_integer(number: int) -> bytes:
+    return tlv(0x02, number.to_bytes(number.bit_length() // 8 + 1, "big", signed=True))
 
 
 @lru_cache(maxsize=4096)  # a sweep asks the same few dozen OIDs of every device
@@ -147,12 +147,12 @@ def encode_oid(oid: tuple[int, ...]) -> bytes:
             chunk.append(0x80 | (arc & 0x7F))
             arc >>= 7
         out.extend(reversed(chunk))
-    return _tlv(0x06, bytes(out))
+    return tlv(0x06, bytes(out))
 
 
 def encode_request(community: bytes, kind: int, request_id: int, names: list[tuple[int, ...]],
                    non_repeaters: int = 0, repetitions: int = 0) -> bytes:
     """A v2c GET / GETNEXT / GETBULK of the given OIDs, each with a NULL value."""
-    varbinds = b"".join(_tlv(0x30, encode_oid(name) + _NULL) for name in names)
-    pdu = _integer(request_id) + _integer(non_repeaters) + _integer(repetitions) + _tlv(0x30, varbinds)
-    return _tlv(0x30, _integer(VERSION_2C) + _tlv(0x04, community) + _tlv(kind, pdu))
+    varbinds = b"".join(tlv(0x30, encode_oid(name) + _NULL) for name in names)
+    pdu = encode_integer(request_id) + encode_integer(non_repeaters) + encode_integer(repetitions) + tlv(0x30, varbinds)
+    return tlv(0x30, encode_integer(VERSION_2C) + tlv(0x04, community) + tlv(kind, pdu))

@@ -3,7 +3,7 @@
 v2c carries no security processing, so all pysnmp's engine adds to a community request is generality we
 pay for on every datagram: a message built and read through pyasn1 (three quarters of a sweep's CPU),
 caches keyed by message id, a timer tick. Here a request is encoded by itad.snmp.ber, the answer matched
-by request id and source address, and read by the same module; an answer outside the usual grammar is read
+by request id and community, and read by the same module; an answer outside the usual grammar is read
 by pysnmp's own decoder instead. SNMPv1 and v3 keep going through pysnmp (itad.snmp.engine).
 """
 
@@ -59,7 +59,7 @@ class DirectV2c(asyncio.DatagramProtocol):
         request_id = random.randrange(1, 2**31 - 1)
         while request_id in self._pending:
             request_id = random.randrange(1, 2**31 - 1)
-        secret = community.encode()
+        secret = _octets(community)
         pending = _Pending(asyncio.get_running_loop().create_future(), address, secret,
                            ber.encode_request(secret, KINDS[kind], request_id, names, non_repeaters, repetitions),
                            timeout, retries)
@@ -103,7 +103,9 @@ class DirectV2c(asyncio.DatagramProtocol):
                 return  # SNMP, but no response (a trap, a report): not for us
             community, request_id, status, index, varbinds = read
         pending = self._pending.get(request_id)
-        if pending is None or pending.address != source or pending.community != community:
+        # Matched by request id and community, not by source address, as pysnmp does: a device with several
+        # interfaces may answer from another address than the one asked.
+        if pending is None or pending.community != community:
             return  # a duplicate, a late answer to a finished request, or someone else's
         if not pending.future.done():
             pending.future.set_result((None, status, index, varbinds))
@@ -117,6 +119,14 @@ class DirectV2c(asyncio.DatagramProtocol):
                 pending.future.set_result((errind.requestTimedOut, 0, 0, ()))
         if self._transport is not None:
             self._transport.close()
+
+
+def _octets(community: str) -> bytes:
+    """The community as pysnmp sends it (latin-1, pyasn1's default), UTF-8 beyond what latin-1 can say."""
+    try:
+        return community.encode("latin-1")
+    except UnicodeEncodeError:
+        return community.encode("utf-8")
 
 
 def _read_with_pysnmp(data: bytes):

@@ -1,5 +1,8 @@
 """The pysnmp side of a sweep: engines shared by many devices, and one request sent through them.
 
+SNMPv1 and v3 go through here; v2c requests skip pysnmp's engine (itad.snmp.direct), whose per-message
+pyasn1 work was most of a sweep's CPU, and the pool only lends them its socket set-up and garbage tally.
+
 Building a pysnmp SnmpEngine costs ~90 ms of CPU, so a sweep of hundreds of devices uses one engine per
 credential set (EnginePool), not one per device. Requests go to pysnmp's message dispatcher (RFC 3412)
 directly: its command generators first look the device up in the engine's SNMP-TARGET-MIB, so each new

@@ -1,15 +1,17 @@
 """Benchmark: identify 200 simulated SNMP agents on 127.0.0.1 concurrently; target < 5 s.
 
-One snmpsim process listens on 200 distinct UDP endpoints (127.0.0.1:P..P+199), so each target is a
-separate agent address, as 200 devices on a subnet would be; the community picks the recording. Two
-fleets: a mixed fleet (a switch with 61 ENTITY rows, router, UPS, two printers, in turn), whose PASS/FAIL
-is the exit code, and a light fleet without the switch. The floor is one agent probed alone in the same run.
+snmpsim listens on 200 distinct UDP endpoints (127.0.0.1:P..P+199), so each target is a separate agent
+address, as 200 devices on a subnet would be; the community picks the recording. One snmpsim process per
+core (--simulators) serves an equal share of the endpoints: one single-threaded process would answer the
+whole fleet on one core. Two fleets: a mixed fleet (a switch with 61 ENTITY rows, router, UPS, two
+printers, in turn), whose PASS/FAIL is the exit code, and a light fleet without the switch. The floor is
+one agent probed alone in the same run.
 
 Which figure meets the target, and why: real devices answer on their own CPUs, but here all 200 "devices"
-are one single-threaded snmpsim on the prober's 2 cores, and snmpsim spends more CPU per request than the
-prober (it decodes each request and encodes each answer with pyasn1). Straight at snmpsim, a sweep's time
-is the two processes' CPU added up, which measures the simulator more than the prober. So each fleet is
-swept twice:
+are a few snmpsim processes on the prober's own 2 cores, and snmpsim spends about ten times the prober's
+CPU per request (it decodes each request and encodes each answer with pyasn1). Straight at snmpsim, a
+sweep's time is both sides' CPU added up, which measures the simulator more than the prober. So each
+fleet is swept twice:
   - through bench/snmp_memo.py, a memoising UDP front (one port per device): a repeated identical v2c
     request (same community, same PDU minus request id) gets snmpsim's earlier answer with its own request
     id; the first of each is answered by snmpsim. Every answer still comes from snmpsim's recordings over
@@ -19,7 +21,7 @@ swept twice:
 Per-host times are printed too. Bounded: every probe has a 60 s budget, the whole run 300 s; snmpsim and
 the front are killed at the end whatever happens.
 
-    python bench/snmp.py [--agents 200] [--target-seconds 5]
+    python bench/snmp.py [--agents 200] [--target-seconds 5] [--simulators 2]
 """
 
 from __future__ import annotations
@@ -71,19 +73,21 @@ def free_port_block(count: int, after: int = 20000) -> int:
 
 
 def target(port: int, community: str) -> Target:
-    # One single-threaded snmpsim serves all 200 "devices": it reads one datagram per endpoint per loop
-    # turn, so every request waits a whole turn (200 requests' worth of its CPU). On a shared 2-core
+    # A single-threaded snmpsim serves 100 "devices" or more: it reads one datagram per endpoint per loop
+    # turn, so every request waits a whole turn (a hundred requests' worth of its CPU). On a shared 2-core
     # machine that turn can exceed a field timeout of 2-3 s, which would fail healthy simulated devices
     # (real devices each answer on their own CPU); hence the long per-request timeout here.
     return Target("127.0.0.1", port, community=community, timeout=10.0, retries=1, max_seconds=60.0)
 
 
-async def wait_for_agents(ports: list[int], process: subprocess.Popen, seconds: float = 60.0) -> None:
+async def wait_for_agents(ports: list[int], processes: list[subprocess.Popen], seconds: float = 60.0) -> None:
+    """Until the first and last endpoint of each snmpsim process answer."""
     deadline = time.monotonic() + seconds
-    for port in (ports[0], ports[-1]):
+    share = -(-len(ports) // len(processes))
+    for port in sorted({port for i in range(0, len(ports), share) for port in (ports[i], ports[i:i + share][-1])}):
         while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"snmpsim exited with {process.returncode}")
+            if any(process.poll() is not None for process in processes):
+                raise RuntimeError("an snmpsim process exited")
             if (await probe(Target("127.0.0.1", port, community="linksys-system", timeout=0.3, retries=0))).ok:
                 break
             if time.monotonic() > deadline:
@@ -91,13 +95,16 @@ async def wait_for_agents(ports: list[int], process: subprocess.Popen, seconds: 
             await asyncio.sleep(0.2)
 
 
-def cpu_seconds(pid: int | None = None) -> float:
-    """CPU time (user+system) of this process, or of snmpsim by pid: which side is the bottleneck."""
-    if pid is None:
+def cpu_seconds(*pids: int) -> float:
+    """CPU time (user+system) of this process, or of others by pid (snmpsim's): which side is the bottleneck."""
+    if not pids:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def start_memo(ports: list[int], upstream: list[int]) -> subprocess.Popen:
@@ -127,10 +134,11 @@ def stop_memo(process: subprocess.Popen) -> dict:
         return {"received": None, "forwarded": None}
 
 
-async def sweep(ports: list[int], kinds: list[str], simulator_pid: int, memo: subprocess.Popen | None = None) -> dict:
+async def sweep(ports: list[int], kinds: list[str], simulator_pids: list[int],
+                memo: subprocess.Popen | None = None) -> dict:
     """Probe every port at once, each with the recording of its turn in `kinds`; time, CPU and errors."""
     targets = [target(port, kinds[i % len(kinds)]) for i, port in enumerate(ports)]
-    client_cpu, simulator_cpu = cpu_seconds(), cpu_seconds(simulator_pid)
+    client_cpu, simulator_cpu = cpu_seconds(), cpu_seconds(*simulator_pids)
     memo_cpu = cpu_seconds(memo.pid) if memo else 0.0
     started = time.perf_counter()
     results = await probe_many(targets, concurrency=len(targets))
@@ -145,10 +153,10 @@ async def sweep(ports: list[int], kinds: list[str], simulator_pid: int, memo: su
     for t, r in zip(targets, results):
         per_host.setdefault(t.community, []).append(r.seconds)
     return dict(seconds=seconds, problems=problems, client_cpu=cpu_seconds() - client_cpu,
-                simulator_cpu=cpu_seconds(simulator_pid) - simulator_cpu, memo_cpu=memo_cpu, per_host=per_host)
+                simulator_cpu=cpu_seconds(*simulator_pids) - simulator_cpu, memo_cpu=memo_cpu, per_host=per_host)
 
 
-async def measure(ports: list[int], memo_ports: list[int], simulator_pid: int) -> dict:
+async def measure(ports: list[int], memo_ports: list[int], simulator_pids: list[int]) -> dict:
     floors = {}
     for kind in ("cisco-c3560.system+entity", "printer-with-disk"):
         started = time.perf_counter()
@@ -159,11 +167,11 @@ async def measure(ports: list[int], memo_ports: list[int], simulator_pid: int) -
     for name, kinds in fleets.items():
         memo = await start_memo(memo_ports, ports)
         try:
-            figures[name] = await sweep(memo_ports, kinds, simulator_pid, memo)
+            figures[name] = await sweep(memo_ports, kinds, simulator_pids, memo)
         finally:
             figures[name]["memo"] = stop_memo(memo)
     for name, kinds in fleets.items():
-        figures[name + "-direct"] = await sweep(ports, kinds, simulator_pid)
+        figures[name + "-direct"] = await sweep(ports, kinds, simulator_pids)
     return figures
 
 
@@ -193,6 +201,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--target-seconds", type=float, default=5.0)
+    parser.add_argument("--simulators", type=int, default=os.cpu_count() or 1,
+                        help="snmpsim processes, each serving an equal share of the endpoints (default: one a core)")
     args = parser.parse_args()
     count = max(1, min(args.agents, 1000))  # bounded: never more than 1000 endpoints
 
@@ -205,23 +215,29 @@ def main() -> int:
     ports = list(range(first, first + count))
     first_memo = free_port_block(count, after=first + count)
     memo_ports = list(range(first_memo, first_memo + count))
-    command = [shutil.which("snmpsim-command-responder") or "snmpsim-command-responder",
-               f"--data-dir={data}", f"--cache-dir={work / 'cache'}", "--log-level=error",
-               *[f"--agent-udpv4-endpoint=127.0.0.1:{port}" for port in ports]]
+    simulators = max(1, min(args.simulators, 8, count))
+    share = -(-count // simulators)
     log = (work / "snmpsim.log").open("wb")
-    # snmpsim refuses root unless allowed; dropping to "nobody" would lose access to a Python under /root.
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"})
+    processes = []
     load_before = os.getloadavg()[0]
     try:
+        for n, at in enumerate(range(0, count, share)):
+            command = [shutil.which("snmpsim-command-responder") or "snmpsim-command-responder",
+                       f"--data-dir={data}", f"--cache-dir={work / f'cache{n}'}", "--log-level=error",
+                       *[f"--agent-udpv4-endpoint=127.0.0.1:{port}" for port in ports[at:at + share]]]
+            # snmpsim refuses root unless allowed; dropping to "nobody" would lose access to a Python under /root.
+            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                              env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}))
         started = time.perf_counter()
-        asyncio.run(asyncio.wait_for(wait_for_agents(ports, process), 90))
-        print(f"snmpsim up with {count} endpoints (127.0.0.1:{ports[0]}-{ports[-1]}) "
+        asyncio.run(asyncio.wait_for(wait_for_agents(ports, processes), 90))
+        print(f"{len(processes)} snmpsim process(es) up with {count} endpoints (127.0.0.1:{ports[0]}-{ports[-1]}) "
               f"in {time.perf_counter() - started:.1f} s")
-        figures = asyncio.run(asyncio.wait_for(measure(ports, memo_ports, process.pid), 300))
+        pids = [process.pid for process in processes]
+        figures = asyncio.run(asyncio.wait_for(measure(ports, memo_ports, pids), 300))
     finally:
-        process.kill()
-        process.wait(timeout=10)
+        for process in processes:
+            process.kill()
+            process.wait(timeout=10)
         log.close()
         shutil.rmtree(work, ignore_errors=True)
 
@@ -229,7 +245,7 @@ def main() -> int:
     print(f"floor, one agent alone (straight at snmpsim): switch (61 ENTITY rows) {floors['cisco-c3560.system+entity']:.3f} s, "
           f"printer with disks {floors['printer-with-disk']:.3f} s")
     print(f"load average before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"the agents run here too (one snmpsim process beside the one prober process)")
+          f"the agents run here too ({len(processes)} snmpsim process(es) beside the one prober process)")
     mixed, light = "mixed fleet (switch, router, UPS, 2 printers)", "light fleet (router, UPS, 2 printers)"
     switch, printer = floors["cisco-c3560.system+entity"], floors["printer-with-disk"]
     print("through the memoising front (compared with the target; see the docstring):")

@@ -242,8 +242,8 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     floors = figures["floors"]
-    print(f"floor, one agent alone (straight at snmpsim): switch (61 ENTITY rows) {floors['cisco-c3560.system+entity']:.3f} s, "
-          f"printer with disks {floors['printer-with-disk']:.3f} s")
+    print(f"floor, one agent alone (straight at snmpsim): switch (61 ENTITY rows) "
+          f"{floors['cisco-c3560.system+entity']:.3f} s, printer with disks {floors['printer-with-disk']:.3f} s")
     print(f"load average before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"the agents run here too ({len(processes)} snmpsim process(es) beside the one prober process)")
     mixed, light = "mixed fleet (switch, router, UPS, 2 printers)", "light fleet (router, UPS, 2 printers)"

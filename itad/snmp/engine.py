@@ -1,5 +1,8 @@
 """The pysnmp side of a sweep: engines shared by many devices, and one request sent through them.
 
+SNMPv1 and v3 go through here; v2c requests skip pysnmp's engine (itad.snmp.direct), whose per-message
+pyasn1 work was most of a sweep's CPU, and the pool only lends them its socket set-up and garbage tally.
+
 Building a pysnmp SnmpEngine costs ~90 ms of CPU, so a sweep of hundreds of devices uses one engine per
 credential set (EnginePool), not one per device. Requests go to pysnmp's message dispatcher (RFC 3412)
 directly: its command generators first look the device up in the engine's SNMP-TARGET-MIB, so each new
@@ -27,6 +30,7 @@ from pysnmp.proto.error import StatusInformation
 from pysnmp.proto.proxy import rfc2576
 from pysnmp.smi import builder, view
 
+from itad.snmp.direct import DirectV2c
 from itad.snmp.target import Target
 
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
@@ -45,11 +49,7 @@ class _NoMibCompiler:
         return {name: "missing" for name in names}
 
 
-def _engine() -> tuple[SnmpEngine, udp.UdpAsyncioTransport]:
-    engine = SnmpEngine()
-    mibs = builder.MibBuilder()
-    mibs.set_mib_compiler(_NoMibCompiler(), str(Path(pysnmp.smi.mibs.__file__).parent))
-    engine.cache["mibViewController"] = view.MibViewController(mibs)  # the key pysnmp's hlapi looks up
+def _socket() -> socket.socket:
     # One socket receives every device's answers. With the default 208 KiB buffer, a sweep's burst of
     # 5 KB GETBULK responses overflows it while Python decodes, the kernel drops them and healthy devices
     # look silent; ask for 4 MiB (the kernel caps it at net.core.rmem_max).
@@ -57,7 +57,15 @@ def _engine() -> tuple[SnmpEngine, udp.UdpAsyncioTransport]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
     sock.bind(("0.0.0.0", 0))
     sock.setblocking(False)
-    transport = udp.UdpAsyncioTransport().open_server_mode(sock=sock)
+    return sock
+
+
+def _engine() -> tuple[SnmpEngine, udp.UdpAsyncioTransport]:
+    engine = SnmpEngine()
+    mibs = builder.MibBuilder()
+    mibs.set_mib_compiler(_NoMibCompiler(), str(Path(pysnmp.smi.mibs.__file__).parent))
+    engine.cache["mibViewController"] = view.MibViewController(mibs)  # the key pysnmp's hlapi looks up
+    transport = udp.UdpAsyncioTransport().open_server_mode(sock=_socket())
     config.add_transport(engine, udp.DOMAIN_NAME, transport)
     return engine, transport
 
@@ -78,11 +86,12 @@ class Route:
 
 
 class EnginePool:
-    """SNMP engines for one sweep, plus a tally of datagrams that were not SNMP at all.
+    """SNMP engines for one sweep (v1, v3), the direct v2c client, and a tally of datagrams that were not
+    SNMP at all.
 
     The tally exists because pysnmp silently drops undecodable datagrams, so a device answering garbage
     would look exactly like a silent one. A routing callback (pysnmp's public hook that sees every datagram
-    before decoding) counts them per source address.
+    before decoding) counts them per source address; the direct client reports its own.
     """
 
     def __init__(self) -> None:
@@ -91,6 +100,17 @@ class EnginePool:
         self._transports: list[udp.UdpAsyncioTransport] = []
         self.undecodable: dict[tuple[str, int], int] = {}
         self.first_garbage: dict[tuple[str, int], bytes] = {}
+        self._direct: DirectV2c | None = None
+
+    async def direct(self) -> DirectV2c:
+        """The sweep's v2c client (one socket), opened on first use."""
+        if self._direct is None:
+            client = DirectV2c(_socket(), self._garbage)
+            await client.open()
+            self._direct = self._direct or client
+            if self._direct is not client:  # another device of the sweep opened one meanwhile
+                client.close()
+        return self._direct
 
     def engine_for(self, target: Target) -> SnmpEngine:
         key = target.credentials_key()
@@ -123,10 +143,12 @@ class EnginePool:
 
     def _observe(self, _domain, address, message) -> None:
         if _snmp_version(message) not in (0, 1, 3):  # v1, v2c, v3
-            source = (str(address[0]), int(address[1]))
-            self.undecodable[source] = self.undecodable.get(source, 0) + 1
-            self.first_garbage.setdefault(source, bytes(message[:16]))
+            self._garbage((str(address[0]), int(address[1])), message)
         return None  # None routes the datagram to the engine as usual
+
+    def _garbage(self, source: tuple[str, int], message: bytes) -> None:
+        self.undecodable[source] = self.undecodable.get(source, 0) + 1
+        self.first_garbage.setdefault(source, bytes(message[:16]))
 
     async def aclose(self) -> None:
         """Stop reading, let datagrams already queued reach the engine, then close.
@@ -144,6 +166,9 @@ class EnginePool:
         self.close()
 
     def close(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         for engine in self._engines.values():
             try:
                 engine.close_dispatcher()

@@ -6,6 +6,8 @@ where the walk needs prefix tests.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # SNMPv2-MIB system group (scalars, instance .0)
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
@@ -115,6 +117,7 @@ TABLE_WALKS = {
 }
 
 
+@lru_cache(maxsize=4096)  # the same constant OIDs, converted for every device of a sweep
 def as_tuple(oid: str) -> tuple[int, ...]:
     return tuple(int(part) for part in oid.strip(".").split("."))
 

@@ -6,8 +6,11 @@ a technician can act on. The engines behind a session are shared by a whole swee
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
 from pyasn1.type import univ
-from pysnmp.proto import errind
+from pysnmp.proto import errind, rfc1905
 
 from itad.snmp.engine import EnginePool, Route, send
 from itad.snmp.oids import as_dotted, as_tuple
@@ -54,12 +57,9 @@ class Session:
     def __init__(self, pool: EnginePool, target: Target) -> None:
         self.pool = pool
         self.target = target
-        self._route: Route | None = None
+        self._route: Route | None = None  # v1 and v3: through a pysnmp engine
+        self._address: tuple[str, int] | None = None  # v2c: straight to this address (itad.snmp.direct)
         self._max_varbinds = MAX_VARBINDS_PER_REQUEST
-
-    @property
-    def _address(self) -> tuple[str, int] | None:
-        return self._route.address if self._route else None
 
     async def get(self, oids: tuple[str, ...]) -> dict[str, object]:
         """Values by dotted OID; absent objects come back as pysnmp's noSuch* (read as None downstream).
@@ -185,12 +185,21 @@ class Session:
                        non_repeaters: int = 0):
         """One GET / GETNEXT / GETBULK by numeric OID: never through the MIB view, whose name resolution
         of every requested OID cost about a fifth of the CPU of a sweep."""
-        if self._route is None:
+        target = self.target
+        if self._route is None and self._address is None:
             try:
-                self._route = await self.pool.route(self.target)
+                if target.version == "2c":
+                    self._address = await _resolve(target.host, target.port)
+                else:
+                    self._route = await self.pool.route(target)
+                    self._address = self._route.address
             except Exception as exc:
-                raise NoResponse(f"cannot resolve {self.target.host}: {exc}") from None
+                raise NoResponse(f"cannot resolve {target.host}: {exc}") from None
         try:
+            if self._route is None:
+                client = await self.pool.direct()
+                return await client.request(self._address, target.community, kind, names, repetitions,
+                                            non_repeaters, target.timeout, target.retries)
             return await send(self._route, kind, names, repetitions, non_repeaters)
         except Exception as exc:  # pysnmp raises from deep inside the decoder on malformed answers
             raise Garbage(f"device answered garbage: {type(exc).__name__}: {exc}") from None
@@ -218,9 +227,16 @@ class Session:
         return AgentError(f"SNMP error: {indication}")
 
 
+async def _resolve(host: str, port: int) -> tuple[str, int]:
+    """The IPv4 address to send to, as pysnmp's UDP transport target would resolve it."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM)
+    address = infos[0][4]
+    return str(address[0]), int(address[1])
+
+
 def _status_text(status) -> str:
     try:
-        return status.prettyPrint()
+        return rfc1905.errorStatus.clone(int(status)).prettyPrint()  # RFC 3416's name, e.g. "genErr"
     except Exception:
         return str(status)
 

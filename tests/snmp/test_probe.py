@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
+from pyasn1.codec.ber import decoder
+from pyasn1.codec.cer import encoder as cer_encoder
+from pysnmp.proto import rfc1902, rfc1905
+from pysnmp.proto.api import v2c
 
 from itad.snmp import ManifestDevice, Target, probe, probe_hosts, probe_many, reconcile
+
+from .conftest import DATA_DIR
 
 CISCO = "cisco-c3560.system+entity"
 
@@ -266,3 +273,39 @@ def test_an_agent_that_answers_fewer_values_than_asked_is_still_read_in_full(ter
         expected = probed(community)
         assert (result.chassis_serial, result.vendor_serial) == (expected.chassis_serial, expected.vendor_serial)
         assert result.entities == expected.entities and result.storage == expected.storage
+
+
+@pytest.mark.parametrize("community", sorted(path.stem for path in DATA_DIR.glob("*.snmprec")))
+def test_v2c_read_by_hand_agrees_with_v3_read_by_pysnmp(agent, community):
+    """v2c requests and answers go through itad.snmp.ber, v3 through pysnmp's engine and decoder: the same
+    recording must read the same either way."""
+    by_hand = run(agent.target(community, timeout=5.0))
+    by_pysnmp = run(agent.v3_target(community, timeout=5.0, retries=1))
+    assert by_hand.ok and by_pysnmp.ok, (by_hand.error, by_pysnmp.error)
+    assert replace(by_hand, seconds=0) == replace(by_pysnmp, seconds=0)
+
+
+def test_an_answer_in_an_unusual_encoding_is_read_by_pysnmp_instead(udp_responder):
+    """Indefinite lengths (CER) are valid BER that the hand-made reader refuses; pysnmp's decoder reads them."""
+    system = {(1, 3, 6, 1, 2, 1, 1, 1): rfc1902.OctetString(b"CER switch"),
+              (1, 3, 6, 1, 2, 1, 1, 2): rfc1902.ObjectIdentifier((1, 3, 6, 1, 4, 1, 9, 1, 516)),
+              (1, 3, 6, 1, 2, 1, 1, 3): rfc1902.TimeTicks(5), (1, 3, 6, 1, 2, 1, 1, 5): rfc1902.OctetString(b"sw")}
+
+    def reply(request: bytes) -> bytes:
+        message, _ = decoder.decode(request, asn1Spec=v2c.Message())
+        pdu = v2c.apiMessage.get_pdu(message)
+        names = [tuple(name) for name, _ in v2c.apiPDU.get_varbinds(pdu)]
+        if pdu.isSameTypeWith(v2c.GetBulkRequestPDU()):  # scalars as non-repeaters, then tables: none here
+            scalars = int(v2c.apiBulkPDU.get_non_repeaters(pdu))
+            varbinds = [(name + (0,), system[name]) for name in names[:scalars]]
+            varbinds += [(name, rfc1905.endOfMibView) for name in names[scalars:]]
+        else:  # the vendor's serial OID
+            varbinds = [(name, rfc1902.OctetString(b"SER-CER-1")) for name in names]
+        response = v2c.apiPDU.get_response(pdu)
+        v2c.apiPDU.set_varbinds(response, varbinds)
+        v2c.apiMessage.set_pdu(message, response)
+        return cer_encoder.encode(message)
+
+    result = run(Target("127.0.0.1", udp_responder(reply), community="public", timeout=1.0, retries=0))
+    assert result.ok, result.error
+    assert (result.sys_descr, result.manufacturer, result.chassis_serial) == ("CER switch", "Cisco", "SER-CER-1")

@@ -67,13 +67,15 @@ def wait_until_answering(port: int, community: str, process: subprocess.Popen, l
 class Agent:
     port: int
 
+    # snmpsim answers in milliseconds, but CI runs both suites at once on 2 cores: a generous timeout
+    # costs nothing when the answer comes and keeps a loaded machine from failing a healthy agent.
     def target(self, community: str, **options) -> Target:
-        return Target("127.0.0.1", self.port, community=community, timeout=options.pop("timeout", 1.0),
+        return Target("127.0.0.1", self.port, community=community, timeout=options.pop("timeout", 3.0),
                       retries=options.pop("retries", 1), **options)
 
     def v3_target(self, context: str, **options) -> Target:
         settings = dict(user=V3_USER, auth_key=V3_AUTH_KEY, auth_proto="SHA-256", priv_key=V3_PRIV_KEY,
-                        priv_proto="AES", timeout=1.0, retries=0)
+                        priv_proto="AES", timeout=3.0, retries=0)
         settings.update(options)
         return Target("127.0.0.1", self.port, version="3", context_name=context, **settings)
 

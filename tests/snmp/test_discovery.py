@@ -29,7 +29,8 @@ SECRETS = (CISCO, PRINTER, BROTHER, EATON, "odd-types", "linksys-system", V3_AUT
 def snmp_app(app):
     keys = ("SNMP_TIMEOUT", "SNMP_RETRIES", "SNMP_MAX_SECONDS")
     saved = {k: app.config[k] for k in keys}
-    app.config.update(SNMP_TIMEOUT=0.5, SNMP_RETRIES=1, SNMP_MAX_SECONDS=20)
+    # Long enough for snmpsim on a loaded machine, short enough that the closed port gives up soon.
+    app.config.update(SNMP_TIMEOUT=1.5, SNMP_RETRIES=1, SNMP_MAX_SECONDS=20)
     yield app
     app.config.update(saved)
 

@@ -243,17 +243,54 @@ def apply_transition(session: Session, device: Device, action: str, actor: User,
     except TransitionRefused as exc:
         raise refused(exc, allowed_transitions(view, policy, actor.id)) from None
 
-    by_id = {m.id: m for m in device.media}
-    for after in outcome.changed_media:
-        medium = by_id[after.id]
-        medium.state, medium.failed_wipes = after.state, after.failed_wipes
-    device.state = outcome.to_state
-    device.updated_at = utcnow()  # always an UPDATE, so the version moves even when the state does not
+    _write_states(session, device, outcome)
     event = custody.append(session, device.batch_id, device_id=device.id, actor=actor, action=action,
                            from_state=outcome.from_state, to_state=outcome.to_state,
                            evidence=_jsonable(outcome.evidence))
-    flush(session, device.id)
     return Applied(outcome, event, policy)
+
+
+def _write_states(session: Session, device: Device, outcome: Outcome) -> None:
+    """The new device and medium states, each in one UPDATE, and the ORM instances told so.
+
+    Core statements, not a unit-of-work flush (most of a step's CPU for two small rows). The device
+    UPDATE is the version check the mapper's version_id_col made: always an UPDATE, so the version
+    moves even when the state does not, and a version someone else moved is a 409 with their state."""
+    if session.dirty or session.new or session.deleted:
+        flush(session, device.id)   # what the service changed before the step is written first
+    conn = session.connection()
+    now = utcnow()
+    written = conn.execute(_device_update(), {"device_id": device.id, "old_version": device.version,
+                                              "new_version": device.version + 1, "new_state": outcome.to_state,
+                                              "now": now})
+    if written.rowcount != 1:
+        session.rollback()
+        raise current_state_conflict(device.id, "Another technician changed this device first.")
+    for name, value in (("state", outcome.to_state), ("version", device.version + 1), ("updated_at", now)):
+        set_committed_value(device, name, value)
+    by_id = {m.id: m for m in device.media}
+    for after in outcome.changed_media:
+        conn.execute(_medium_update(), {"medium_id": after.id, "new_state": after.state,
+                                        "new_failed_wipes": after.failed_wipes})
+        set_committed_value(by_id[after.id], "state", after.state)
+        set_committed_value(by_id[after.id], "failed_wipes", after.failed_wipes)
+
+
+@functools.cache
+def _device_update() -> sa.Update:
+    t = Device.__table__
+    return (sa.update(t).where(t.c.id == sa.bindparam("device_id"), t.c.version == sa.bindparam("old_version"))
+            .values({t.c.state: sa.bindparam("new_state", type_=t.c.state.type),
+                     t.c.version: sa.bindparam("new_version", type_=t.c.version.type),
+                     t.c.updated_at: sa.bindparam("now", type_=t.c.updated_at.type)}))
+
+
+@functools.cache
+def _medium_update() -> sa.Update:
+    t = StorageMedium.__table__
+    return (sa.update(t).where(t.c.id == sa.bindparam("medium_id"))
+            .values({t.c.state: sa.bindparam("new_state", type_=t.c.state.type),
+                     t.c.failed_wipes: sa.bindparam("new_failed_wipes", type_=t.c.failed_wipes.type)}))
 
 
 def flush(session: Session, device_id: int | None = None) -> None:
@@ -266,8 +303,7 @@ def flush(session: Session, device_id: int | None = None) -> None:
     except sa.exc.IntegrityError as exc:
         session.rollback()
         if "seq" in str(exc.orig):
-            raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
-                           code="custody_race", details={"needs": ["retry"]}) from None
+            raise custody.race() from None
         raise
 
 

@@ -84,16 +84,19 @@ def media_records(session: Session, device: Device) -> dict[int, tuple[Sanitizat
     cached = session.info.get(_RECORDS, {}).get(device.id)
     if cached is not None and cached[0] == device.version and "media" in device.__dict__:
         return cached[1]
-    rows = session.execute(_media_records_query(), {"device_id": device.id}).all()
+    return _remember_media(session, device, session.execute(_media_records_query(), {"device_id": device.id}).all())
+
+
+def _remember_media(session: Session, device: Device, rows) -> dict:
+    """Keep (medium, latest record, its latest verification) rows as read at the device's version."""
     set_committed_value(device, "media", [m for m, _, _ in rows])
     found = {m.id: (rec, check) for m, rec, check in rows}
     session.info.setdefault(_RECORDS, {})[device.id] = (device.version, found)
     return found
 
 
-@functools.cache
-def _media_records_query() -> sa.Select:
-    """Built once: composing the aliases and correlated subqueries costs more than running the query."""
+def _with_latest_records(stmt: sa.Select) -> sa.Select:
+    """Join each StorageMedium of stmt to its latest wipe record and that record's latest verification."""
     later = aliased(SanitizationRecord)
     newer = aliased(Verification)
     latest_attempt = sa.select(sa.func.max(later.attempt)).where(later.medium_id == StorageMedium.id) \
@@ -101,11 +104,27 @@ def _media_records_query() -> sa.Select:
     latest_check = sa.select(sa.func.max(newer.id)).where(
         newer.medium_id == StorageMedium.id, newer.sanitization_record_id == SanitizationRecord.id) \
         .correlate(StorageMedium, SanitizationRecord).scalar_subquery()
-    return (sa.select(StorageMedium, SanitizationRecord, Verification).select_from(StorageMedium)
-            .outerjoin(SanitizationRecord, sa.and_(SanitizationRecord.medium_id == StorageMedium.id,
-                                                   SanitizationRecord.attempt == latest_attempt))
-            .outerjoin(Verification, Verification.id == latest_check)
-            .where(StorageMedium.device_id == sa.bindparam("device_id")).order_by(StorageMedium.id))
+    return (stmt.outerjoin(SanitizationRecord, sa.and_(SanitizationRecord.medium_id == StorageMedium.id,
+                                                       SanitizationRecord.attempt == latest_attempt))
+            .outerjoin(Verification, Verification.id == latest_check).order_by(StorageMedium.id))
+
+
+@functools.cache
+def _media_records_query() -> sa.Select:
+    """Built once: composing the aliases and correlated subqueries costs more than running the query."""
+    return _with_latest_records(sa.select(StorageMedium, SanitizationRecord, Verification)
+                                .select_from(StorageMedium).where(StorageMedium.device_id == sa.bindparam("device_id")))
+
+
+@functools.cache
+def _batch_context_query() -> sa.Select:
+    """media_records' rows from the device (an outer join: a device may have no media), each with the
+    batch's policy rules and custody chain head beside it (uncorrelated subqueries: computed once)."""
+    return _with_latest_records(
+        sa.select(StorageMedium, SanitizationRecord, Verification, *policies.rules_columns(),
+                  *custody.head_columns())
+        .select_from(Device).outerjoin(StorageMedium, StorageMedium.device_id == Device.id)
+        .where(Device.id == sa.bindparam("device_id")))
 
 
 def device_facts(session: Session, device: Device, policy: Policy) -> DeviceFacts:
@@ -162,11 +181,7 @@ def lock_device(session: Session, user: User, device_id: int) -> Device:
     lock_and_reload, which then finds the device already locked. Locks are taken batch first, then
     device (FOR UPDATE OF follows its list), the order of lock_and_reload and of the bulk path.
     """
-    row = session.execute(
-        sa.select(Device, Batch.status).select_from(Batch).join(Device, Device.batch_id == Batch.id)
-        .where(Device.id == device_id).with_for_update(of=(Batch, Device))
-        .execution_options(populate_existing=True)
-    ).first()
+    row = session.execute(_lock_device_query(), {"device_id": device_id}).first()
     if row is None or not (user.is_operator or row[0].organization_id == user.organization_id):
         raise NotFound(f"No device with id {device_id}.")
     device, status = row
@@ -175,18 +190,28 @@ def lock_device(session: Session, user: User, device_id: int) -> Device:
     return device
 
 
-def _read_batch_context(session: Session, device: Device) -> None:
-    """Right after the lock, in one statement: the batch's policy and its custody chain head.
+@functools.cache
+def _lock_device_query() -> sa.Select:
+    return (sa.select(Device, Batch.status).select_from(Batch).join(Device, Device.batch_id == Batch.id)
+            .where(Device.id == sa.bindparam("device_id")).with_for_update(of=(Batch, Device))
+            .execution_options(populate_existing=True))
 
-    Both are read in every step; the head must be read after the batch lock (a statement that waited
-    for the lock would see the head as it was before the wait), hence not in the locking statement."""
+
+def _read_batch_context(session: Session, device: Device) -> None:
+    """Right after the lock, in one statement: the batch's policy, its custody chain head, and the
+    device's media with their latest records (what media_records reads).
+
+    All are read in every step; the head must be read after the batch lock (a statement that waited
+    for the lock would see the head as it was before the wait), hence not in the locking statement.
+    The media cannot change while the device is locked, so they are read here too."""
     if custody.head_known(session, device.batch_id):
         return
-    org_rules, batch_rules, seq, digest = session.execute(
-        sa.select(*policies.rules_columns(), *custody.head_columns()),
-        {"organization_id": device.organization_id, "batch_id": device.batch_id}).one()
+    rows = session.execute(_batch_context_query(), {"device_id": device.id, "organization_id": device.organization_id,
+                                                    "batch_id": device.batch_id}).all()
+    _, _, _, org_rules, batch_rules, seq, digest = rows[0]
     policies.remember(session, device.organization_id, device.batch_id, org_rules, batch_rules)
     custody.remember_head(session, device.batch_id, seq, digest)
+    _remember_media(session, device, [(m, rec, check) for m, rec, check, *_ in rows if m is not None])
 
 
 def lock_and_reload(session: Session, device: Device, *, after_close: bool = False) -> None:

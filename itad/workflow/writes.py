@@ -9,6 +9,7 @@ session.get finds it and the response reads it, with no second statement.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -21,9 +22,14 @@ def insert(session: Session, model: type[T], values: dict[str, Any]) -> T:
     """INSERT values (every column but the id) into model's table; the persistent instance, id set.
 
     Pending ORM changes are not flushed first: the caller writes rows whose references exist."""
-    table = model.__table__
-    row_id = session.connection().execute(sa.insert(table), values).inserted_primary_key[0]
+    row_id = session.connection().execute(_insert_returning_id(model.__table__), values).scalar_one()
     instance = model(id=row_id, **values)
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
+
+
+@functools.cache
+def _insert_returning_id(table: sa.Table) -> sa.Insert:
+    # One statement per table, so its compiled form is found without building a new one each time.
+    return sa.insert(table).returning(table.c.id)

@@ -2,8 +2,9 @@
 
 It locks the batch (so the custody chain and the device cannot move under us), reloads the device,
 builds the plain view the machine reads (workflows.machine.DeviceFacts), lets the machine decide,
-writes the new device and medium states, bumps the device version (optimistic lock: a concurrent
-writer that read the old version gets StaleDataError -> 409) and appends the custody event.
+writes the new device and medium states, bumps the device version (optimistic lock: the UPDATE names
+the version it read, so a concurrent writer that read an older one updates nothing -> 409 with the
+current state) and appends the custody event.
 Services call it; nothing else writes Device.state or StorageMedium.state.
 """
 

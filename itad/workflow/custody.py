@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, NotFound
 from itad.models import Batch, CustodyEvent, User, utcnow
+from itad.workflow import writes
 from workflows.custody import GENESIS, event_hash, event_payload, verify_chain
 
 
@@ -104,10 +105,22 @@ def append(session: Session, batch_id: int, *, device_id: int | None, actor: Use
            evidence: dict | None = None) -> CustodyEvent:
     """Append one event. The caller has locked the batch (lock_batch) in this transaction."""
     head = chain_head(session, batch_id)
-    event = CustodyEvent(**build_event(head, device_id=device_id, actor=actor, action=action,
-                                       from_state=from_state, to_state=to_state, evidence=evidence))
-    session.add(event)
-    return event
+    row = build_event(head, device_id=device_id, actor=actor, action=action, from_state=from_state,
+                      to_state=to_state, evidence=evidence)
+    try:
+        # Written now, in one INSERT: the event is final, nothing will change it.
+        return writes.insert(session, CustodyEvent, row)
+    except sa.exc.IntegrityError as exc:
+        if "seq" not in str(exc.orig):
+            raise
+        session.rollback()
+        raise race() from None
+
+
+def race() -> Conflict:
+    """The unique (batch_id, seq) refused an event: someone appended without holding the batch lock."""
+    return Conflict("Another request appended to this batch's custody log at the same time; retry.",
+                    code="custody_race", details={"needs": ["retry"]})
 
 
 def append_many(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -116,8 +129,7 @@ def append_many(session: Session, rows: list[dict[str, Any]]) -> None:
         try:
             session.execute(sa.insert(CustodyEvent), rows)
         except sa.exc.IntegrityError:
-            raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
-                           code="custody_race") from None
+            raise race() from None
 
 
 def payload_of(event: CustodyEvent) -> dict[str, Any]:

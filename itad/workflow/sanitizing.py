@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from itad.errors import Invalid
-from itad.models import Device, SanitizationRecord, StorageMedium, User
-from itad.workflow import custody
+from itad.models import Device, SanitizationRecord, StorageMedium, User, utcnow
+from itad.workflow import custody, writes
 from itad.workflow.reports import store_report
 from itad.workflow.transitions import (
     Applied, apply_transition, check_version, device_facts, flush, lock_and_reload, media_records, medium_of,
@@ -114,7 +114,7 @@ def record_sanitization(session: Session, actor: User, device: Device, claim: Wi
     after = applied.outcome.changed_media[0]
     previous = latest.get(after.id, (None, None))[0]
     attempt = (previous.attempt if previous else 0) + 1
-    record = SanitizationRecord(
+    record = writes.insert(session, SanitizationRecord, dict(
         medium_id=after.id, device_id=device.id, batch_id=device.batch_id, attempt=attempt,
         claimed_method=verdict.claimed_method.value, effective_method=verdict.effective_method.value,
         decision=verdict.decision, technique=verdict.technique, tool=claim.tool, tool_version=claim.tool_version,
@@ -123,9 +123,8 @@ def record_sanitization(session: Session, actor: User, device: Device, claim: Wi
         reasons=list(verdict.reasons),
         verification_required=verification_required(session, device.batch_id, after.id,
                                                      verdict.effective_method.value, policy),
-        operator_id=actor.id, operator_label=actor.name, report_sha256=digest, source=source)
-    session.add(record)
-    flush(session, device.id)
+        operator_id=actor.id, operator_label=actor.name, report_sha256=digest, source=source,
+        created_at=utcnow()))
     skip_verification_if_sampled_out(session, actor, device)
     return Recorded(record, applied, added)
 

@@ -40,6 +40,15 @@ def test_revoked_token_is_refused(client, world, session):
     assert refused.get_json()["error"]["code"] == "unauthorized"
 
 
+def test_a_disabled_users_token_is_refused_from_the_next_request(client, world, session):
+    assert client.get("/api/v1/me", headers=world.acme.headers).status_code == 200
+    world.acme.user.active = False
+    session.commit()
+    refused = client.get("/api/v1/me", headers=world.acme.headers)
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["code"] == "unauthorized"
+
+
 def test_a_client_cannot_revoke_someone_elses_token(client, world, session):
     other = session.scalar(sa.select(ApiToken).where(ApiToken.user_id == world.globex.user.id))
     assert client.delete(f"/api/v1/tokens/{other.id}", headers=world.acme.headers).status_code == 404

@@ -46,6 +46,11 @@ def empty_all_but_the_accounts() -> None:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in ACCOUNT_TABLES:
                 conn.execute(table.delete())
+                # Ids start again at 1, as SQLite's do after DELETE: sampling draws by batch and medium id,
+                # so the same choices must meet the same ids, or Hypothesis sees a flaky strategy.
+                if conn.dialect.name == "postgresql" and "id" in table.c and table.c.id.autoincrement:
+                    conn.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), 1, false)"),
+                                 {"t": table.name})
 EXIT_STATES = ("cleared", "in_inventory", "sold")
 MEDIA = ["hdd", "ssd", "nvme", "unknown"]
 TECHNIQUES = ["crypto_erase", "overwrite", "block_erase", "firmware_sanitize", "secure_erase", "degauss", "shred",
@@ -593,4 +598,6 @@ def test_random_bench_sessions_through_the_api_keep_every_rule(app, client, worl
                                 {n: p.user.id for n, p in parties.items()}, world.acme.org.id)
     run_state_machine_as_test(BenchSessions, settings=settings(
         max_examples=25, stateful_step_count=30, deadline=None,
+        # No example database: CI runs the suite on SQLite and PostgreSQL at once in one checkout.
+        database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]))

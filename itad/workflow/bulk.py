@@ -24,13 +24,16 @@ from itad.errors import Conflict
 from itad.models import CustodyEvent, Device, SanitizationRecord, StorageMedium, User, utcnow
 from itad.workflow import custody
 from itad.workflow.bulk_snapshot import MediumRow, NewMedium, Snapshot, Unit, find_devices, find_media, lock_and_read
-from itad.workflow.rowsets import insert_rows, update_rows
+from itad.workflow.rowsets import InsertStream, inserting, update_rows
 from itad.workflow.transitions import _jsonable
 from workflows.machine import MediumFacts, TransitionRefused, allowed_transitions, apply
 from workflows.policy import Policy
 from workflows.sampling import picked_by_rule
 
 _RECORD_KEYS = ("tool", "tool_version", "passes", "started_at", "finished_at")
+# Results applied between two inserts of their records and events: small enough that the server's
+# last chunk is short, large enough that each statement's fixed cost is spread.
+_CHUNK = 1000
 
 _pauses = 0
 _pause_lock = threading.Lock()
@@ -87,81 +90,86 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
     now = utcnow()
     records, events, media_updates, results = [], [], {}, []
     shared = {"report_sha256": report_sha256, "source": source}
-    for position, item in enumerate(items):
-        index = item.get("index", position)
-        if item.get("device_id") is not None:
-            medium, reason = _resolve_in_device(item, snap)
-        else:
-            medium, reason = _resolve(item, by_id, by_serial)
-        if medium is None:
-            named_unit = units.get(item.get("device_id"))
-            results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
-                            **({"device_id": named_unit.id, "state": named_unit.facts.state} if named_unit else {})})
-            continue
-        unit = units[medium.device_id]
-        policy = snap.policies[unit.batch_id]
-        head = snap.heads[unit.batch_id]
-        added = isinstance(medium, NewMedium)
-        if added:
-            _add_medium(session, unit, medium, item, snap, now)
-        try:
-            outcome = apply(unit.facts, "sanitize", actor.id, policy, medium_id=medium.id,
-                            method=item.get("method"), technique=item.get("technique"),
-                            result=item.get("result") or "erased", hidden_areas=item.get("hidden_areas"),
-                            verified_by_tool=item.get("verified_by_tool"))
-        except TransitionRefused as exc:
+    with _streamed(session) as stream:
+        for position, item in enumerate(items):
+            index = item.get("index", position)
+            if item.get("device_id") is not None:
+                medium, reason = _resolve_in_device(item, snap)
+            else:
+                medium, reason = _resolve(item, by_id, by_serial)
+            if medium is None:
+                named = units.get(item.get("device_id"))
+                results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
+                                **({"device_id": named.id, "state": named.facts.state} if named else {})})
+                continue
+            unit = units[medium.device_id]
+            policy = snap.policies[unit.batch_id]
+            head = snap.heads[unit.batch_id]
+            added = isinstance(medium, NewMedium)
             if added:
-                _drop_medium(session, unit, medium, snap)
-            results.append({"index": index, "status": "rejected", "reason": str(exc),
-                            "medium_id": None if added else medium.id, "device_id": unit.id, "state": exc.state,
-                            "needs": list(exc.needs), "medium_added": False})
-            continue
-        if added:
-            events.append(custody.build_event(
-                head, device_id=unit.id, actor=actor, action="medium_added",
-                from_state=unit.facts.state, to_state=unit.facts.state, created_at=now,
-                evidence={"medium_id": medium.id, "serial": medium.serial, "media_type": medium.media_type}))
-        verdict = outcome.assessment
-        after = outcome.changed_media[0]
-        method = verdict.effective_method.value
-        required = _required(policy, unit.batch_id, after.id, method, snap.sampled, after.state == "sanitized")
-        if after.verification_required != required:
-            after = replace(after, verification_required=required)
-            unit.facts = replace(outcome.device, media=tuple(after if m.id == after.id else m
-                                                              for m in outcome.device.media))
-        else:
-            unit.facts = outcome.device
-        unit.dirty = True
-        media_updates[after.id] = {"id": after.id, "state": after.state, "failed_wipes": after.failed_wipes}
-        attempt = snap.attempts[after.id] = snap.attempts.get(after.id, 0) + 1
-        records.append({
-            "medium_id": after.id, "device_id": unit.id, "batch_id": unit.batch_id, "attempt": attempt,
-            "claimed_method": verdict.claimed_method.value, "effective_method": method,
-            "decision": verdict.decision, "technique": verdict.technique,
-            **{k: item.get(k) for k in _RECORD_KEYS}, "tool_verified": item.get("verified_by_tool"),
-            "hidden_areas": item.get("hidden_areas"), "result": verdict.result.value,
-            "reasons": list(verdict.reasons), "verification_required": required, "operator_id": actor.id,
-            "operator_label": actor.name, "report_sha256": report_sha256, "source": source, "created_at": now})
-        evidence = {**outcome.evidence, "tool": item.get("tool"), "tool_version": item.get("tool_version"),
-                    "passes": item.get("passes"), **shared}
-        if item.get("evidence"):
-            evidence = _jsonable({**item["evidence"], **evidence})
-        events.append(custody.build_event(head, device_id=unit.id, actor=actor, action="sanitize",
-                                          from_state=outcome.from_state, to_state=outcome.to_state,
-                                          evidence=evidence, created_at=now))
-        if outcome.to_state == "sanitized" and policy.verification != "all" \
-                and "skip_verification" in allowed_transitions(unit.facts, policy, actor.id):
-            skipped = apply(unit.facts, "skip_verification", actor.id, policy)
-            unit.facts = skipped.device
-            events.append(custody.build_event(
-                head, device_id=unit.id, actor=actor, action="skip_verification",
-                from_state=skipped.from_state, to_state=skipped.to_state, created_at=now,
-                evidence={"reason": "the policy's sampling picked none of this device's media"}))
-        results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
-                        "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
-                        "medium_added": added})
+                _add_medium(session, unit, medium, item, snap, now)
+            try:
+                outcome = apply(unit.facts, "sanitize", actor.id, policy, medium_id=medium.id,
+                                method=item.get("method"), technique=item.get("technique"),
+                                result=item.get("result") or "erased", hidden_areas=item.get("hidden_areas"),
+                                verified_by_tool=item.get("verified_by_tool"))
+            except TransitionRefused as exc:
+                if added:
+                    _drop_medium(session, unit, medium, snap)
+                results.append({"index": index, "status": "rejected", "reason": str(exc),
+                                "medium_id": None if added else medium.id, "device_id": unit.id, "state": exc.state,
+                                "needs": list(exc.needs), "medium_added": False})
+                continue
+            if added:
+                events.append(custody.build_event(
+                    head, device_id=unit.id, actor=actor, action="medium_added",
+                    from_state=unit.facts.state, to_state=unit.facts.state, created_at=now,
+                    evidence={"medium_id": medium.id, "serial": medium.serial, "media_type": medium.media_type}))
+            verdict = outcome.assessment
+            after = outcome.changed_media[0]
+            method = verdict.effective_method.value
+            required = _required(policy, unit.batch_id, after.id, method, snap.sampled, after.state == "sanitized")
+            if after.verification_required != required:
+                after = replace(after, verification_required=required)
+                unit.facts = replace(outcome.device, media=tuple(after if m.id == after.id else m
+                                                                  for m in outcome.device.media))
+            else:
+                unit.facts = outcome.device
+            unit.dirty = True
+            media_updates[after.id] = {"id": after.id, "state": after.state, "failed_wipes": after.failed_wipes}
+            attempt = snap.attempts[after.id] = snap.attempts.get(after.id, 0) + 1
+            records.append({
+                "medium_id": after.id, "device_id": unit.id, "batch_id": unit.batch_id, "attempt": attempt,
+                "claimed_method": verdict.claimed_method.value, "effective_method": method,
+                "decision": verdict.decision, "technique": verdict.technique,
+                **{k: item.get(k) for k in _RECORD_KEYS}, "tool_verified": item.get("verified_by_tool"),
+                "hidden_areas": item.get("hidden_areas"), "result": verdict.result.value,
+                "reasons": list(verdict.reasons), "verification_required": required, "operator_id": actor.id,
+                "operator_label": actor.name, "report_sha256": report_sha256, "source": source, "created_at": now})
+            evidence = {**outcome.evidence, "tool": item.get("tool"), "tool_version": item.get("tool_version"),
+                        "passes": item.get("passes"), **shared}
+            if item.get("evidence"):
+                evidence = _jsonable({**item["evidence"], **evidence})
+            events.append(custody.build_event(head, device_id=unit.id, actor=actor, action="sanitize",
+                                              from_state=outcome.from_state, to_state=outcome.to_state,
+                                              evidence=evidence, created_at=now))
+            if outcome.to_state == "sanitized" and policy.verification != "all" \
+                    and "skip_verification" in allowed_transitions(unit.facts, policy, actor.id):
+                skipped = apply(unit.facts, "skip_verification", actor.id, policy)
+                unit.facts = skipped.device
+                events.append(custody.build_event(
+                    head, device_id=unit.id, actor=actor, action="skip_verification",
+                    from_state=skipped.from_state, to_state=skipped.to_state, created_at=now,
+                    evidence={"reason": "the policy's sampling picked none of this device's media"}))
+            results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
+                            "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
+                            "medium_added": added})
+            if len(records) >= _CHUNK:
+                _send(stream, records, events)
+                records, events = [], []
+        _send(stream, records, events)
 
-    _write(session, records, list(media_updates.values()), [u for u in units.values() if u.dirty], events, now)
+    _update(session, list(media_updates.values()), [u for u in units.values() if u.dirty], now)
     return results
 
 
@@ -238,8 +246,26 @@ def _required(policy: Policy, batch_id: int, medium_id: int, method: str, sample
     return False
 
 
-def _write(session: Session, records: list, media_updates: list, units: list[Unit], events: list, now) -> None:
-    insert_rows(session, SanitizationRecord.__table__, records)
+def _send(stream: InsertStream, records: list, events: list) -> None:
+    stream.insert(SanitizationRecord.__table__, records)
+    stream.insert(CustodyEvent.__table__, events)
+
+
+@contextlib.contextmanager
+def _streamed(session: Session):
+    """Records and custody events inserted chunk by chunk while the next chunk is applied."""
+    try:
+        with inserting(session) as stream:
+            yield stream
+    except sa.exc.IntegrityError as exc:  # the unique (batch_id, seq) constraint: the last line of defence
+        if "uq_custody_event_batch_seq" in str(exc.orig):
+            raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
+                           code="custody_race") from None
+        raise
+
+
+def _update(session: Session, media_updates: list, units: list[Unit], now) -> None:
+    """Medium and device states, once each (a device's version moves by one per request)."""
     update_rows(session, StorageMedium.__table__, media_updates)
     device = Device.__table__
     changed = update_rows(session, device, [{"id": u.id, "version": u.version, "state": u.facts.state,
@@ -247,10 +273,5 @@ def _write(session: Session, records: list, media_updates: list, units: list[Uni
                           match=("version",), extra={"version": device.c.version + 1})
     if changed != len(units):  # cannot happen with the rows locked; never silently
         raise Conflict("Devices changed while the results were applied; retry.", code="concurrent_update")
-    try:
-        insert_rows(session, CustodyEvent.__table__, events)
-    except sa.exc.IntegrityError:  # the unique (batch_id, seq) constraint: the last line of defence
-        raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
-                       code="custody_race") from None
     # The ORM may hold these rows from earlier in the request: make it read them again.
     session.expire_all()

@@ -13,8 +13,6 @@ Nothing here changes a row; bulk.py applies the results to the Snapshot in memor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
@@ -74,10 +72,18 @@ def _chunks(values: list, size: int):
 
 
 def _among(session: Session, column, values: list, item_type=sa.Integer):
-    """column IN values: one array parameter on PostgreSQL (10,000 bound parameters cost more than the query)."""
-    if on_postgres(session):
-        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item_type)))
-    return column.in_(values)
+    """column IN values: one array parameter on PostgreSQL (10,000 bound parameters cost more than the query).
+
+    Integers go as the array's text ('{1,2,3}'): psycopg adapts a list element by element in Python,
+    a quarter of a second for 10,000 ids. Unnested in a subquery, the cast
+    runs once, not once per row."""
+    if not on_postgres(session):
+        return column.in_(values)
+    if item_type is sa.Integer:
+        literal = "{" + ",".join(str(int(v)) for v in values) + "}"
+        return column.in_(sa.select(sa.func.unnest(sa.cast(sa.bindparam(None, literal, type_=sa.Text),
+                                                           ARRAY(sa.Integer)))))
+    return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item_type)))
 
 
 def _chunk_size(session: Session) -> int:
@@ -130,31 +136,31 @@ def lock_and_read(session: Session, found: dict[int, MediumRow], named: dict[int
     snap = Snapshot(by_id=found)
 
     device_ids = sorted({r.device_id for r in found.values()} | set(named))
-    rows: dict[int, Any] = {}
+    devices: dict[int, tuple] = {}      # id -> (batch id, category, state, version)
     media: dict[int, list[MediumFacts]] = {}
     for chunk in _chunks(device_ids, _chunk_size(session)):
-        for r in session.execute(_locked_devices(session, chunk)):
-            if r.id not in rows:
-                rows[r.id] = r
-                media[r.id] = []
-            if r.m_id is None:
+        # Plain tuples, unpacked: named access on 10,000 rows costs more than the query.
+        for (did, bid, category, state, version, mid, media_type, m_state, failed, serial, attempt, required,
+             operator, method) in session.execute(_locked_devices(session, chunk)).tuples():
+            if did not in devices:
+                devices[did] = (bid, category, state, version)
+                media[did] = []
+            if mid is None:
                 continue
-            media[r.id].append(MediumFacts(
-                id=r.m_id, media_type=r.media_type, state=r.m_state, failed_wipes=r.failed_wipes,
-                method=r.effective_method, sanitized_by=r.operator_id,
-                verification_required=r.verification_required if r.attempt is not None else True))
-            snap.media.setdefault(r.id, []).append(MediumRow(r.m_id, r.id, r.batch_id, r.serial))
-            if r.attempt is not None:
-                snap.attempts[r.m_id] = r.attempt
+            media[did].append(MediumFacts(id=mid, media_type=media_type, state=m_state, failed_wipes=failed,
+                                          method=method, sanitized_by=operator,
+                                          verification_required=required if attempt is not None else True))
+            snap.media.setdefault(did, []).append(MediumRow(mid, did, bid, serial))
+            if attempt is not None:
+                snap.attempts[mid] = attempt
 
-    for bid in {r.batch_id for r in rows.values()}:
+    for bid in {d[0] for d in devices.values()}:
         snap.policies[bid] = effective_policy(session, organizations[bid], bid)
         snap.heads[bid] = custody.chain_head(session, bid)
         snap.sampled[bid] = batch_pick_stands(session, bid)
-    for d in rows.values():
-        policy = snap.policies[d.batch_id]
-        snap.units[d.id] = Unit(d.id, d.batch_id, d.version, DeviceFacts(
-            state=d.state, data_bearing=policy.is_data_bearing(d.category), media=tuple(media[d.id]), id=d.id))
+    for did, (bid, category, state, version) in devices.items():
+        snap.units[did] = Unit(did, bid, version, DeviceFacts(
+            state=state, data_bearing=snap.policies[bid].is_data_bearing(category), media=tuple(media[did]), id=did))
     return snap
 
 

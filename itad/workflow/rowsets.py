@@ -9,8 +9,12 @@ where an executemany or a COPY spends most of its time adapting values one by on
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import queue
+import threading
 
+import psycopg
 import pydantic_core
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -33,6 +37,12 @@ def _document(rows: list[dict]) -> str:
     return pydantic_core.to_json(rows).decode()
 
 
+@functools.cache
+def _insert(table: sa.Table, names: tuple[str, ...]) -> str:
+    columns = ", ".join(names)
+    return f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {_recordset(table, names)}"
+
+
 def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
     """INSERT every row (all with the same keys)."""
     if not rows:
@@ -40,10 +50,92 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
     if not on_postgres(session):
         session.execute(sa.insert(table), rows)
         return
-    names = tuple(rows[0])
-    columns = ", ".join(names)
-    session.execute(sa.text(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {_recordset(table, names)}"),
-                    {"rows": _document(rows)})
+    session.execute(sa.text(_insert(table, tuple(rows[0]))), {"rows": _document(rows)})
+
+
+class InsertStream:
+    """Rows inserted in order as they are produced, while the producer goes on (use `inserting`).
+
+    On PostgreSQL a second thread sends each chunk on the request's own connection (its transaction,
+    its locks): the server inserts one chunk while Python builds the next, so a bulk request costs
+    about the larger of the two, not their sum. psycopg serialises the connection's use between the
+    threads; the producer may still run its own statements in between. Elsewhere (SQLite, one
+    writer anyway) each chunk is inserted at once.
+    """
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._queue: queue.Queue | None = None
+        self._error: BaseException | None = None
+        if on_postgres(session):
+            self._connection = session.connection().connection.dbapi_connection
+            self._queue = queue.Queue()
+            self._thread = threading.Thread(target=self._run, name="itad-insert-stream", daemon=True)
+            self._thread.start()
+
+    def insert(self, table: sa.Table, rows: list[dict]) -> None:
+        if not rows:
+            return
+        if self._queue is None:
+            insert_rows(self._session, table, rows)
+        elif self._error is None:
+            self._queue.put((table, rows))
+
+    def _run(self) -> None:
+        while (work := self._queue.get()) is not None:
+            if self._error is not None:
+                continue            # the transaction is lost: drain without writing
+            table, rows = work
+            sql = _insert(table, tuple(rows[0])).replace("CAST(:rows AS json)", "CAST(%(rows)s AS json)")
+            try:
+                self._connection.execute(sql, {"rows": _document(rows)})
+            except BaseException as exc:  # noqa: BLE001 - handed to the producer's thread by close()
+                self._error = exc
+
+    def close(self) -> None:
+        """Wait until every chunk is in; raise what a chunk raised (an IntegrityError as SQLAlchemy's)."""
+        if self._queue is None:
+            return
+        self._stop()
+        if self._error is not None:
+            raise self._failure()
+
+    def abort(self) -> BaseException | None:
+        """Stop without writing what is still queued; returns a chunk's error, if one failed."""
+        error = self._error
+        if self._queue is not None:
+            self._error = error or _Aborted()
+            self._stop()
+        return self._failure() if error is not None else None
+
+    def _stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _failure(self) -> BaseException:
+        if isinstance(self._error, psycopg.IntegrityError):
+            return sa.exc.IntegrityError("INSERT (streamed)", None, self._error)
+        return self._error
+
+
+class _Aborted(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def inserting(session: Session):
+    """An InsertStream, closed on the way out. On an error the writer is stopped before it propagates
+    (no thread may touch the connection once the request rolls back); if a chunk failed first (which
+    spoils the transaction, so the producer's next statement fails too), that error is the one raised."""
+    stream = InsertStream(session)
+    try:
+        yield stream
+    except BaseException as exc:
+        failure = stream.abort()
+        if failure is not None:
+            raise failure from exc
+        raise
+    stream.close()
 
 
 def update_rows(session: Session, table: sa.Table, rows: list[dict], *, key: str = "id",

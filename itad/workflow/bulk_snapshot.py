@@ -141,7 +141,7 @@ def lock_and_read(session: Session, found: dict[int, MediumRow], named: dict[int
     for chunk in _chunks(device_ids, _chunk_size(session)):
         # Plain tuples, unpacked: named access on 10,000 rows costs more than the query.
         for (did, bid, category, state, version, mid, media_type, m_state, failed, serial, attempt, required,
-             operator, method) in session.execute(_locked_devices(session, chunk)).tuples():
+             operator, method) in session.execute(_locked_devices(session, chunk)):
             if did not in devices:
                 devices[did] = (bid, category, state, version)
                 media[did] = []

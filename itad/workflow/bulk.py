@@ -24,7 +24,7 @@ from itad.errors import Conflict
 from itad.models import CustodyEvent, Device, SanitizationRecord, StorageMedium, User, utcnow
 from itad.workflow import custody
 from itad.workflow.bulk_snapshot import MediumRow, NewMedium, Snapshot, Unit, find_devices, find_media, lock_and_read
-from itad.workflow.rowsets import InsertStream, inserting, update_rows
+from itad.workflow.rowsets import RowStream, streaming
 from itad.workflow.transitions import _jsonable
 from workflows.machine import MediumFacts, TransitionRefused, allowed_transitions, apply
 from workflows.policy import Policy
@@ -88,7 +88,10 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
         if r.serial:
             by_serial.setdefault(r.serial.strip().upper(), []).append(r)
     now = utcnow()
-    records, events, media_updates, results = [], [], {}, []
+    records, events, results = [], [], []
+    pending: dict[int, Unit] = {}                       # changed devices not written yet
+    media_updates: dict[int, dict[int, dict]] = {}      # device id -> medium id -> its new state
+    last = _last_touches(items, by_id, by_serial)
     shared = {"report_sha256": report_sha256, "source": source}
     with _streamed(session) as stream:
         for position, item in enumerate(items):
@@ -135,8 +138,9 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
                                                                   for m in outcome.device.media))
             else:
                 unit.facts = outcome.device
-            unit.dirty = True
-            media_updates[after.id] = {"id": after.id, "state": after.state, "failed_wipes": after.failed_wipes}
+            pending[unit.id] = unit
+            media_updates.setdefault(unit.id, {})[after.id] = {"id": after.id, "state": after.state,
+                                                               "failed_wipes": after.failed_wipes}
             attempt = snap.attempts[after.id] = snap.attempts.get(after.id, 0) + 1
             records.append({
                 "medium_id": after.id, "device_id": unit.id, "batch_id": unit.batch_id, "attempt": attempt,
@@ -165,11 +169,14 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
                             "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
                             "medium_added": added})
             if len(records) >= _CHUNK:
-                _send(stream, records, events)
+                done = [u for u in pending.values() if last.get(u.id, len(items)) <= position]
+                _send(stream, records, events, done, media_updates, now)
                 records, events = [], []
-        _send(stream, records, events)
-
-    _update(session, list(media_updates.values()), [u for u in units.values() if u.dirty], now)
+                for u in done:
+                    del pending[u.id]
+        _send(stream, records, events, list(pending.values()), media_updates, now)
+    # The ORM may hold these rows from earlier in the request: make it read them again.
+    session.expire_all()
     return results
 
 
@@ -246,32 +253,45 @@ def _required(policy: Policy, batch_id: int, medium_id: int, method: str, sample
     return False
 
 
-def _send(stream: InsertStream, records: list, events: list) -> None:
+def _last_touches(items: list[dict], by_id: dict, by_serial: dict) -> dict[int, int]:
+    """{device id: position of the last item that may change it}: after that item its row can be written.
+    Generous where an item is ambiguous (a serial several media share): a later write is only later."""
+    last: dict[int, int] = {}
+    for position, item in enumerate(items):
+        if item.get("device_id") is not None:
+            last[item["device_id"]] = position
+        elif item.get("medium_id") is not None:
+            if item["medium_id"] in by_id:
+                last[by_id[item["medium_id"]].device_id] = position
+        else:
+            for r in by_serial.get((item.get("medium_serial") or "").strip().upper(), ()):
+                last[r.device_id] = position
+    return last
+
+
+def _send(stream: RowStream, records: list, events: list, done: list[Unit], media_updates: dict, now) -> None:
+    """A chunk's records and events, then the devices no later item changes, and their media: each device
+    written once, so its version moves by one per request, as one step would move it."""
     stream.insert(SanitizationRecord.__table__, records)
     stream.insert(CustodyEvent.__table__, events)
+    stream.update(StorageMedium.__table__, [row for u in done for row in media_updates.pop(u.id).values()])
+    device = Device.__table__
+    # Cannot happen with the rows locked; never silently.
+    stream.update(device, [{"id": u.id, "version": u.version, "state": u.facts.state, "updated_at": now}
+                           for u in done],
+                  match=("version",), extra={"version": device.c.version + 1},
+                  conflict=Conflict("Devices changed while the results were applied; retry.",
+                                    code="concurrent_update"))
 
 
 @contextlib.contextmanager
 def _streamed(session: Session):
-    """Records and custody events inserted chunk by chunk while the next chunk is applied."""
+    """Rows written chunk by chunk while the next chunk is applied."""
     try:
-        with inserting(session) as stream:
+        with streaming(session) as stream:
             yield stream
     except sa.exc.IntegrityError as exc:  # the unique (batch_id, seq) constraint: the last line of defence
         if "uq_custody_event_batch_seq" in str(exc.orig):
             raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
                            code="custody_race") from None
         raise
-
-
-def _update(session: Session, media_updates: list, units: list[Unit], now) -> None:
-    """Medium and device states, once each (a device's version moves by one per request)."""
-    update_rows(session, StorageMedium.__table__, media_updates)
-    device = Device.__table__
-    changed = update_rows(session, device, [{"id": u.id, "version": u.version, "state": u.facts.state,
-                                             "updated_at": now} for u in units],
-                          match=("version",), extra={"version": device.c.version + 1})
-    if changed != len(units):  # cannot happen with the rows locked; never silently
-        raise Conflict("Devices changed while the results were applied; retry.", code="concurrent_update")
-    # The ORM may hold these rows from earlier in the request: make it read them again.
-    session.expire_all()

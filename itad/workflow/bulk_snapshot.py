@@ -34,7 +34,6 @@ class Unit:
     batch_id: int
     version: int
     facts: DeviceFacts
-    dirty: bool = False
 
 
 @dataclass

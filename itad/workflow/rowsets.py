@@ -53,8 +53,8 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
     session.execute(sa.text(_insert(table, tuple(rows[0]))), {"rows": _document(rows)})
 
 
-class InsertStream:
-    """Rows inserted in order as they are produced, while the producer goes on (use `inserting`).
+class RowStream:
+    """Rows inserted and updated in order as they are produced, while the producer goes on (use `streaming`).
 
     On PostgreSQL a second thread sends each chunk on the request's own connection (its transaction,
     its locks): the server inserts one chunk while Python builds the next, so a bulk request costs
@@ -78,22 +78,39 @@ class InsertStream:
             return
         if self._queue is None:
             insert_rows(self._session, table, rows)
-        elif self._error is None:
-            self._queue.put((table, rows))
+        else:
+            self._send(_insert(table, tuple(rows[0])), rows, None)
+
+    def update(self, table: sa.Table, rows: list[dict], *, key: str = "id", match: tuple[str, ...] = (),
+               extra: dict[str, sa.ColumnElement] | None = None, conflict: Exception | None = None) -> None:
+        """update_rows, streamed; `conflict` is raised (by close) if a row was not found as matched."""
+        if not rows:
+            return
+        if self._queue is None:
+            if update_rows(self._session, table, rows, key=key, match=match, extra=extra) != len(rows) \
+                    and conflict is not None:
+                raise conflict
+        else:
+            self._send(_update(table, tuple(rows[0]), key, match, extra), rows, conflict)
+
+    def _send(self, sql: str, rows: list[dict], conflict: Exception | None) -> None:
+        if self._error is None:
+            self._queue.put((sql.replace("CAST(:rows AS json)", "CAST(%(rows)s AS json)"), rows, conflict))
 
     def _run(self) -> None:
         while (work := self._queue.get()) is not None:
             if self._error is not None:
                 continue            # the transaction is lost: drain without writing
-            table, rows = work
-            sql = _insert(table, tuple(rows[0])).replace("CAST(:rows AS json)", "CAST(%(rows)s AS json)")
+            sql, rows, conflict = work
             try:
-                self._connection.execute(sql, {"rows": _document(rows)})
+                done = self._connection.execute(sql, {"rows": _document(rows)}).rowcount
+                if conflict is not None and done != len(rows):
+                    self._error = conflict
             except BaseException as exc:  # noqa: BLE001 - handed to the producer's thread by close()
                 self._error = exc
 
     def close(self) -> None:
-        """Wait until every chunk is in; raise what a chunk raised (an IntegrityError as SQLAlchemy's)."""
+        """Wait until every chunk is written; raise what a chunk raised (an IntegrityError as SQLAlchemy's)."""
         if self._queue is None:
             return
         self._stop()
@@ -123,11 +140,11 @@ class _Aborted(Exception):
 
 
 @contextlib.contextmanager
-def inserting(session: Session):
-    """An InsertStream, closed on the way out. On an error the writer is stopped before it propagates
+def streaming(session: Session):
+    """A RowStream, closed on the way out. On an error the writer is stopped before it propagates
     (no thread may touch the connection once the request rolls back); if a chunk failed first (which
     spoils the transaction, so the producer's next statement fails too), that error is the one raised."""
-    stream = InsertStream(session)
+    stream = RowStream(session)
     try:
         yield stream
     except BaseException as exc:
@@ -145,17 +162,20 @@ def update_rows(session: Session, table: sa.Table, rows: list[dict], *, key: str
     if not rows:
         return 0
     names = tuple(rows[0])
-    assigned = [n for n in names if n != key and n not in match]
     if not on_postgres(session):
         t = table
         where = [t.c[n] == sa.bindparam(f"b_{n}") for n in (key, *match)]
-        values = {n: sa.bindparam(f"b_{n}") for n in assigned} | (extra or {})
+        values = {n: sa.bindparam(f"b_{n}") for n in names if n != key and n not in match} | (extra or {})
         params = [{f"b_{n}": row[n] for n in names} for row in rows]
         return session.execute(sa.update(t).where(*where).values(values), params).rowcount
+    return session.execute(sa.text(_update(table, names, key, match, extra)), {"rows": _document(rows)}).rowcount
+
+
+def _update(table: sa.Table, names: tuple[str, ...], key: str, match: tuple[str, ...],
+            extra: dict[str, sa.ColumnElement] | None) -> str:
     dialect = postgresql.dialect()
-    sets = [f"{n} = r.{n}" for n in assigned]
+    sets = [f"{n} = r.{n}" for n in names if n != key and n not in match]
     sets += [f"{n} = {expr.compile(dialect=dialect, compile_kwargs={'literal_binds': True})}"
              for n, expr in (extra or {}).items()]
     where = " AND ".join(f"{table.name}.{n} = r.{n}" for n in (key, *match))
-    sql = f"UPDATE {table.name} SET {', '.join(sets)} FROM {_recordset(table, names)} WHERE {where}"
-    return session.execute(sa.text(sql), {"rows": _document(rows)}).rowcount
+    return f"UPDATE {table.name} SET {', '.join(sets)} FROM {_recordset(table, names)} WHERE {where}"

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from itad.models import CustodyEvent, Device, SanitizationRecord, StorageMedium
+from itad.workflow import bulk
 from tests.factories import make_batch
 
 MEDIA = ["hdd", "ssd", "nvme", "unknown"]
@@ -39,6 +40,11 @@ def _twin(session, world, media_types):
     return batch, [(m.device_id, m.id) for m in media]
 
 
+def _versions(session, batch_id):
+    session.expire_all()
+    return dict(session.execute(sa.select(Device.id, Device.version).where(Device.batch_id == batch_id)).all())
+
+
 def _end_state(session, batch_id, media):
     """Everything but ids and times, in the order of the twin's media."""
     position = {mid: i for i, (_, mid) in enumerate(media)}
@@ -56,8 +62,11 @@ def _end_state(session, batch_id, media):
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(wipes=wipes, policy=policies, media_types=st.lists(st.sampled_from(MEDIA), min_size=4, max_size=4))
-def test_bulk_and_single_results_end_the_same(bench, world, session, wipes, policy, media_types):
+@given(wipes=wipes, policy=policies, media_types=st.lists(st.sampled_from(MEDIA), min_size=4, max_size=4),
+       chunk=st.sampled_from([1, 2, 1000]))
+def test_bulk_and_single_results_end_the_same(bench, world, session, wipes, policy, media_types, chunk):
+    """chunk: how many results bulk applies between two writes (small ones write a device as soon as no
+    later item names it, and a device's version must still move once)."""
     one_by_one, one_media = _twin(session, world, media_types)
     in_bulk, bulk_media = _twin(session, world, media_types)
     for batch in (one_by_one, in_bulk):
@@ -73,9 +82,16 @@ def test_bulk_and_single_results_end_the_same(bench, world, session, wipes, poli
         single.append("applied" if status == 201 else "rejected")
     items = [{"medium_id": bulk_media[w["medium"]][1], "method": w["method"], "technique": w["technique"],
               "result": w["result"], "tool": "station"} for w in wipes]
-    body = bench.ok(world.tech, "POST", "/sanitizations/bulk", {"items": items})
+    before = _versions(session, in_bulk.id)
+    saved, bulk._CHUNK = bulk._CHUNK, chunk
+    try:
+        body = bench.ok(world.tech, "POST", "/sanitizations/bulk", {"items": items})
+    finally:
+        bulk._CHUNK = saved
 
     assert [r["status"] for r in body["results"]] == single
+    touched = {bulk_media[w["medium"]][0] for w, r in zip(wipes, body["results"]) if r["status"] == "applied"}
+    assert _versions(session, in_bulk.id) == {d: v + (d in touched) for d, v in before.items()}
     assert _end_state(session, in_bulk.id, bulk_media) == _end_state(session, one_by_one.id, one_media)
     for batch in (one_by_one, in_bulk):
         assert bench.ok(world.admin, "GET", f"/batches/{batch.id}/custody/verify")["ok"]

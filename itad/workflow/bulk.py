@@ -1,98 +1,67 @@
 """Many wipe results at once (an erasure station's export, an nwipe log): each applied or rejected alone.
 
 The single-result path costs a dozen queries per wipe; 10,000 results that way would take minutes.
-Here the affected batches and devices are locked and loaded in a few queries, every result goes
-through the same machine (workflows.machine.apply) in memory, in order, so two results for one
-device see each other, and the rows are written with Core executemany: records, medium states,
-device states (version bumped) and the custody events, whose hash chain is computed in memory from
-each locked batch's head.
+Here the named media are found in one query, their batches locked, then their devices locked and read
+with every medium and its latest record in one statement (bulk_snapshot). Every result goes through
+the same machine (workflows.machine.apply) in memory, in order, so two results for one device see
+each other; the custody events are chained in the same pass from each locked batch's head. Rows are
+written set-wise (rowsets), a chunk at a time while the next chunk is applied: its records and
+custody events, then the devices no later item names, with their media (each device once, version
+bumped and checked).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import contextlib
+import gc
+import threading
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from itad.errors import Conflict
-from itad.models import Batch, CustodyEvent, Device, SanitizationRecord, StorageMedium, User, utcnow
+from itad.models import CustodyEvent, Device, SanitizationRecord, StorageMedium, User, utcnow
 from itad.workflow import custody
-from itad.workflow.policies import effective_policy
+from itad.workflow.bulk_snapshot import MediumRow, NewMedium, Snapshot, Unit, find_devices, find_media, lock_and_read
+from itad.workflow.rowsets import RowStream, streaming
 from itad.workflow.transitions import _jsonable
-from itad.workflow.verifying import batch_pick_stands
-from workflows.machine import DeviceFacts, MediumFacts, TransitionRefused, allowed_transitions, apply
+from workflows.machine import MediumFacts, TransitionRefused, allowed_transitions, apply
 from workflows.policy import Policy
 from workflows.sampling import picked_by_rule
 
 _RECORD_KEYS = ("tool", "tool_version", "passes", "started_at", "finished_at")
+# Results applied between two inserts of their records and events: small enough that the server's
+# last chunk is short, large enough that each statement's fixed cost is spread.
+_CHUNK = 1000
+
+_pauses = 0
+_pause_lock = threading.Lock()
+_resume = False
 
 
-@dataclass
-class _Unit:
-    """A locked device and its media, as the machine sees them while the batch of results is applied."""
+@contextlib.contextmanager
+def collector_paused():
+    """The cyclic garbage collector off while a bulk request runs.
 
-    id: int
-    batch_id: int
-    organization_id: int
-    category: str | None
-    version: int
-    facts: DeviceFacts
-    from_state: str
-    dirty: bool = False
-
-
-@dataclass
-class _MediumRow:
-    id: int
-    device_id: int
-    media_type: str
-    state: str
-    failed_wipes: int
-    serial: str | None
-
-
-@dataclass
-class _NewMedium:
-    """A drive named by serial in a device whose media do not include it; id set once it is inserted."""
-
-    id: int | None
-    device_id: int
-    serial: str
-    media_type: str
-
-
-def _chunks(values: list, size: int = 5000):
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
-
-def _among(session: Session, column, values: list, item_type=sa.Integer):
-    """column IN values: one array parameter on PostgreSQL (10,000 bound parameters cost more than the query)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item_type)))
-    return column.in_(values)
-
-
-def _find_media(session: Session, items: list[dict], batch_id: int | None) -> dict[str, list[tuple]]:
-    """(medium id, serial, device id, batch id) of every open-batch medium an item names."""
-    ids = sorted({it["medium_id"] for it in items if it.get("medium_id") is not None})
-    # An item that names its device is matched among that device's media (_resolve_in_device).
-    serials = sorted({it["medium_serial"].strip().upper() for it in items
-                      if it.get("medium_id") is None and it.get("medium_serial") and it.get("device_id") is None})
-    cols = (StorageMedium.id, StorageMedium.serial, StorageMedium.device_id, Device.batch_id)
-    base = sa.select(*cols).join(Device, Device.id == StorageMedium.device_id) \
-        .join(Batch, Batch.id == Device.batch_id).where(Batch.status == "open")
-    if batch_id is not None:
-        base = base.where(Device.batch_id == batch_id)
-    rows = []
-    for chunk in _chunks(ids, 50_000 if session.get_bind().dialect.name == "postgresql" else 5000):
-        rows += session.execute(base.where(_among(session, StorageMedium.id, chunk))).all()
-    for chunk in _chunks(serials):
-        rows += session.execute(base.where(_among(session, sa.func.upper(StorageMedium.serial), chunk, sa.String))).all()
-    return rows
+    Its items, rows and results form no cycles, but they are enough new objects to set off full
+    collections, each walking the whole process heap (half a second of a 10,000-item request).
+    gc.disable is process-wide: pauses in concurrent threads are counted, and the last one out
+    turns the collector back on if it was on before the first."""
+    global _pauses, _resume
+    with _pause_lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
 
 
 def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, source: str = "bulk",
@@ -105,172 +74,137 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     hidden_areas, verified_by_tool, tool, tool_version, passes, started_at, finished_at, and an
     optional "evidence" dict and "index" (its position in the caller's list).
     """
-    found = _find_media(session, items, batch_id)
-    named = _find_devices(session, items, batch_id)
-    by_id = {r.id: r for r in found}
+    with collector_paused():
+        found = find_media(session, items, batch_id)
+        named = find_devices(session, items, batch_id)
+        snap = lock_and_read(session, found, named)
+        return _apply(session, actor, items, snap, source, report_sha256)
+
+
+def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Snapshot, source: str,
+           report_sha256: str | None) -> list[dict[str, Any]]:
+    by_id, units = snap.by_id, snap.units
     by_serial: dict[str, list] = {}
-    for r in {r.id: r for r in found}.values():
+    for r in by_id.values():
         if r.serial:
             by_serial.setdefault(r.serial.strip().upper(), []).append(r)
-    batch_ids = sorted({r.batch_id for r in found} | set(named.values()))
-    device_ids = sorted({r.device_id for r in found} | set(named))
-
-    # Lock in the same order as the single path (batch, then device) so the two never deadlock.
-    for chunk in _chunks(batch_ids):
-        session.execute(sa.select(Batch.id).where(Batch.id.in_(chunk)).order_by(Batch.id).with_for_update()).all()
-    units: dict[int, _Unit] = {}
-    media_rows: dict[int, list] = {}
-    for chunk in _chunks(device_ids):
-        for d in session.execute(sa.select(Device.id, Device.batch_id, Device.organization_id, Device.category,
-                                           Device.state, Device.version)
-                                 .where(_among(session, Device.id, chunk)).order_by(Device.id).with_for_update()):
-            units[d.id] = _Unit(d.id, d.batch_id, d.organization_id, d.category, d.version,
-                                DeviceFacts(state=d.state, id=d.id), d.state)
-        for m in session.execute(sa.select(StorageMedium.id, StorageMedium.device_id, StorageMedium.media_type,
-                                           StorageMedium.state, StorageMedium.failed_wipes, StorageMedium.serial)
-                                 .where(_among(session, StorageMedium.device_id, chunk)).order_by(StorageMedium.id)):
-            media_rows.setdefault(m.device_id, []).append(m)
-    last: dict[int, Any] = {}
-    for chunk in _chunks(device_ids):
-        for r in session.execute(sa.select(SanitizationRecord.medium_id, SanitizationRecord.attempt,
-                                           SanitizationRecord.verification_required, SanitizationRecord.operator_id,
-                                           SanitizationRecord.effective_method)
-                                 .where(_among(session, SanitizationRecord.device_id, chunk))
-                                 .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)):
-            last[r.medium_id] = r
-
-    policies: dict[int, Policy] = {}
-    heads: dict[int, custody.ChainHead] = {}
-    sampled: dict[int, bool] = {}   # batch id -> a wipe of it is already picked for verification
-    for bid in batch_ids:
-        org = next((u.organization_id for u in units.values() if u.batch_id == bid), None)
-        if org is None:
-            continue
-        policies[bid] = effective_policy(session, org, bid)
-        heads[bid] = custody.chain_head(session, bid)
-        sampled[bid] = batch_pick_stands(session, bid)
-    for unit in units.values():
-        policy = policies[unit.batch_id]
-        media = tuple(MediumFacts(id=m.id, media_type=m.media_type, state=m.state, failed_wipes=m.failed_wipes,
-                                  method=last[m.id].effective_method if m.id in last else None,
-                                  sanitized_by=last[m.id].operator_id if m.id in last else None,
-                                  verification_required=last[m.id].verification_required if m.id in last else True)
-                      for m in media_rows.get(unit.id, []))
-        unit.facts = replace(unit.facts, media=media, data_bearing=policy.is_data_bearing(unit.category))
-
     now = utcnow()
-    attempts = {mid: r.attempt for mid, r in last.items()}
-    records, events, media_updates, results = [], [], {}, []
-    for position, item in enumerate(items):
-        index = item.get("index", position)
-        if item.get("device_id") is not None:
-            medium, reason = _resolve_in_device(item, units, media_rows, by_id)
-        else:
-            medium, reason = _resolve(item, by_id, by_serial)
-        if medium is None:
-            named_unit = units.get(item.get("device_id"))
-            results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
-                            **({"device_id": named_unit.id, "state": named_unit.facts.state} if named_unit else {})})
-            continue
-        unit = units[medium.device_id]
-        policy = policies[unit.batch_id]
-        added = isinstance(medium, _NewMedium)
-        if added:
-            _add_medium(session, unit, medium, item, media_rows, now)
-        try:
-            outcome = apply(unit.facts, "sanitize", actor.id, policy, medium_id=medium.id,
-                            method=item.get("method"), technique=item.get("technique"),
-                            result=item.get("result") or "erased", hidden_areas=item.get("hidden_areas"),
-                            verified_by_tool=item.get("verified_by_tool"))
-        except TransitionRefused as exc:
+    records, events, results = [], [], []
+    pending: dict[int, Unit] = {}                       # changed devices not written yet
+    media_updates: dict[int, dict[int, dict]] = {}      # device id -> medium id -> its new state
+    last = _last_touches(items, by_id, by_serial)
+    shared = {"report_sha256": report_sha256, "source": source}
+    with _streamed(session) as stream:
+        for position, item in enumerate(items):
+            index = item.get("index", position)
+            if item.get("device_id") is not None:
+                medium, reason = _resolve_in_device(item, snap)
+            else:
+                medium, reason = _resolve(item, by_id, by_serial)
+            if medium is None:
+                named = units.get(item.get("device_id"))
+                results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
+                                **({"device_id": named.id, "state": named.facts.state} if named else {})})
+                continue
+            unit = units[medium.device_id]
+            policy = snap.policies[unit.batch_id]
+            head = snap.heads[unit.batch_id]
+            added = isinstance(medium, NewMedium)
             if added:
-                _drop_medium(session, unit, medium, media_rows)
-            results.append({"index": index, "status": "rejected", "reason": str(exc),
-                            "medium_id": None if added else medium.id, "device_id": unit.id, "state": exc.state,
-                            "needs": list(exc.needs), "medium_added": False})
-            continue
-        if added:
-            events.append(custody.build_event(
-                heads[unit.batch_id], device_id=unit.id, actor=actor, action="medium_added",
-                from_state=unit.facts.state, to_state=unit.facts.state, created_at=now,
-                evidence={"medium_id": medium.id, "serial": medium.serial, "media_type": medium.media_type}))
-        verdict = outcome.assessment
-        after = outcome.changed_media[0]
-        method = verdict.effective_method.value
-        required = _required(policy, unit.batch_id, medium.id, method, sampled, after.state == "sanitized")
-        after = replace(after, verification_required=required)
-        new_media = tuple(after if m.id == after.id else m for m in outcome.device.media)
-        unit.facts = replace(outcome.device, media=new_media)
-        unit.dirty = True
-        media_updates[after.id] = {"b_id": after.id, "b_state": after.state, "b_failed": after.failed_wipes}
-        attempts[after.id] = attempts.get(after.id, 0) + 1
-        records.append({
-            "medium_id": after.id, "device_id": unit.id, "batch_id": unit.batch_id, "attempt": attempts[after.id],
-            "claimed_method": verdict.claimed_method.value, "effective_method": method,
-            "decision": verdict.decision, "technique": verdict.technique,
-            **{k: item.get(k) for k in _RECORD_KEYS}, "tool_verified": item.get("verified_by_tool"),
-            "hidden_areas": item.get("hidden_areas"), "result": verdict.result.value,
-            "reasons": list(verdict.reasons), "verification_required": required, "operator_id": actor.id,
-            "operator_label": actor.name, "report_sha256": report_sha256, "source": source, "created_at": now})
-        evidence = {**outcome.evidence, "tool": item.get("tool"), "tool_version": item.get("tool_version"),
-                    "passes": item.get("passes"), "report_sha256": report_sha256, "source": source}
-        if item.get("evidence"):
-            evidence = _jsonable({**item["evidence"], **evidence})
-        events.append(custody.build_event(heads[unit.batch_id], device_id=unit.id, actor=actor, action="sanitize",
-                                          from_state=outcome.from_state, to_state=outcome.to_state,
-                                          evidence=evidence, created_at=now))
-        if outcome.to_state == "sanitized" and policy.verification != "all" \
-                and "skip_verification" in allowed_transitions(unit.facts, policy, actor.id):
-            skipped = apply(unit.facts, "skip_verification", actor.id, policy)
-            unit.facts = skipped.device
-            events.append(custody.build_event(
-                heads[unit.batch_id], device_id=unit.id, actor=actor, action="skip_verification",
-                from_state=skipped.from_state, to_state=skipped.to_state, created_at=now,
-                evidence={"reason": "the policy's sampling picked none of this device's media"}))
-        results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
-                        "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
-                        "medium_added": added})
-
-    _write(session, records, list(media_updates.values()), [u for u in units.values() if u.dirty], events, now)
+                _add_medium(session, unit, medium, item, snap, now)
+            try:
+                outcome = apply(unit.facts, "sanitize", actor.id, policy, medium_id=medium.id,
+                                method=item.get("method"), technique=item.get("technique"),
+                                result=item.get("result") or "erased", hidden_areas=item.get("hidden_areas"),
+                                verified_by_tool=item.get("verified_by_tool"))
+            except TransitionRefused as exc:
+                if added:
+                    _drop_medium(session, unit, medium, snap)
+                results.append({"index": index, "status": "rejected", "reason": str(exc),
+                                "medium_id": None if added else medium.id, "device_id": unit.id, "state": exc.state,
+                                "needs": list(exc.needs), "medium_added": False})
+                continue
+            if added:
+                events.append(custody.build_event(
+                    head, device_id=unit.id, actor=actor, action="medium_added",
+                    from_state=unit.facts.state, to_state=unit.facts.state, created_at=now,
+                    evidence={"medium_id": medium.id, "serial": medium.serial, "media_type": medium.media_type}))
+            verdict = outcome.assessment
+            after = outcome.changed_media[0]
+            method = verdict.effective_method.value
+            required = _required(policy, unit.batch_id, after.id, method, snap.sampled, after.state == "sanitized")
+            if after.verification_required != required:
+                after = replace(after, verification_required=required)
+                unit.facts = replace(outcome.device, media=tuple(after if m.id == after.id else m
+                                                                  for m in outcome.device.media))
+            else:
+                unit.facts = outcome.device
+            pending[unit.id] = unit
+            media_updates.setdefault(unit.id, {})[after.id] = {"id": after.id, "state": after.state,
+                                                               "failed_wipes": after.failed_wipes}
+            attempt = snap.attempts[after.id] = snap.attempts.get(after.id, 0) + 1
+            records.append({
+                "medium_id": after.id, "device_id": unit.id, "batch_id": unit.batch_id, "attempt": attempt,
+                "claimed_method": verdict.claimed_method.value, "effective_method": method,
+                "decision": verdict.decision, "technique": verdict.technique,
+                **{k: item.get(k) for k in _RECORD_KEYS}, "tool_verified": item.get("verified_by_tool"),
+                "hidden_areas": item.get("hidden_areas"), "result": verdict.result.value,
+                "reasons": list(verdict.reasons), "verification_required": required, "operator_id": actor.id,
+                "operator_label": actor.name, "report_sha256": report_sha256, "source": source, "created_at": now})
+            evidence = {**outcome.evidence, "tool": item.get("tool"), "tool_version": item.get("tool_version"),
+                        "passes": item.get("passes"), **shared}
+            if item.get("evidence"):
+                evidence = _jsonable({**item["evidence"], **evidence})
+            events.append(custody.build_event(head, device_id=unit.id, actor=actor, action="sanitize",
+                                              from_state=outcome.from_state, to_state=outcome.to_state,
+                                              evidence=evidence, created_at=now))
+            if outcome.to_state == "sanitized" and policy.verification != "all" \
+                    and "skip_verification" in allowed_transitions(unit.facts, policy, actor.id):
+                skipped = apply(unit.facts, "skip_verification", actor.id, policy)
+                unit.facts = skipped.device
+                events.append(custody.build_event(
+                    head, device_id=unit.id, actor=actor, action="skip_verification",
+                    from_state=skipped.from_state, to_state=skipped.to_state, created_at=now,
+                    evidence={"reason": "the policy's sampling picked none of this device's media"}))
+            results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
+                            "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
+                            "medium_added": added})
+            if len(records) >= _CHUNK:
+                done = [u for u in pending.values() if last.get(u.id, len(items)) <= position]
+                _send(stream, records, events, done, media_updates, now)
+                records, events = [], []
+                for u in done:
+                    del pending[u.id]
+        _send(stream, records, events, list(pending.values()), media_updates, now)
+    # The ORM may hold these rows from earlier in the request: make it read them again.
+    session.expire_all()
     return results
 
 
-def _find_devices(session: Session, items: list[dict], batch_id: int | None) -> dict[int, int]:
-    """{device id: batch id} of the open-batch devices items name by device_id (drives found at the bench)."""
-    ids = sorted({it["device_id"] for it in items if it.get("device_id") is not None})
-    if not ids:
-        return {}
-    stmt = sa.select(Device.id, Device.batch_id).join(Batch, Batch.id == Device.batch_id) \
-        .where(Batch.status == "open", _among(session, Device.id, ids))
-    if batch_id is not None:
-        stmt = stmt.where(Device.batch_id == batch_id)
-    return dict(session.execute(stmt).all())
-
-
-def _resolve_in_device(item: dict, units: dict[int, _Unit], media_rows: dict[int, list], by_id: dict):
+def _resolve_in_device(item: dict, snap: Snapshot):
     """The medium of an item that names its device: by id, by serial among the device's media, or else a
-    drive found at the bench (a _NewMedium, added when its wipe is applied, as the single path does)."""
+    drive found at the bench (a NewMedium, added when its wipe is applied, as the single path does)."""
     device_id = item["device_id"]
-    unit = units.get(device_id)
+    unit = snap.units.get(device_id)
     if unit is None or (item.get("batch_id") is not None and unit.batch_id != item["batch_id"]):
         return None, f"device {device_id} is not in an open batch" + \
             (f" (batch {item['batch_id']})" if item.get("batch_id") is not None else "")
     if item.get("medium_id") is not None:
-        row = by_id.get(item["medium_id"])
+        row = snap.by_id.get(item["medium_id"])
         if row is None or row.device_id != device_id:
             return None, f"medium {item['medium_id']} is not in device {device_id}"
         return row, None
     serial = item["medium_serial"].strip()
-    for m in media_rows.get(device_id, []):
+    for m in snap.media.get(device_id, []):
         if (m.serial or "").strip().upper() == serial.upper():
-            return _MediumRow(m.id, device_id, m.media_type, m.state, m.failed_wipes, m.serial), None
+            return m, None
     if unit.facts.state != "received":
         return None, (f"device {device_id} is {unit.facts.state}: a drive found at the bench (serial {serial}) "
                       f"can be added only while the device is received")
-    return _NewMedium(None, device_id, serial, (item.get("media_type") or "unknown").lower()), None
+    return NewMedium(None, device_id, serial, (item.get("media_type") or "unknown").lower()), None
 
 
-def _add_medium(session: Session, unit: _Unit, new: _NewMedium, item: dict, media_rows: dict[int, list], now):
+def _add_medium(session: Session, unit: Unit, new: NewMedium, item: dict, snap: Snapshot, now):
     """Insert the drive now: the machine, the record and the sampling draw need its id."""
     t = StorageMedium.__table__
     new.id = session.execute(t.insert().returning(t.c.id), {
@@ -278,15 +212,15 @@ def _add_medium(session: Session, unit: _Unit, new: _NewMedium, item: dict, medi
         "manufacturer": item.get("medium_manufacturer"), "model": item.get("medium_model"),
         "capacity_bytes": item.get("capacity_bytes"), "source": "bench", "state": "pending",
         "failed_wipes": 0, "created_at": now}).scalar_one()
-    media_rows.setdefault(unit.id, []).append(_MediumRow(new.id, unit.id, new.media_type, "pending", 0, new.serial))
+    snap.media.setdefault(unit.id, []).append(MediumRow(new.id, unit.id, unit.batch_id, new.serial))
     unit.facts = replace(unit.facts, media=unit.facts.media + (MediumFacts(id=new.id, media_type=new.media_type),))
 
 
-def _drop_medium(session: Session, unit: _Unit, new: _NewMedium, media_rows: dict[int, list]) -> None:
+def _drop_medium(session: Session, unit: Unit, new: NewMedium, snap: Snapshot) -> None:
     """Its wipe was refused: each item stands alone, so the drive is not kept either."""
     t = StorageMedium.__table__
     session.execute(t.delete().where(t.c.id == new.id))
-    media_rows[unit.id] = [m for m in media_rows[unit.id] if m.id != new.id]
+    snap.media[unit.id] = [m for m in snap.media[unit.id] if m.id != new.id]
     unit.facts = replace(unit.facts, media=tuple(m for m in unit.facts.media if m.id != new.id))
 
 
@@ -320,66 +254,45 @@ def _required(policy: Policy, batch_id: int, medium_id: int, method: str, sample
     return False
 
 
-def _write(session: Session, records: list, media_updates: list, units: list[_Unit], events: list, now) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        _write_postgres(session, records, media_updates, units, events, now)
-    else:
-        _write_portable(session, records, media_updates, units, events, now)
-    # The ORM may hold these rows from earlier in the request: make it read them again.
-    session.expire_all()
+def _last_touches(items: list[dict], by_id: dict, by_serial: dict) -> dict[int, int]:
+    """{device id: position of the last item that may change it}: after that item its row can be written.
+    Generous where an item is ambiguous (a serial several media share): a later write is only later."""
+    last: dict[int, int] = {}
+    for position, item in enumerate(items):
+        if item.get("device_id") is not None:
+            last[item["device_id"]] = position
+        elif item.get("medium_id") is not None:
+            if item["medium_id"] in by_id:
+                last[by_id[item["medium_id"]].device_id] = position
+        else:
+            for r in by_serial.get((item.get("medium_serial") or "").strip().upper(), ()):
+                last[r.device_id] = position
+    return last
 
 
-def _write_portable(session: Session, records: list, media_updates: list, units: list[_Unit], events: list, now):
-    if records:
-        session.execute(sa.insert(SanitizationRecord.__table__), records)
-    if media_updates:
-        t = StorageMedium.__table__
-        session.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id"))
-                        .values(state=sa.bindparam("b_state"), failed_wipes=sa.bindparam("b_failed")),
-                        media_updates)
-    if units:
-        t = Device.__table__
-        session.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id"), t.c.version == sa.bindparam("b_version"))
-                        .values(state=sa.bindparam("b_state"), version=t.c.version + 1, updated_at=now),
-                        [{"b_id": u.id, "b_version": u.version, "b_state": u.facts.state} for u in units])
-    custody.append_many(session, events)
+def _send(stream: RowStream, records: list, events: list, done: list[Unit], media_updates: dict, now) -> None:
+    """A chunk's records and events, then the devices no later item changes, and their media: each device
+    written once, so its version moves by one per request, as one step would move it."""
+    stream.insert(SanitizationRecord.__table__, records)
+    stream.insert(CustodyEvent.__table__, events)
+    stream.update(StorageMedium.__table__, [row for u in done for row in media_updates.pop(u.id).values()])
+    device = Device.__table__
+    # Cannot happen with the rows locked; never silently.
+    stream.update(device, [{"id": u.id, "version": u.version, "state": u.facts.state, "updated_at": now}
+                           for u in done],
+                  match=("version",), extra={"version": device.c.version + 1},
+                  conflict=Conflict("Devices changed while the results were applied; retry.",
+                                    code="concurrent_update"))
 
 
-def _copy(cursor, table, rows: list[dict]) -> None:
-    from psycopg.types.json import Jsonb
-
-    if not rows:
-        return
-    columns = [c.name for c in table.columns if c.name in rows[0]]
-    json_columns = {name for name in columns if name in ("evidence", "reasons")}
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([Jsonb(row[c]) if c in json_columns and row[c] is not None else row[c]
-                            for c in columns])
-
-
-def _write_postgres(session: Session, records: list, media_updates: list, units: list[_Unit], events: list, now):
-    """COPY for the new rows, one UPDATE ... FROM unnest(arrays) per table: a handful of round trips."""
-    cursor = session.connection().connection.dbapi_connection.cursor()
-    _copy(cursor, SanitizationRecord.__table__, records)
-    if media_updates:
-        cursor.execute(
-            "UPDATE storage_medium AS m SET state = v.state, failed_wipes = v.failed "
-            "FROM unnest(%s::int[], %s::text[], %s::int[]) AS v(id, state, failed) WHERE m.id = v.id",
-            ([u["b_id"] for u in media_updates], [u["b_state"] for u in media_updates],
-             [u["b_failed"] for u in media_updates]))
-    if units:
-        cursor.execute(
-            "UPDATE device AS d SET state = v.state, version = d.version + 1, updated_at = %s "
-            "FROM unnest(%s::int[], %s::text[], %s::int[]) AS v(id, state, version) "
-            "WHERE d.id = v.id AND d.version = v.version",
-            (now, [u.id for u in units], [u.facts.state for u in units], [u.version for u in units]))
-        if cursor.rowcount != len(units):  # cannot happen with the rows locked; never silently
-            raise Conflict("Devices changed while the results were applied; retry.", code="concurrent_update")
+@contextlib.contextmanager
+def _streamed(session: Session):
+    """Rows written chunk by chunk while the next chunk is applied."""
     try:
-        _copy(cursor, CustodyEvent.__table__, events)
-    except Exception as exc:  # the unique (batch_id, seq) constraint: the last line of defence
-        if "uq_custody_event_batch_seq" in str(exc):
+        with streaming(session) as stream:
+            yield stream
+    except sa.exc.IntegrityError as exc:  # the unique (batch_id, seq) constraint: the last line of defence
+        if "uq_custody_event_batch_seq" in str(exc.orig):
             raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
                            code="custody_race") from None
         raise

@@ -12,6 +12,9 @@ For SQLite and for PostgreSQL (a fresh database per run, built by the migrations
   custody event) and commit;
 - http: POST /api/v1/batches with the file as multipart, to a real gunicorn (1 worker) on
   127.0.0.1 at a free port, timed from the client, after one small warm-up upload;
+- CPU seconds of each measure: this process (the COPY thread included) or the gunicorn worker,
+  and on PostgreSQL the server backend, read from /proc (the machine is shared: wall clock moves
+  with other work, CPU seconds much less);
 - memory: the service path under tracemalloc at a quarter of the rows and at all of them;
   flat means the peak does not grow with the rows (beyond the uploaded bytes themselves).
 
@@ -117,6 +120,61 @@ def seed(session):
     return client, user, token
 
 
+# -- CPU time ---------------------------------------------------------------------------------
+
+class CpuClock:
+    """CPU seconds spent by this process (every thread) and, on PostgreSQL, by the session's
+    server backend (read from /proc: the server runs on this machine). Other helpers' benches
+    share the two cores, so wall-clock figures move with the load; CPU seconds move far less
+    and say where the time goes (Python, or the database)."""
+
+    def __init__(self, session):
+        self.backend = None
+        if session.get_bind().dialect.name == "postgresql":
+            pid = session.scalar(sa.text("SELECT pg_backend_pid()"))
+            if os.access(f"/proc/{pid}/stat", os.R_OK):
+                self.backend = f"/proc/{pid}/stat"
+
+    def read(self) -> tuple[float, float]:
+        return time.process_time(), proc_cpu([self.backend] if self.backend else [])
+
+    def since(self, start: tuple[float, float]) -> tuple[float, float]:
+        now = self.read()
+        return now[0] - start[0], now[1] - start[1]
+
+
+def proc_cpu(stat_files: list[str]) -> float:
+    """utime + stime of processes, in seconds, from their /proc/<pid>/stat."""
+    total = 0
+    for path in stat_files:
+        try:
+            fields = Path(path).read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_processes(db: "Database", server_pid: int) -> tuple[list[str], list[str]]:
+    """/proc stat files of the gunicorn worker(s) and, on PostgreSQL, of the backends connected
+    to the bench database (after the warm-up, the worker's pooled connection)."""
+    workers = []
+    for task in Path(f"/proc/{server_pid}/task").glob("*/children"):
+        workers += [f"/proc/{pid}/stat" for pid in task.read_text().split()]
+    backends = []
+    if db.admin_url:
+        import psycopg
+
+        with psycopg.connect(db.admin_url, autocommit=True) as conn:
+            backends = [f"/proc/{pid}/stat" for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'",
+                (db.name,))]
+    return workers, backends
+
+
+cpu_figures: dict[tuple[str, str], tuple[float, float]] = {}
+
+
 # -- the floor --------------------------------------------------------------------------------
 
 def floor_rows(n: int, batch_id: int, org_id: int, first_id: int):
@@ -165,11 +223,14 @@ def measure_floor_executemany(session, n: int, org_id: int) -> float:
     # Plain executemany: on PostgreSQL psycopg 3 pipelines the INSERTs. Adding RETURNING (so that
     # SQLAlchemy pages the rows into multi-row VALUES, insertmanyvalues) measured 3-4x slower
     # here, so it would be a floor flattering whatever is compared with it.
+    clock = CpuClock(session)
+    cpu = clock.read()
     start = time.perf_counter()
     session.execute(sa.insert(Device.__table__), devices)
     session.execute(sa.insert(StorageMedium.__table__), media)
     session.commit()
     elapsed = time.perf_counter() - start
+    cpu_figures[(session.get_bind().dialect.name, "executemany")] = clock.since(cpu)
     drop_batch(session, batch_id)
     return elapsed
 
@@ -197,6 +258,8 @@ def measure_floor_copy(session, n: int, org_id: int) -> float:
     blocks = [(f"COPY device ({', '.join(dcols)}) FROM STDIN", copy_text(devices, dcols)),
               (f"COPY storage_medium ({', '.join(mcols)}) FROM STDIN", copy_text(media, mcols))]
     del devices, media
+    clock = CpuClock(session)
+    cpu = clock.read()
     start = time.perf_counter()
     raw = session.connection().connection.driver_connection  # psycopg 3
     with raw.cursor() as cur:
@@ -206,6 +269,7 @@ def measure_floor_copy(session, n: int, org_id: int) -> float:
                     copy.write(text[at : at + (1 << 20)])
     session.commit()
     elapsed = time.perf_counter() - start
+    cpu_figures[("postgresql", "copy")] = clock.since(cpu)
     drop_batch(session, batch_id)
     return elapsed
 
@@ -215,11 +279,14 @@ def measure_floor_copy(session, n: int, org_id: int) -> float:
 def measure_service(session, org, user, data: bytes, max_rows: int) -> tuple[float, int]:
     from itad.intake import service
 
+    clock = CpuClock(session)
+    cpu = clock.read()
     start = time.perf_counter()
     registration = service.register_batch(session, organization=org, actor=user, reference="PO-BENCH",
                                           data=data, filename="bench.csv", max_rows=max_rows)
     session.commit()
     elapsed = time.perf_counter() - start
+    cpu_figures[(session.get_bind().dialect.name, "service")] = clock.since(cpu)
     assert registration.created and registration.rows == registration.media
     return elapsed, registration.rows
 
@@ -311,7 +378,10 @@ def measure_http(db: Database, token: str, data: bytes) -> tuple[float, int]:
         # A worker that has served a request before, as in production: the first one pays for
         # imports, the database connection and SQLAlchemy's statement compilation (~0.3 s).
         post("PO-WARM", "warm.csv", make_csv(10, "WU"))
+        workers, backends = server_processes(db, server.pid)
+        before = proc_cpu(workers), proc_cpu(backends)
         elapsed, answer = post("PO-HTTP", "http.csv", data)
+        cpu_figures[(db.kind, "http")] = (proc_cpu(workers) - before[0], proc_cpu(backends) - before[1])
         return elapsed, answer["rows"]
     finally:
         server.terminate()
@@ -388,6 +458,11 @@ def main() -> int:
         ok &= passed
         print(f"{kind:<11} {'memory: peak growth for 4x the rows':<44} {'':>8} {growth / 1e6:>9.1f} MB "
               f"{large / small:>7.2f}x  {'PASS' if passed else 'FAIL'}")
+    if cpu_figures:
+        print(f"\nCPU seconds (less moved by the load than wall clock): {'python':>8} {'database':>9}")
+        for (kind, what), (python, server) in cpu_figures.items():
+            shown = f"{server:>9.2f}" if kind == "postgresql" else f"{'(in-process)':>12}"
+            print(f"{kind:<11} {what:<42} {python:>8.2f} {shown}")
     print(f"\ntarget: <= {TARGET_RATIO}x the executemany floor and <= {TARGET_SECONDS} s; overall "
           f"{'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

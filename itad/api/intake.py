@@ -114,8 +114,12 @@ def register_batch(body: RegisterIn | None):
 def registration_out(registration: service.Registration) -> RegistrationOut:
     batch = registration.batch
     db.session.flush()
+    # A batch registered just now has every device in 'registered': counting them again would be
+    # an aggregate over every row this request has just written.
+    counts = ({"registered": registration.rows} if registration.created
+              else batches.state_counts(db.session, [batch.id])[batch.id])
     return RegistrationOut(
-        batch=batch_out(batch, batches.state_counts(db.session, [batch.id])[batch.id]),
+        batch=batch_out(batch, counts),
         created=registration.created,
         rows=registration.rows,
         media=registration.media,

@@ -50,6 +50,7 @@ KnownSerials = Callable[[list[str]], Mapping[str, str]]
 _SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+[0-9]{1,3}", re.IGNORECASE)
 _DRIVE_SEPARATORS = re.compile(r"[;,|/\s]+")
 _SEPARATOR_CHARS = frozenset(";,|/ \t\r\n")
+_UNSEEN = object()
 
 
 class Problem(NamedTuple):
@@ -161,14 +162,7 @@ class Manifest:
         if self._started:
             raise RuntimeError("a Manifest is read once; call read_manifest() again to re-read")
         self._started = True
-        size = size or self.chunk_size
-        chunk: list[ManifestRow] = []
-        for row in self._rows():
-            chunk.append(row)
-            if len(chunk) >= size:
-                yield self._check_known(chunk)
-                chunk = []
-        if chunk:
+        for chunk in self._chunks(size or self.chunk_size):
             yield self._check_known(chunk)
         self.finished = True
 
@@ -204,7 +198,10 @@ class Manifest:
         if len(self.problems) < self.max_problems:
             self.problems.append(Problem(row, column, value, message, code))
 
-    def _rows(self) -> Iterator[ManifestRow]:
+    def _chunks(self, size: int) -> Iterator[list[ManifestRow]]:
+        """Accepted rows, ``size`` at a time. One loop runs once per row of the file, so it is
+        written for that: locals instead of attributes (the counters are stored on ``self`` at
+        each chunk), the usual value checked inline and only an odd one passed to a method."""
         columns = self.columns
         fields = columns.fields
         serial_at, serial_header = fields["serial"]
@@ -215,27 +212,36 @@ class Manifest:
         drives = columns.drive_columns
         attribute_columns = columns.attribute_columns
         width = columns.width
+        padding = [""] * width
         max_rows = self.max_rows
+        tag_max, make_max, model_max = (_MAX_LENGTH[f] for f in ("asset_tag", "manufacturer", "model"))
         first_seen: dict[str, int] = {}  # upper-cased serial -> row it first appeared on
         category_of: dict[str, str | None] = {}
         problem = self._problem
+        separators = _SEPARATOR_CHARS
+        # A NamedTuple's own __new__ is Python; tuple.__new__ builds the same object in C.
+        new_row = tuple.__new__
+        read = self.rows_read
+        accepted = self.rows_accepted
+        chunk: list[ManifestRow] = []
 
         for number, cells in self._records:
             if not any(cells):
                 continue
             n = len(cells)
+            if n < width:  # a short row (trailing empty cells dropped): pad, then index freely
+                cells = cells + padding[n:]
             before = self.problem_count
-            serial = cells[serial_at].strip() if serial_at < n else ""
-            tag = cells[tag_at].strip() if tag_at is not None and tag_at < n else ""
-            make = cells[make_at].strip() if make_at is not None and make_at < n else ""
-            model = cells[model_at].strip() if model_at is not None and model_at < n else ""
-            category = cells[cat_at].strip() if cat_at is not None and cat_at < n else ""
+            serial = cells[serial_at].strip()
+            tag = cells[tag_at].strip() if tag_at is not None else ""
+            make = cells[make_at].strip() if make_at is not None else ""
+            model = cells[model_at].strip() if model_at is not None else ""
+            category = cells[cat_at].strip() if cat_at is not None else ""
             attributes = {}
             for index, name in attribute_columns:
-                if index < n:
-                    value = cells[index].strip()
-                    if value:
-                        attributes[name] = value
+                value = cells[index].strip()
+                if value:
+                    attributes[name] = value
             if n > width:  # cells past the last header: kept, named by their column
                 for index in range(width, n):
                     value = cells[index].strip()
@@ -243,13 +249,21 @@ class Manifest:
                         attributes[f"column {index + 1}"] = value
             drive_serials: list[str] = []
             for index, header in drives:
-                if index < n and cells[index]:
-                    drive_serials.extend(self._drive_serials(number, header, cells[index]))
+                text = cells[index].strip()
+                if not text:
+                    continue
+                # The usual drive serial: one value, no separator, nothing odd about it.
+                if (separators.isdisjoint(text) and len(text) <= MAX_SERIAL_LENGTH and "E+" not in text
+                        and "e+" not in text and text.isprintable()):
+                    drive_serials.append(text)
+                else:
+                    drive_serials.extend(self._drive_serials(number, header, text))
 
             if not serial and not (tag or make or model or category or attributes or drive_serials):
                 continue  # a row of blanks: spreadsheet padding, not a device
-            self.rows_read += 1
-            if self.rows_read > max_rows:
+            read += 1
+            if read > max_rows:
+                self.rows_read = read
                 raise TooManyRows(max_rows)
 
             if not serial:
@@ -263,17 +277,16 @@ class Manifest:
                     problem(number, serial_header, serial, "duplicate_serial",
                             f"Serial {serial} appears twice in the file: also on row {earlier}. "
                             "List each device once.")
-            if tag and len(tag) > _MAX_LENGTH["asset_tag"]:
-                self._too_long(number, tag_header, tag, _MAX_LENGTH["asset_tag"])
-            if make and len(make) > _MAX_LENGTH["manufacturer"]:
-                self._too_long(number, make_header, make, _MAX_LENGTH["manufacturer"])
-            if model and len(model) > _MAX_LENGTH["model"]:
-                self._too_long(number, model_header, model, _MAX_LENGTH["model"])
+            if len(tag) > tag_max:
+                self._too_long(number, tag_header, tag, tag_max)
+            if len(make) > make_max:
+                self._too_long(number, make_header, make, make_max)
+            if len(model) > model_max:
+                self._too_long(number, model_header, model, model_max)
             canonical = None
             if category:
-                if category in category_of:
-                    canonical = category_of[category]
-                else:
+                canonical = category_of.get(category, _UNSEEN)
+                if canonical is _UNSEEN:
                     canonical = canonical_category(category)
                     if len(category_of) < 10_000:  # a list has a handful; a hostile one, no end
                         category_of[category] = canonical
@@ -281,9 +294,17 @@ class Manifest:
                     self._unknown_category(number, cat_header, category)
             if self.problem_count != before:
                 continue
-            self.rows_accepted += 1
-            yield ManifestRow(number, serial, tag or None, make or None, model or None, canonical,
-                              tuple(drive_serials), attributes)
+            accepted += 1
+            chunk.append(new_row(ManifestRow, (number, serial, tag or None, make or None, model or None,
+                                               canonical, tuple(drive_serials), attributes)))
+            if len(chunk) >= size:
+                self.rows_read, self.rows_accepted = read, accepted
+                yield chunk
+                accepted = self.rows_accepted  # the consumer may have refused rows of the chunk
+                chunk = []
+        self.rows_read, self.rows_accepted = read, accepted
+        if chunk:
+            yield chunk
 
     # --- checks -----------------------------------------------------------------------------
 
@@ -315,7 +336,7 @@ class Manifest:
             parts = [text] if text else []
         else:
             parts = [p for p in _DRIVE_SEPARATORS.split(text) if p]
-        for part in parts:  # the usual serial passes inline, as in _rows
+        for part in parts:  # the usual serial passes inline, as in _chunks
             if len(part) > MAX_SERIAL_LENGTH or "E+" in part or "e+" in part or not part.isprintable():
                 self._check_serial(row, column, part)
         return parts

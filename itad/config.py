@@ -113,6 +113,8 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Werkzeug's method string; "scrypt" is scrypt at its default cost (n=2**15, r=8, p=1).
+        "PASSWORD_HASH_METHOD": _str(env, "PASSWORD_HASH_METHOD", "scrypt"),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_SECONDS": _int(env, "LOGIN_LOCKOUT_SECONDS", 900),
         # Failed sign-ins from one address within the window before that address must wait.

@@ -50,6 +50,9 @@ def app_config(database_url, tmp_path_factory):
         "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
         "SIGNING_KEY_PASSPHRASE": "test-passphrase",
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        # Still scrypt, at a 32nd of the default cost: most tests build five users, and at full cost
+        # hashing their passwords was minutes of each suite run.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
 
 

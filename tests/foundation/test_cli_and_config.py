@@ -68,3 +68,19 @@ def test_postgres_urls_use_psycopg3():
     assert config.database_uri("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert config.database_uri("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert config.database_uri("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_passwords_use_full_cost_scrypt_by_default_and_any_stored_cost_still_signs_in(app, tmp_path):
+    from itad.auth.passwords import check_password, hash_password
+
+    assert config.load(str(tmp_path), {})["PASSWORD_HASH_METHOD"] == "scrypt"
+    cheap = hash_password("s3cret-pass")  # the suite's own setting
+    assert cheap.startswith("scrypt:1024:8:1$")
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    try:
+        full = hash_password("s3cret-pass")
+    finally:
+        app.config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"
+    assert full.startswith("scrypt:32768:8:1$")
+    assert check_password(cheap, "s3cret-pass") and check_password(full, "s3cret-pass")
+    assert not check_password(full, "wrong") and not check_password(None, "s3cret-pass")

@@ -12,6 +12,7 @@ microseconds (naive datetimes are taken to be UTC, as SQLite returns them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -40,9 +41,26 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot go into a custody event")
 
 
+# One encoder for every event: json.dumps with options builds a new encoder per call. It keeps no state
+# between calls, so threads share it.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                              default=_plain)
+
+
 def canonical_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=_plain)
+    return _CANONICAL.encode(payload)
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _utc_text(moment: datetime) -> str:
+    return _plain(moment)
+
+
+def canonical_time(moment: Any) -> Any:
+    """A datetime as the canonical JSON writes it (the same text `_plain` gives), remembered: the events
+    of one request share their timestamp, and writing it out is a good part of hashing an event.
+    Equal datetimes give equal text (aware ones are written in UTC; naive ones never equal aware ones)."""
+    return _utc_text(moment) if isinstance(moment, datetime) else moment
 
 
 def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
@@ -55,10 +73,10 @@ def event_payload(*, batch_id: Any, seq: int, device_id: Any, action: str, from_
                   to_state: str | None, actor_id: Any, actor_label: str, evidence: dict | None,
                   created_at: datetime) -> dict[str, Any]:
     """The fields of a CustodyEvent row that the hash covers: writer and verifier both build the
-    payload here, so they cannot drift apart."""
+    payload here, so they cannot drift apart. created_at is held as its canonical text already."""
     return {"batch_id": batch_id, "seq": seq, "device_id": device_id, "action": action,
             "from_state": from_state, "to_state": to_state, "actor_id": actor_id,
-            "actor_label": actor_label, "evidence": evidence or {}, "created_at": created_at}
+            "actor_label": actor_label, "evidence": evidence or {}, "created_at": canonical_time(created_at)}
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,11 @@ class Context:
 
 Guard = Callable[[Context], "Refusal | None"]
 
+# Read once: guards run on every step (thousands per bulk request) and an enum's `.value` is a descriptor call.
+_PENDING, _SANITIZED, _FAILED, _VERIFIED = M.pending.value, M.sanitized.value, M.failed.value, M.verified.value
+_AWAITING_WIPE = frozenset({_PENDING, _FAILED})
+_WIPED = frozenset({_SANITIZED, _VERIFIED})
+
 
 def requires_verification(m: MediumFacts, policy: Policy) -> bool:
     return policy.verification == "all" or m.verification_required
@@ -62,7 +67,7 @@ def carries_no_data(ctx: Context) -> Refusal | None:
 
 def medium_awaits_wipe(ctx: Context) -> Refusal | None:
     m = ctx.medium
-    if m.state not in (M.pending.value, M.failed.value):
+    if m.state not in _AWAITING_WIPE:
         return Refusal(f"{_name(m)} is already {m.state}; only a pending or failed medium can be wiped")
     return None
 
@@ -79,7 +84,7 @@ def within_failed_wipe_limit(ctx: Context) -> Refusal | None:
 
 def medium_awaits_verification(ctx: Context) -> Refusal | None:
     m = ctx.medium
-    if m.state != M.sanitized.value:
+    if m.state != _SANITIZED:
         return Refusal(f"{_name(m)} is {m.state}; only a sanitized medium can be verified", ("sanitize",))
     return None
 
@@ -93,7 +98,7 @@ def verifier_is_not_wiper(ctx: Context) -> Refusal | None:
 
 def sampling_left_nothing_to_verify(ctx: Context) -> Refusal | None:
     waiting = [m for m in ctx.device.media
-               if requires_verification(m, ctx.policy) and m.state != M.verified.value]
+               if requires_verification(m, ctx.policy) and m.state != _VERIFIED]
     if waiting:
         return Refusal("verification is required for " + ", ".join(_name(m) for m in waiting), ("verify",))
     return None
@@ -119,9 +124,9 @@ def media_sanitized_and_verified(ctx: Context) -> Refusal | None:
         return Refusal("no storage media are recorded and none was confirmed absent")
     floor = ctx.policy.minimum_method
     for m in ctx.device.media:
-        if m.state not in (M.sanitized.value, M.verified.value) or m.sanitized_by is None:
+        if m.state not in _WIPED or m.sanitized_by is None:
             return Refusal(f"{_name(m)} is {m.state}; every medium must be sanitized before clear", ("sanitize",))
-        if requires_verification(m, ctx.policy) and (m.state != M.verified.value or m.verified_by is None
+        if requires_verification(m, ctx.policy) and (m.state != _VERIFIED or m.verified_by is None
                                                      or m.verified_by == m.sanitized_by):
             return Refusal(f"{_name(m)} must be verified by someone other than its wiper before clear", ("verify",))
         if m.method is None or not Method(m.method).at_least(floor):

@@ -10,6 +10,10 @@ back to `received`, where it waits to be wiped again or destroyed.
 `apply` is the only way a state changes. It never mutates its input; it returns an Outcome holding the
 new device view, the changed media and the evidence for the custody event. Anything it will not do
 raises TransitionRefused, which says what state the device is in and what must happen first.
+
+The table stays the one source; it is indexed once at import (by action, and by action and state) so
+applying a step looks its rows up instead of reading the table, since the bulk path applies
+thousands of results per request.
 """
 
 from __future__ import annotations
@@ -50,6 +54,18 @@ class MediumFacts:
     failed_wipes: int = 0
     verification_required: bool = True
 
+    def wiped(self, state: str, method: str, technique: str, result: str, sanitized_by: Hashable,
+              failed_wipes: int) -> "MediumFacts":
+        """After a wipe (the last one counts: an earlier verification no longer stands). Built
+        directly rather than with dataclasses.replace, which inspects the fields on every call."""
+        return MediumFacts(self.id, self.media_type, state, method, technique, result, sanitized_by, None,
+                           failed_wipes, self.verification_required)
+
+    def checked(self, state: str, verified_by: Hashable, failed_wipes: int) -> "MediumFacts":
+        """After a verification by `verified_by`."""
+        return MediumFacts(self.id, self.media_type, state, self.method, self.technique, self.result,
+                           self.sanitized_by, verified_by, failed_wipes, self.verification_required)
+
 
 @dataclass(frozen=True)
 class DeviceFacts:
@@ -71,6 +87,10 @@ class DeviceFacts:
     @property
     def carries_data(self) -> bool:
         return self.data_bearing or bool(self.media)
+
+    def moved(self, state: str, media: tuple[MediumFacts, ...], grade: str | None) -> "DeviceFacts":
+        """The device after a step (see MediumFacts.wiped on why not dataclasses.replace)."""
+        return DeviceFacts(state, self.data_bearing, media, self.id, self.no_media_confirmed, grade)
 
     def medium(self, medium_id: Any) -> MediumFacts | None:
         for m in self.media:
@@ -196,6 +216,27 @@ STOCK_ACTIONS = frozenset({"list", "sell", "withdraw"})
 AFTER_CLOSE_ACTIONS = STOCK_ACTIONS | {"destroy"}
 
 
+# ---------------------------------------------------------------- the table, indexed
+
+def _index(pairs) -> dict:
+    out: dict = {}
+    for key, t in pairs:
+        out.setdefault(key, []).append(t)
+    return {key: tuple(rows) for key, rows in out.items()}
+
+
+# Rows keep the table's order in every index: where two rows share an action and a state, the first wins.
+_BY_ACTION: dict[str, tuple[Transition, ...]] = _index((t.name, t) for t in TRANSITIONS)
+_BY_ACTION_STATE: dict[tuple[str, str], tuple[Transition, ...]] = _index(
+    ((t.name, s), t) for t in TRANSITIONS for s in sorted(t.sources))
+_BY_STATE: dict[str, tuple[Transition, ...]] = _index((s, t) for t in TRANSITIONS for s in sorted(t.sources))
+
+# Enum values read once: `.value` on an enum member is a descriptor call, and apply reads them per result.
+_SANITIZED, _VERIFIED, _DESTROYED = M.sanitized.value, M.verified.value, M.destroyed.value
+_WIPED = frozenset({_SANITIZED, _VERIFIED})
+_DESTROY_METHOD = Method.destroy.value
+
+
 # ---------------------------------------------------------------- applying
 
 def _check(t: Transition, ctx: Context) -> Refusal | None:
@@ -206,7 +247,7 @@ def _check(t: Transition, ctx: Context) -> Refusal | None:
     return None
 
 
-def _state_refusal(action: str, device: DeviceFacts, rows: list[Transition]) -> TransitionRefused:
+def _state_refusal(action: str, device: DeviceFacts, rows: tuple[Transition, ...]) -> TransitionRefused:
     if device.state in TERMINAL_STATES:
         return TransitionRefused(action, device.state, f"{device.state} is a final state; nothing can follow it")
     # What would bring the device into a state this action starts from.
@@ -223,8 +264,8 @@ def allowed_transitions(device: DeviceFacts, policy: Policy, actor: Hashable,
     Guards that need input (the grade, the wipe record) are not judged here: apply() still may refuse.
     """
     allowed: list[str] = []
-    for t in TRANSITIONS:
-        if t.name in allowed or device.state not in t.sources:
+    for t in _BY_STATE.get(device.state, ()):
+        if t.name in allowed:
             continue
         ctx = Context(device, actor, policy, {}, probing=True)
         if t.medium_step is None:
@@ -257,14 +298,17 @@ def apply(device: DeviceFacts, action: str, actor: Hashable, policy: Policy, **f
       withdraw: reason
       any:      evidence (dict, copied into the custody evidence)
     """
-    rows = [t for t in TRANSITIONS if t.name == action]
-    if not rows:
-        raise TransitionRefused(action, device.state, f"{action!r} is not an action (known: {', '.join(ACTIONS)})")
+    candidates = _BY_ACTION_STATE.get((action, device.state))
+    if candidates is None:
+        rows = _BY_ACTION.get(action)
+        if rows is None:
+            raise TransitionRefused(action, device.state,
+                                    f"{action!r} is not an action (known: {', '.join(ACTIONS)})")
+        if actor is None:
+            raise TransitionRefused(action, device.state, "every step needs the person who performs it")
+        raise _state_refusal(action, device, rows)
     if actor is None:
         raise TransitionRefused(action, device.state, "every step needs the person who performs it")
-    candidates = [t for t in rows if device.state in t.sources]
-    if not candidates:
-        raise _state_refusal(action, device, rows)
 
     refusal: Refusal | None = None
     for t in candidates:
@@ -301,7 +345,7 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
             evidence["grade"] = grade
         elif t.name == "destroy":
             tech = normalise_technique(facts["technique"]) if facts.get("technique") else None
-            changed = tuple(replace(m, state=M.destroyed.value, method=Method.destroy.value,
+            changed = tuple(replace(m, state=_DESTROYED, method=_DESTROY_METHOD,
                                     technique=tech or m.technique) for m in media)
             media = changed
             evidence["technique"] = tech
@@ -311,10 +355,11 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
             evidence["price"] = str(facts["price"])
         elif t.name == "withdraw":
             evidence["reason"] = str(facts["reason"]).strip()
-        new = replace(device, state=t.target, media=media, grade=grade)
+        new = device.moved(t.target, media, grade)
         return Outcome(t.name, device.state, t.target, new, changed, None, evidence)
 
     medium = ctx.medium
+    step = t.medium_step
     assessment = None
     if t.name == "sanitize":
         try:
@@ -329,20 +374,19 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
             raise TransitionRefused(t.name, device.state,
                                     f"the wipe record for medium {medium.id} is refused: " + "; ".join(assessment.reasons))
         passed = assessment.passed
-        after = replace(medium, state=t.medium_step.passed if passed else t.medium_step.failed,
-                        method=assessment.effective_method.value, technique=assessment.technique,
-                        result=assessment.result.value, sanitized_by=actor, verified_by=None,
-                        failed_wipes=medium.failed_wipes + (0 if passed else 1))
+        method, result = assessment.effective_method.value, assessment.result.value
+        after = medium.wiped(step.passed if passed else step.failed, method, assessment.technique, result,
+                             actor, medium.failed_wipes + (0 if passed else 1))
         evidence.update(medium_id=medium.id, claimed_method=assessment.claimed_method.value,
-                        method=assessment.effective_method.value, technique=assessment.technique,
-                        decision=assessment.decision, result=assessment.result.value,
+                        method=method, technique=assessment.technique,
+                        decision=assessment.decision, result=result,
                         reasons=list(assessment.reasons))
     else:  # verify
         if "passed" not in facts or not isinstance(facts["passed"], bool):
             raise TransitionRefused(t.name, device.state, "verify needs passed=true or passed=false")
         passed = facts["passed"]
-        after = replace(medium, state=t.medium_step.passed if passed else t.medium_step.failed,
-                        verified_by=actor, failed_wipes=medium.failed_wipes + (0 if passed else 1))
+        after = medium.checked(step.passed if passed else step.failed, actor,
+                               medium.failed_wipes + (0 if passed else 1))
         evidence.update(medium_id=medium.id, passed=passed, wiped_by=medium.sanitized_by)
     evidence["failed_wipes"] = after.failed_wipes
 
@@ -350,12 +394,12 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
     if not passed:
         target = t.on_failure
     elif t.name == "sanitize":
-        done = all(m.state in (M.sanitized.value, M.verified.value) for m in media)
+        done = all(m.state in _WIPED for m in media)
         target = t.target if done else device.state
     else:
-        done = all(m.state == M.verified.value for m in media if requires_verification(m, ctx.policy))
+        done = all(m.state == _VERIFIED for m in media if requires_verification(m, ctx.policy))
         target = t.target if done else device.state
-    new = replace(device, state=target, media=media)
+    new = device.moved(target, media, device.grade)
     return Outcome(t.name, device.state, target, new, (after,), assessment, evidence)
 
 

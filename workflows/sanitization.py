@@ -10,6 +10,7 @@ method an auditor would accept, and says why when it had to lower or refuse the 
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 
 
@@ -150,7 +151,22 @@ def assess(
     "present" (left in place), "unknown" (tool could not tell), "not_applicable", or None (not
     reported). Only matters for host-addressed techniques (overwrite).
     minimum: the policy's lowest acceptable method; an effective method below it is refused.
+
+    The verdict depends on the arguments alone and an Assessment cannot change, so verdicts are
+    cached: a station's export repeats the same few combinations thousands of times. typed=True keeps
+    0 apart from False (the verdict tests `verified_by_tool is False`). Arguments that cannot be
+    hashed (a list where text was expected) are judged uncached, and refused the same way.
     """
+    args = (media_type, claimed_method, technique, tool_result, hidden_areas, verified_by_tool, minimum)
+    try:
+        hash(args)
+    except TypeError:
+        return _judge(*args)
+    return _judge_cached(*args)
+
+
+def _judge(media_type, claimed_method, technique, tool_result, hidden_areas, verified_by_tool,
+           minimum) -> Assessment:
     media = (media_type or "unknown").strip().lower()
     reasons: list[str] = []
     if media not in MEDIA_TYPES:
@@ -227,3 +243,6 @@ def assess(
             decision = "refused"
             reasons.append(f"{effective.value.title()} is below the policy minimum {floor.value.title()}")
     return Assessment(media, tech, claimed, effective, decision, result, tuple(reasons), meets)
+
+
+_judge_cached = functools.lru_cache(maxsize=1024, typed=True)(_judge)

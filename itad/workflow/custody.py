@@ -123,15 +123,6 @@ def race() -> Conflict:
                     code="custody_race", details={"needs": ["retry"]})
 
 
-def append_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert events built with build_event in one executemany (the bulk path)."""
-    if rows:
-        try:
-            session.execute(sa.insert(CustodyEvent), rows)
-        except sa.exc.IntegrityError:
-            raise race() from None
-
-
 def payload_of(event: CustodyEvent) -> dict[str, Any]:
     return event_payload(batch_id=event.batch_id, seq=event.seq, device_id=event.device_id,
                          action=event.action, from_state=event.from_state, to_state=event.to_state,

@@ -65,3 +65,24 @@ def test_truncated_tail_is_detected_only_with_expected_head():
 
 def test_tuples_are_accepted_as_events():
     assert verify_chain([(l.payload, l.prev_hash, l.hash) for l in chain(3)]).ok
+
+
+def test_event_hash_definition_is_unchanged_whatever_the_timestamp_zone():
+    """Pinned to the value the chain's first definition gave: chains already stored must still verify."""
+    for created_at in (datetime(2025, 1, 1, 13, 30, tzinfo=timezone(timedelta(hours=1))), datetime(2025, 1, 1, 12, 30)):
+        payload = event_payload(batch_id=1, seq=1, device_id=10, action="sanitize", from_state="received",
+                                to_state="sanitized", actor_id=3, actor_label="Zoë Tech",
+                                evidence={"medium_id": 4, "reasons": []}, created_at=created_at)
+        assert event_hash(GENESIS, payload) == "dc5bd8dc750389b6ce5b6b71f0dc726bf9d43c8007c8e7b52df32041bc3ceecb"
+
+
+def test_events_sharing_a_timestamp_each_hash_their_own_time():
+    t = datetime(2025, 1, 1, 12, tzinfo=timezone.utc)
+    first = event_payload(batch_id=1, seq=1, device_id=1, action="receive", from_state=None, to_state="received",
+                          actor_id=1, actor_label="a", evidence=None, created_at=t)
+    later = dict(first, created_at=t + timedelta(microseconds=1))
+    again = event_payload(batch_id=1, seq=1, device_id=1, action="receive", from_state=None, to_state="received",
+                          actor_id=1, actor_label="a", evidence=None, created_at=t)
+    assert event_hash(GENESIS, first) == event_hash(GENESIS, again)
+    assert event_hash(GENESIS, {**first, "created_at": t}) == event_hash(GENESIS, first)
+    assert event_hash(GENESIS, later) != event_hash(GENESIS, first)

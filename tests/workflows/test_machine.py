@@ -201,3 +201,21 @@ def test_refusal_serialises_for_the_api():
         apply(laptop("registered"), "clear", "ann", POLICY)
     body = exc.value.to_dict()
     assert body["code"] == "transition_refused" and body["state"] == "registered" and body["needs"] == ["grade"]
+
+
+def test_missing_actor_is_refused_before_the_state_is_judged():
+    with pytest.raises(TransitionRefused, match="person"):
+        apply(laptop("destroyed"), "receive", None, POLICY)
+
+
+def test_apply_reads_the_table_rows_in_their_order():
+    """The table is indexed at import; the index must hold exactly its rows, first row first."""
+    from workflows.machine import _BY_ACTION, _BY_ACTION_STATE, _BY_STATE
+    states = {s for t in TRANSITIONS for s in t.sources}
+    for action in {t.name for t in TRANSITIONS}:
+        assert _BY_ACTION[action] == tuple(t for t in TRANSITIONS if t.name == action)
+        for state in states:
+            rows = tuple(t for t in TRANSITIONS if t.name == action and state in t.sources)
+            assert _BY_ACTION_STATE.get((action, state), ()) == rows
+    for state in states:
+        assert _BY_STATE[state] == tuple(t for t in TRANSITIONS if state in t.sources)

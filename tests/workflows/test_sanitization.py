@@ -92,3 +92,17 @@ def test_claim_is_never_credited_above_what_was_claimed():
 def test_bad_method_name_raises_value_error():
     with pytest.raises(ValueError, match="clear, purge, destroy"):
         assess("hdd", "wipe", "overwrite")
+
+
+def test_repeated_verdicts_keep_zero_apart_from_false():
+    """Verdicts are cached; a tool that says verified_by_tool=0 is not one that said False."""
+    assert assess("ssd", "purge", "crypto_erase", verified_by_tool=0).reasons == ()
+    assert "did not verify" in assess("ssd", "purge", "crypto_erase", verified_by_tool=False).reasons[0]
+    assert assess("ssd", "purge", "crypto_erase", verified_by_tool=0).reasons == ()
+
+
+def test_unhashable_input_is_judged_like_any_bad_input():
+    with pytest.raises(ValueError, match="clear, purge, destroy"):
+        assess("hdd", ["purge"], "overwrite")
+    verdict = assess("hdd", "clear", "overwrite", hidden_areas=["present"])
+    assert verdict.passed and verdict.effective_method is Method.clear

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from flask_login import LoginManager, current_user, login_required
 
 from itad.auth.access import require_role
@@ -44,6 +44,16 @@ def roles(*allowed: str):
         return guarded
 
     return decorate
+
+
+def download(body: str | bytes, mimetype: str, filename: str) -> Response:
+    """A file the browser saves (certificate, statement, CSV, PEM) rather than shows."""
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def form_errors(form) -> str:
+    """A form's errors in one line for a flashed message, each under its field's label."""
+    return "; ".join(f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items())
 
 
 from itad.web import admin, auth, bench, certificates, portal, settlement, signing_keys, stock, verify  # noqa: E402,F401

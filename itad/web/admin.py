@@ -13,7 +13,7 @@ from itad import accounts, batches
 from itad.errors import DomainError, NotFound
 from itad.inventory import settlement
 from itad.models import Organization, User, db
-from itad.web import ADMIN, bp, roles
+from itad.web import ADMIN, bp, form_errors, roles
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
 from itad.workflow import closing, policies
@@ -160,8 +160,7 @@ def admin_set_policy(org_id: int):
     if org.is_operator:
         raise NotFound(f"No client organization with id {org_id}.")
     if not form.validate_on_submit():
-        flash("The policy form has errors: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()),
-              "error")
+        flash(f"The policy form has errors: {form_errors(form)}", "error")
         return redirect(url_for("web.admin_organization", org_id=org.id))
     # The whole policy: categories as they are now, the rest from the form.
     rules = policies.organization_policy(db.session, org.id).to_dict()

@@ -7,7 +7,7 @@ Operator staff see every client's batches through the same pages; clients see th
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -20,7 +20,7 @@ from itad.certification import issuing
 from itad.errors import Invalid, TooLarge
 from itad.intake import service as intake
 from itad.models import db
-from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, roles
+from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, download, roles
 from itad.web.progress import STATE_ORDER, bar_segments
 from workflows.machine import ALL_STATES
 
@@ -73,8 +73,7 @@ def certificate_pdf(certificate_id: int):
     from itad.models import Certificate
 
     cert = get_visible(db.session, Certificate, certificate_id, current_user, "certificate")
-    return Response(issuing.read_pdf(cert), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{cert.number}.pdf"'})
+    return download(issuing.read_pdf(cert), "application/pdf", f"{cert.number}.pdf")
 
 
 @bp.get("/certificates/<int:certificate_id>.json")
@@ -84,8 +83,7 @@ def certificate_json(certificate_id: int):
     from itad.models import Certificate
 
     cert = get_visible(db.session, Certificate, certificate_id, current_user, "certificate")
-    return Response(issuing.read_json(cert), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{cert.number}.json"'})
+    return download(issuing.read_json(cert), "application/json", f"{cert.number}.json")
 
 
 class NewBatchForm(FlaskForm):

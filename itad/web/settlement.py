@@ -7,7 +7,7 @@ same 404 page as a missing one (itad.batches.get_batch). The figures are itad.in
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from itad import accounts, batches
@@ -15,7 +15,7 @@ from itad.errors import Conflict, NotFound
 from itad.inventory import settlement, statements
 from itad.inventory.money import fmt
 from itad.models import Organization, db
-from itad.web import ADMIN, CLIENT, bp, roles
+from itad.web import ADMIN, CLIENT, bp, download, roles
 
 
 def _client() -> Organization | None:
@@ -66,13 +66,11 @@ def batch_settlement(batch_id: int):
 @roles(CLIENT, ADMIN)
 def batch_settlement_csv(batch_id: int):
     _, s = _batch_settlement(batch_id)
-    return Response(statements.settlement_csv(s), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="settlement-batch-{s.batch_id}.csv"'})
+    return download(statements.settlement_csv(s), "text/csv", f"settlement-batch-{s.batch_id}.csv")
 
 
 @bp.get("/batches/<int:batch_id>/settlement.pdf")
 @roles(CLIENT, ADMIN)
 def batch_settlement_pdf(batch_id: int):
     _, s = _batch_settlement(batch_id)
-    return Response(statements.settlement_pdf(s), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="settlement-batch-{s.batch_id}.pdf"'})
+    return download(statements.settlement_pdf(s), "application/pdf", f"settlement-batch-{s.batch_id}.pdf")

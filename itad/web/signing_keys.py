@@ -5,7 +5,7 @@ it the page says so instead of offering the form."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from itad.certification import keys
 from itad.errors import NotFound
 from itad.models import SigningKey, db
-from itad.web import ADMIN, bp, roles
+from itad.web import ADMIN, bp, download, form_errors, roles
 from itad.web.unit_of_work import attempt
 
 
@@ -41,8 +41,7 @@ def admin_signing_keys():
 def admin_create_signing_key():
     form = KeyForm()
     if not form.validate_on_submit():
-        flash("The key form has errors: " + "; ".join(f"{getattr(form, k).label.text}: {' '.join(v)}"
-                                                      for k, v in form.errors.items()), "error")
+        flash(f"The key form has errors: {form_errors(form)}", "error")
         return _page(form, 400)
     config = current_app.config
     first = keys.active_key(db.session) is None
@@ -64,5 +63,4 @@ def admin_signing_certificate(key_id: int):
     key = db.session.get(SigningKey, key_id)
     if key is None:
         raise NotFound(f"No signing key with id {key_id}.")
-    return Response(key.cert_pem, mimetype="application/x-pem-file",
-                    headers={"Content-Disposition": f'attachment; filename="signing-key-{key.id}.pem"'})
+    return download(key.cert_pem, "application/x-pem-file", f"signing-key-{key.id}.pem")

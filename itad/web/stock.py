@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
@@ -18,7 +18,7 @@ from itad.inventory import feeds, pricing, stock
 from itad.inventory.money import CURRENCY, fmt
 from itad.models import InventoryItem, StockStatus, db
 from itad.pagination import page
-from itad.web import ADMIN, bp, roles
+from itad.web import ADMIN, bp, download, form_errors, roles
 from itad.web.admin import ConfirmForm
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
@@ -80,15 +80,11 @@ def admin_inventory():
                            fmt=fmt)
 
 
-def _csv(text: str, filename: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.get("/admin/inventory/export.csv")
 @roles(ADMIN)
 def admin_inventory_csv():
     items = db.session.scalars(_search(_filters()).order_by(InventoryItem.id)).all()
-    return _csv(feeds.inventory_csv(db.session, items), "inventory.csv")
+    return download(feeds.inventory_csv(db.session, items), "text/csv", "inventory.csv")
 
 
 @bp.get("/admin/inventory/listing.csv")
@@ -99,7 +95,7 @@ def admin_listing_feed():
         abort(400, description=f"{currency!r} is not a currency code; use three capital letters such as EUR.")
     items = db.session.scalars(_search(_filters()).order_by(InventoryItem.id)).all()
     feed = feeds.listing_feed(db.session, items, currency=currency)
-    return _csv(feed.csv, f"listing-{currency}.csv")
+    return download(feed.csv, "text/csv", f"listing-{currency}.csv")
 
 
 @bp.get("/admin/inventory/<int:item_id>")
@@ -122,17 +118,13 @@ def _item_page(item: InventoryItem, sell_form: SellForm | None = None, reserve_f
                            sellable=item.status in stock.SELLABLE), status
 
 
-def _errors(form: FlaskForm) -> str:
-    return "; ".join(f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items())
-
-
 @bp.post("/admin/inventory/<int:item_id>/reserve")
 @roles(ADMIN)
 def admin_reserve(item_id: int):
     item = stock.get_item(db.session, item_id)
     form = ReserveForm()
     if not form.validate_on_submit():
-        flash(f"Not reserved: {_errors(form)}.", "error")
+        flash(f"Not reserved: {form_errors(form)}.", "error")
         return _item_page(item, reserve_form=form, status=400)
     ok, _ = attempt(stock.reserve, db.session, current_user, item, form.buyer_reference.data.strip())
     if ok:
@@ -156,7 +148,7 @@ def admin_sell(item_id: int):
     item = stock.get_item(db.session, item_id)
     form = SellForm()
     if not form.validate_on_submit():
-        flash(f"Not sold: {_errors(form)}.", "error")
+        flash(f"Not sold: {form_errors(form)}.", "error")
         return _item_page(item, sell_form=form, status=400)
     ok, sale = attempt(stock.sell, db.session, current_user, item, price=form.price.data,
                        currency=form.currency.data, buyer_reference=form.buyer_reference.data.strip(),
@@ -172,7 +164,7 @@ def admin_list_device(device_id: int):
     device = batches.get_device(db.session, current_user, device_id)
     form = ListForm()
     if not form.validate_on_submit():
-        flash(f"Not listed: {_errors(form)}.", "error")
+        flash(f"Not listed: {form_errors(form)}.", "error")
         return redirect(url_for("web.admin_inventory"))
     ok, item = attempt(stock.list_device, db.session, current_user, device, location=form.location.data or None,
                        list_price=form.list_price.data, currency=form.currency.data)

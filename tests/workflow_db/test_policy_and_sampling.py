@@ -58,34 +58,35 @@ def test_a_batch_override_that_loosens_the_policy_says_so(bench, world, batch):
     assert body["effective"]["resale_allowed"] is True and body["weakens_organization_policy"]
 
 
-def test_sampling_verifies_at_least_one_purged_medium_per_batch_and_lets_the_rest_through(bench, world, session):
-    batch = make_batch(session, world.acme.org, devices=6)
+def _one_pick_per_batch(bench, world, session, devices: int) -> list:
+    """A batch of Acme's whose policy samples 0%: only the at-least-one-per-batch pick waits for a verifier."""
+    batch = make_batch(session, world.acme.org, devices=devices)
     session.commit()
     bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy",
              {"rules": {"verification": "sample", "sample_percent": 0}})
-    states = []
-    for d in devices_of(session, batch):
+    return devices_of(session, batch)
+
+
+def test_sampling_verifies_at_least_one_purged_medium_per_batch_and_lets_the_rest_through(bench, world, session):
+    devices, states = _one_pick_per_batch(bench, world, session, devices=6), []
+    for d in devices:
         bench.receive(world.tech, d.serial)
         states.append(bench.wipe(world.tech, d.id)["device"]["state"])
     # 0%: only the at-least-one-per-batch pick waits for a verifier; the others are verified by sampling
     assert states == ["sanitized"] + ["verified"] * 5
-    first = devices_of(session, batch)[0]
+    first = devices[0]
     record = bench.device(world.tech, first.id)["media"][0]["sanitizations"][0]
     assert record["verification_required"] is True
     check = bench.verify(world.tech2, first.id)
     assert check["verification"]["mode"] == "sampled"
-    timeline = [e["action"] for e in bench.ok(world.tech, "GET", f"/devices/{devices_of(session, batch)[1].id}/custody")["items"]]
+    timeline = [e["action"] for e in bench.ok(world.tech, "GET", f"/devices/{devices[1].id}/custody")["items"]]
     assert timeline == ["receive", "sanitize", "skip_verification"]
 
 
 def test_the_at_least_one_pick_is_not_used_up_by_a_wipe_that_failed_or_failed_its_verification(bench, world, session):
     # A failed wipe, or a wipe whose verification failed, has nothing left to verify: the batch's one pick
     # must move on to the next good wipe, or the batch leaves with no medium verified at all.
-    batch = make_batch(session, world.acme.org, devices=2)
-    session.commit()
-    bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy",
-             {"rules": {"verification": "sample", "sample_percent": 0}})
-    first, second = devices_of(session, batch)
+    first, second = _one_pick_per_batch(bench, world, session, devices=2)
     bench.receive(world.tech, first.serial)
     assert bench.wipe(world.tech, first.id, result="failed")["device"]["state"] == "received"
     assert bench.wipe(world.tech, first.id)["device"]["state"] == "sanitized"      # the pick, waiting
@@ -97,11 +98,7 @@ def test_the_at_least_one_pick_is_not_used_up_by_a_wipe_that_failed_or_failed_it
 
 
 def test_the_at_least_one_pick_moves_on_when_its_unit_is_destroyed_before_verification(bench, world, session):
-    batch = make_batch(session, world.acme.org, devices=2)
-    session.commit()
-    bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy",
-             {"rules": {"verification": "sample", "sample_percent": 0}})
-    first, second = devices_of(session, batch)
+    first, second = _one_pick_per_batch(bench, world, session, devices=2)
     bench.receive(world.tech, first.serial)
     assert bench.wipe(world.tech, first.id)["device"]["state"] == "sanitized"      # the pick, waiting
     bench.ok(world.tech, "POST", f"/devices/{first.id}/destroy", {"technique": "shred"})

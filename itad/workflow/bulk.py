@@ -33,8 +33,10 @@ from workflows.sampling import picked_by_rule
 
 _RECORD_KEYS = ("tool", "tool_version", "passes", "started_at", "finished_at")
 # Results applied between two inserts of their records and events: small enough that the server's
-# last chunk is short, large enough that each statement's fixed cost is spread.
+# last chunk is short, large enough that each statement's fixed cost is spread. The first chunk is
+# smaller: the server waits for it, idle, so the sooner it goes the sooner the writing overlaps.
 _CHUNK = 1000
+_FIRST_CHUNK = 250
 
 _pauses = 0
 _pause_lock = threading.Lock()
@@ -94,6 +96,7 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
     media_updates: dict[int, dict[int, dict]] = {}      # device id -> medium id -> its new state
     last = _last_touches(items, by_id, by_serial)
     shared = {"report_sha256": report_sha256, "source": source}
+    chunk = min(_FIRST_CHUNK, _CHUNK)
     with _streamed(session) as stream:
         for position, item in enumerate(items):
             index = item.get("index", position)
@@ -169,10 +172,10 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
             results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
                             "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
                             "medium_added": added})
-            if len(records) >= _CHUNK:
+            if len(records) >= chunk:
                 done = [u for u in pending.values() if last.get(u.id, len(items)) <= position]
                 _send(stream, records, events, done, media_updates, now)
-                records, events = [], []
+                records, events, chunk = [], [], _CHUNK
                 for u in done:
                     del pending[u.id]
         _send(stream, records, events, list(pending.values()), media_updates, now)

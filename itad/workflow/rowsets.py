@@ -115,13 +115,17 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
     if not on_postgres(session):
         session.execute(sa.insert(table), rows)
         return
-    _copy_rows(session.connection().connection.dbapi_connection, table, rows)
-
-
-def _copy_rows(connection: psycopg.Connection, table: sa.Table, rows: list[dict]) -> None:
     names = tuple(rows[0])
-    with connection.cursor().copy(_copy(table, names)) as copy:
-        copy.write(_copy_text(rows, names))
+    _copy_in(session.connection().connection.dbapi_connection, _copy(table, names), _copy_text(rows, names))
+
+
+def _copy_in(connection: psycopg.Connection, sql: str, text: str) -> None:
+    with connection.cursor().copy(sql) as copy:
+        copy.write(text)
+
+
+def _execute(connection: psycopg.Connection, sql: str, document: str) -> int:
+    return connection.execute(sql, {"rows": document}).rowcount
 
 
 class RowStream:
@@ -129,7 +133,9 @@ class RowStream:
 
     On PostgreSQL a second thread sends each chunk on the request's own connection (its transaction,
     its locks): the server writes one chunk while Python builds the next, so a bulk request costs
-    about the larger of the two, not their sum. psycopg serialises the connection's use between the
+    about the larger of the two, not their sum. The producer serialises each chunk before queueing
+    it, so the second thread only waits on the server and the server never waits for Python to
+    format the chunk it is about to write. psycopg serialises the connection's use between the
     threads; the producer may still run its own statements in between. Elsewhere (SQLite, one
     writer anyway) each chunk is written at once.
     """
@@ -150,11 +156,12 @@ class RowStream:
         if self._queue is None:
             insert_rows(self._session, table, rows)
         else:
-            self._send(_copy_rows, table, rows, None)
+            names = tuple(rows[0])
+            self._send(_copy_in, _copy(table, names), _copy_text(rows, names), None)
 
     def update(self, table: sa.Table, rows: list[dict], *, key: str = "id", match: tuple[str, ...] = (),
                extra: dict[str, sa.ColumnElement] | None = None, conflict: Exception | None = None) -> None:
-        """update_rows, streamed; `conflict` is raised (by close) if a row was not found as matched."""
+        """update_rows, streamed; `conflict` is raised (by close) if not every row was found as matched."""
         if not rows:
             return
         if self._queue is None:
@@ -163,22 +170,22 @@ class RowStream:
                 raise conflict
         else:
             sql = _update(table, tuple(rows[0]), key, match, extra).replace("CAST(:rows AS json)", "CAST(%(rows)s AS json)")
-            self._send(_execute_update, sql, rows, conflict)
+            self._send(_execute, sql, _document(rows), (conflict, len(rows)))
 
-    def _send(self, write, what, rows: list[dict], conflict: Exception | None) -> None:
-        """Queue write(connection, what, rows); it returns how many rows it updated (None: not counted)."""
+    def _send(self, write, sql: str, payload: str, conflict: tuple[Exception | None, int] | None) -> None:
+        """Queue write(connection, sql, payload); with `conflict`, it returns how many rows it updated."""
         if self._error is None:
-            self._queue.put((write, what, rows, conflict))
+            self._queue.put((write, sql, payload, conflict))
 
     def _run(self) -> None:
         while (work := self._queue.get()) is not None:
             if self._error is not None:
                 continue            # the transaction is lost: drain without writing
-            write, what, rows, conflict = work
+            write, sql, payload, conflict = work
             try:
-                done = write(self._connection, what, rows)
-                if conflict is not None and done != len(rows):
-                    self._error = conflict
+                done = write(self._connection, sql, payload)
+                if conflict is not None and conflict[0] is not None and done != conflict[1]:
+                    self._error = conflict[0]
             except BaseException as exc:  # noqa: BLE001 - handed to the producer's thread by close()
                 self._error = exc
 
@@ -227,10 +234,6 @@ def streaming(session: Session):
             raise failure from exc
         raise
     stream.close()
-
-
-def _execute_update(connection: psycopg.Connection, sql: str, rows: list[dict]) -> int:
-    return connection.execute(sql, {"rows": _document(rows)}).rowcount
 
 
 def update_rows(session: Session, table: sa.Table, rows: list[dict], *, key: str = "id",

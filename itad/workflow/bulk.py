@@ -77,6 +77,7 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     optional "evidence" dict and "index" (its position in the caller's list).
     """
     with collector_paused():
+        session.flush()         # the snapshot is read by Core statements, which do not autoflush
         found = find_media(session, items, batch_id)
         named = find_devices(session, items, batch_id)
         snap = lock_and_read(session, found, named)
@@ -85,7 +86,7 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
 
 def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Snapshot, source: str,
            report_sha256: str | None) -> list[dict[str, Any]]:
-    by_id, units = snap.by_id, snap.units
+    by_id, unit_of = snap.by_id, snap.unit
     by_serial: dict[str, list] = {}
     for r in by_id.values():
         if r.serial:
@@ -105,11 +106,11 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
             else:
                 medium, reason = _resolve(item, by_id, by_serial)
             if medium is None:
-                named = units.get(item.get("device_id"))
+                named = unit_of(item.get("device_id"))
                 results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
                                 **({"device_id": named.id, "state": named.facts.state} if named else {})})
                 continue
-            unit = units[medium.device_id]
+            unit = unit_of(medium.device_id)
             policy = snap.policies[unit.batch_id]
             head = snap.heads[unit.batch_id]
             added = isinstance(medium, NewMedium)
@@ -188,7 +189,7 @@ def _resolve_in_device(item: dict, snap: Snapshot):
     """The medium of an item that names its device: by id, by serial among the device's media, or else a
     drive found at the bench (a NewMedium, added when its wipe is applied, as the single path does)."""
     device_id = item["device_id"]
-    unit = snap.units.get(device_id)
+    unit = snap.unit(device_id)
     if unit is None or (item.get("batch_id") is not None and unit.batch_id != item["batch_id"]):
         return None, f"device {device_id} is not in an open batch" + \
             (f" (batch {item['batch_id']})" if item.get("batch_id") is not None else "")

@@ -8,11 +8,16 @@
    chain head and whether a wipe is already picked for verification.
 
 Nothing here changes a row; bulk.py applies the results to the Snapshot in memory and writes them.
+The rows are kept as read; a device's view for the machine (Unit) is built when an item first names it
+(Snapshot.unit), in the loop that applies the results while the server writes earlier ones, rather
+than for every device before the first result can be applied.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
@@ -36,8 +41,7 @@ class Unit:
     facts: DeviceFacts
 
 
-@dataclass
-class MediumRow:
+class MediumRow(NamedTuple):
     id: int
     device_id: int
     batch_id: int
@@ -57,12 +61,33 @@ class NewMedium:
 @dataclass
 class Snapshot:
     by_id: dict[int, MediumRow]                 # the media the items name, in open batches
-    units: dict[int, Unit] = field(default_factory=dict)
     media: dict[int, list[MediumRow]] = field(default_factory=dict)    # device id -> all its media
     attempts: dict[int, int] = field(default_factory=dict)             # medium id -> its latest attempt
     policies: dict[int, Policy] = field(default_factory=dict)          # by batch id
     heads: dict[int, custody.ChainHead] = field(default_factory=dict)
     sampled: dict[int, bool] = field(default_factory=dict)   # batch id -> a wipe of it is picked already
+    # device id -> its row and its media's rows as read (_locked_devices), until unit() builds its Unit
+    rows: dict[int, tuple] = field(default_factory=dict)
+    units: dict[int, Unit] = field(default_factory=dict)
+
+    def unit(self, device_id: int | None) -> Unit | None:
+        """The locked device's Unit (None if it is not among them), built on first use."""
+        unit = self.units.get(device_id)
+        if unit is None and device_id in self.rows:
+            unit = self.units[device_id] = self._build(device_id, *self.rows.pop(device_id))
+        return unit
+
+    def _build(self, did: int, bid: int, category: str | None, state: str, version: int, media: list) -> Unit:
+        facts: list[MediumFacts] = []
+        rows = self.media[did] = []
+        for mid, media_type, m_state, failed, serial, attempt, required, operator, method in media:
+            facts.append(MediumFacts(mid, media_type, m_state, method, None, None, operator, None, failed,
+                                     required if attempt is not None else True))
+            rows.append(MediumRow(mid, did, bid, serial))
+            if attempt is not None:
+                self.attempts[mid] = attempt
+        return Unit(did, bid, version, DeviceFacts(state, self.policies[bid].is_data_bearing(category),
+                                                   tuple(facts), did))
 
 
 def _chunks(values: list, size: int):
@@ -100,12 +125,14 @@ def find_media(session: Session, items: list[dict], batch_id: int | None) -> dic
         .join(Batch, Batch.id == Device.batch_id).where(Batch.status == "open")
     if batch_id is not None:
         base = base.where(Device.batch_id == batch_id)
+    # Core, not the ORM: these are plain columns, and the ORM's per-row loading costs more than the query.
+    connection = session.connection()
     rows = []
     for chunk in _chunks(ids, _chunk_size(session)):
-        rows += session.execute(base.where(_among(session, StorageMedium.id, chunk))).all()
+        rows += connection.execute(base.where(_among(session, StorageMedium.id, chunk))).all()
     for chunk in _chunks(serials, 5000):
-        rows += session.execute(base.where(_among(session, sa.func.upper(StorageMedium.serial), chunk,
-                                                  sa.String))).all()
+        rows += connection.execute(base.where(_among(session, sa.func.upper(StorageMedium.serial), chunk,
+                                                     sa.String))).all()
     return {r[0]: MediumRow(*r) for r in rows}
 
 
@@ -135,31 +162,19 @@ def lock_and_read(session: Session, found: dict[int, MediumRow], named: dict[int
     snap = Snapshot(by_id=found)
 
     device_ids = sorted({r.device_id for r in found.values()} | set(named))
-    devices: dict[int, tuple] = {}      # id -> (batch id, category, state, version)
-    media: dict[int, list[MediumFacts]] = {}
+    rows = snap.rows
     for chunk in _chunks(device_ids, _chunk_size(session)):
-        # Plain tuples, unpacked: named access on 10,000 rows costs more than the query.
-        for (did, bid, category, state, version, mid, media_type, m_state, failed, serial, attempt, required,
-             operator, method) in session.execute(_locked_devices(session, chunk)):
-            if did not in devices:
-                devices[did] = (bid, category, state, version)
-                media[did] = []
-            if mid is None:
-                continue
-            media[did].append(MediumFacts(id=mid, media_type=media_type, state=m_state, failed_wipes=failed,
-                                          method=method, sanitized_by=operator,
-                                          verification_required=required if attempt is not None else True))
-            snap.media.setdefault(did, []).append(MediumRow(mid, did, bid, serial))
-            if attempt is not None:
-                snap.attempts[mid] = attempt
+        for row in session.connection().execute(_locked_devices(session, chunk)):     # Core, as in find_media
+            known = rows.get(row[0])
+            if known is None:
+                known = rows[row[0]] = (row[1], row[2], row[3], row[4], [])
+            if row[5] is not None:
+                known[4].append(row[5:])
 
-    for bid in {d[0] for d in devices.values()}:
+    for bid in {r[0] for r in rows.values()}:
         snap.policies[bid] = effective_policy(session, organizations[bid], bid)
         snap.heads[bid] = custody.chain_head(session, bid)
         snap.sampled[bid] = batch_pick_stands(session, bid)
-    for did, (bid, category, state, version) in devices.items():
-        snap.units[did] = Unit(did, bid, version, DeviceFacts(
-            state=state, data_bearing=snap.policies[bid].is_data_bearing(category), media=tuple(media[did]), id=did))
     return snap
 
 

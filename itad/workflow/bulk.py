@@ -16,7 +16,7 @@ import contextlib
 import gc
 import threading
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,7 +31,6 @@ from workflows.machine import MediumFacts, TransitionRefused, allowed_transition
 from workflows.policy import Policy
 from workflows.sampling import picked_by_rule
 
-_RECORD_KEYS = ("tool", "tool_version", "passes", "started_at", "finished_at")
 # Results applied between two inserts of their records and events: small enough that the server's
 # last chunk is short, large enough that each statement's fixed cost is spread. The first chunk is
 # smaller: the server waits for it, idle, so the sooner it goes the sooner the writing overlaps.
@@ -98,6 +97,9 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
     last = _last_touches(items, by_id, by_serial)
     shared = {"report_sha256": report_sha256, "source": source}
     chunk = min(_FIRST_CHUNK, _CHUNK)
+    # Read once: the ORM instance's attributes are descriptors, read several times per result.
+    actor = _Actor(actor.id, actor.name)
+    verdicts = _Verdicts()
     with _streamed(session) as stream:
         for position, item in enumerate(items):
             index = item.get("index", position)
@@ -134,8 +136,8 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
                     from_state=unit.facts.state, to_state=unit.facts.state, created_at=now,
                     evidence={"medium_id": medium.id, "serial": medium.serial, "media_type": medium.media_type}))
             verdict = outcome.assessment
+            claimed, method, result, reasons, reason = verdicts.values(verdict)
             after = outcome.changed_media[0]
-            method = verdict.effective_method.value
             required = _required(policy, unit.batch_id, after.id, method, snap.sampled, after.state == "sanitized")
             if after.verification_required != required:
                 after = replace(after, verification_required=required)
@@ -149,11 +151,12 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
             attempt = snap.attempts[after.id] = snap.attempts.get(after.id, 0) + 1
             records.append({
                 "medium_id": after.id, "device_id": unit.id, "batch_id": unit.batch_id, "attempt": attempt,
-                "claimed_method": verdict.claimed_method.value, "effective_method": method,
-                "decision": verdict.decision, "technique": verdict.technique,
-                **{k: item.get(k) for k in _RECORD_KEYS}, "tool_verified": item.get("verified_by_tool"),
-                "hidden_areas": item.get("hidden_areas"), "result": verdict.result.value,
-                "reasons": list(verdict.reasons), "verification_required": required, "operator_id": actor.id,
+                "claimed_method": claimed, "effective_method": method,
+                "decision": verdict.decision, "technique": verdict.technique, "tool": item.get("tool"),
+                "tool_version": item.get("tool_version"), "passes": item.get("passes"),
+                "started_at": item.get("started_at"), "finished_at": item.get("finished_at"),
+                "tool_verified": item.get("verified_by_tool"), "hidden_areas": item.get("hidden_areas"),
+                "result": result, "reasons": reasons, "verification_required": required, "operator_id": actor.id,
                 "operator_label": actor.name, "report_sha256": report_sha256, "source": source, "created_at": now})
             evidence = {**outcome.evidence, "tool": item.get("tool"), "tool_version": item.get("tool_version"),
                         "passes": item.get("passes"), **shared}
@@ -170,7 +173,7 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
                     head, device_id=unit.id, actor=actor, action="skip_verification",
                     from_state=skipped.from_state, to_state=skipped.to_state, created_at=now,
                     evidence={"reason": "the policy's sampling picked none of this device's media"}))
-            results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
+            results.append({"index": index, "status": "applied", "reason": reason,
                             "medium_id": after.id, "device_id": unit.id, "state": unit.facts.state,
                             "medium_added": added})
             if len(records) >= chunk:
@@ -183,6 +186,31 @@ def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Sna
     # The ORM may hold these rows from earlier in the request: make it read them again.
     session.expire_all()
     return results
+
+
+class _Actor(NamedTuple):
+    """Who applies the results, as custody.build_event and the records read it."""
+
+    id: int
+    name: str
+
+
+class _Verdicts:
+    """Each distinct verdict's column values, worked out once: assess() returns the same Assessment for
+    the same claim, so a station's 10,000 results share a handful. Keyed by identity (the verdict is
+    held, so its id cannot be reused while the request runs); an enum's `.value` is a descriptor call."""
+
+    def __init__(self):
+        self._seen: dict[int, tuple] = {}
+
+    def values(self, verdict) -> tuple[str, str, str, list[str], str | None]:
+        """(claimed method, effective method, result, reasons, the reasons as one text or None)."""
+        seen = self._seen.get(id(verdict))
+        if seen is None or seen[0] is not verdict:
+            seen = self._seen[id(verdict)] = (verdict, verdict.claimed_method.value, verdict.effective_method.value,
+                                              verdict.result.value, list(verdict.reasons),
+                                              "; ".join(verdict.reasons) or None)
+        return seen[1:]
 
 
 def _resolve_in_device(item: dict, snap: Snapshot):

@@ -21,17 +21,23 @@ def _reason(errors: list[dict]) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'item'}: {e['msg']}" for e in errors)
 
 
+def _as_dicts(items: list[BulkSanitizationItem]) -> list[dict]:
+    # An item's fields are flat (numbers, text, datetimes): its __dict__ holds what model_dump would
+    # build again, value for value. bulk only reads them.
+    return [vars(item) for item in items]
+
+
 def _validated(raw: list[dict]) -> tuple[list[dict], list[dict]]:
     """(valid items as dicts, a rejection per invalid one), the list validated in one call; when some fail,
     their errors are grouped by index, the rest validated again and given their index in the request."""
     try:
-        return _ITEMS.dump_python(_ITEMS.validate_python(raw)), []
+        return _as_dicts(_ITEMS.validate_python(raw)), []
     except ValidationError as exc:
         errors: dict[int, list[dict]] = {}
         for e in exc.errors(include_url=False):
             errors.setdefault(e["loc"][0], []).append(e)
     good = [i for i in range(len(raw)) if i not in errors]
-    items = _ITEMS.dump_python(_ITEMS.validate_python([raw[i] for i in good]))
+    items = _as_dicts(_ITEMS.validate_python([raw[i] for i in good]))
     return ([{"index": i, **item} for i, item in zip(good, items)],
             [{"index": i, "status": "rejected", "reason": _reason(e)} for i, e in errors.items()])
 

@@ -164,7 +164,8 @@ def lock_and_read(session: Session, found: dict[int, MediumRow], named: dict[int
     device_ids = sorted({r.device_id for r in found.values()} | set(named))
     rows = snap.rows
     for chunk in _chunks(device_ids, _chunk_size(session)):
-        for row in session.connection().execute(_locked_devices(session, chunk)):     # Core, as in find_media
+        # Core, as in find_media; all() fetches the rows at once (iterating fetches them one by one).
+        for row in session.connection().execute(_locked_devices(session, chunk)).all():
             known = rows.get(row[0])
             if known is None:
                 known = rows[row[0]] = (row[1], row[2], row[3], row[4], [])

@@ -75,7 +75,10 @@ class Device(db.Model):
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
-    batch: Mapped[Batch] = relationship()
+    # Joined on batch_id alone (the primary key), so a device's batch comes from the identity map
+    # when loaded already; the derived join over both columns of fk_device_batch_org would be a
+    # query per device.
+    batch: Mapped[Batch] = relationship(primaryjoin="Batch.id == foreign(Device.batch_id)")
     media: Mapped[list["StorageMedium"]] = relationship(
         back_populates="device", order_by="StorageMedium.id"
     )

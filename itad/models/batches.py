@@ -21,6 +21,8 @@ class Batch(db.Model):
     __table_args__ = (
         # Idempotent intake: one batch per client per uploaded file content.
         sa.UniqueConstraint("organization_id", "source_sha256", name="uq_batch_org_source"),
+        # What device's foreign key names: a device's batch AND its organization (see Device).
+        sa.Index("uq_batch_id_org", "id", "organization_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,16 +43,23 @@ class Device(db.Model):
     __tablename__ = "device"
     __table_args__ = (
         sa.UniqueConstraint("batch_id", "serial", name="uq_device_batch_serial"),
-        sa.Index("ix_device_org_serial", "organization_id", "serial"),
         sa.Index("ix_device_batch_state", "batch_id", "state"),
+        # One key for both: the batch exists AND the organization is the batch's own, checked in
+        # one index lookup per row where two foreign keys took two (and never compared them).
+        # The organization exists because the batch's own key says so.
+        sa.ForeignKeyConstraint(["batch_id", "organization_id"], ["batch.id", "batch.organization_id"],
+                                name="fk_device_batch_org", ondelete="CASCADE"),
     )
+    # No index on serial or asset tag alone: every lookup compares them upper-cased (receiving,
+    # search) or within a batch (uq_device_batch_serial, ix_device_batch_state), and each index is
+    # paid for on every row of every asset list registered.
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
-    # Copied from the batch so every tenant filter is one indexed column.
-    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
+    batch_id: Mapped[int] = mapped_column()
+    # Copied from the batch so every tenant filter is one column; fk_device_batch_org keeps the copy true.
+    organization_id: Mapped[int] = mapped_column()
     serial: Mapped[str] = mapped_column(sa.String(120))
-    asset_tag: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    asset_tag: Mapped[str | None] = mapped_column(sa.String(120))
     manufacturer: Mapped[str | None] = mapped_column(sa.String(120))
     model: Mapped[str | None] = mapped_column(sa.String(200))
     category: Mapped[str | None] = mapped_column(sa.String(60))
@@ -66,7 +75,10 @@ class Device(db.Model):
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
-    batch: Mapped[Batch] = relationship()
+    # Joined on batch_id alone (the primary key), so a device's batch comes from the identity map
+    # when loaded already; the derived join over both columns of fk_device_batch_org would be a
+    # query per device.
+    batch: Mapped[Batch] = relationship(primaryjoin="Batch.id == foreign(Device.batch_id)")
     media: Mapped[list["StorageMedium"]] = relationship(
         back_populates="device", order_by="StorageMedium.id"
     )
@@ -78,7 +90,8 @@ class StorageMedium(db.Model):
     """One data-bearing medium inside a device: each is sanitized on its own."""
 
     __tablename__ = "storage_medium"
-    __table_args__ = (sa.Index("ix_storage_medium_serial", "serial"),)
+    # No index on serial: drives are matched by upper(serial) or within a batch, never by serial as
+    # written, and the index cost every registered list a write per drive.
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(

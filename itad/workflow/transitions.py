@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from itad.errors import Conflict, Invalid, NotFound
-from itad.models import Batch, Device, SanitizationRecord, StorageMedium, User, Verification, db, utcnow
+from itad.models import Batch, Device, SanitizationRecord, StorageMedium, User, Verification, db, instances, utcnow
 from itad.workflow import custody, policies
 from itad.workflow.policies import effective_policy
 from workflows.machine import (
@@ -85,15 +85,33 @@ def media_records(session: Session, device: Device) -> dict[int, tuple[Sanitizat
     cached = session.info.get(_RECORDS, {}).get(device.id)
     if cached is not None and cached[0] == device.version and "media" in device.__dict__:
         return cached[1]
-    return _remember_media(session, device, session.execute(_media_records_query(), {"device_id": device.id}).all())
+    rows = session.connection().execute(_media_records_query(), {"device_id": device.id}).all()
+    return _remember_media(session, device, rows)
 
 
 def _remember_media(session: Session, device: Device, rows) -> dict:
-    """Keep (medium, latest record, its latest verification) rows as read at the device's version."""
-    set_committed_value(device, "media", [m for m, _, _ in rows])
-    found = {m.id: (rec, check) for m, rec, check in rows}
+    """Keep the media and latest records of rows read with _latest_records_columns(), as read at
+    the device's version. A row without a medium (a device with none, outer-joined) adds nothing."""
+    medium_end = instances.width(StorageMedium)
+    record_end = medium_end + instances.width(SanitizationRecord)
+    media, found = [], {}
+    for row in rows:
+        if row[0] is None:
+            continue
+        medium = instances.loaded(session, StorageMedium, row)
+        record = instances.loaded(session, SanitizationRecord, row, medium_end) if row[medium_end] is not None else None
+        check = instances.loaded(session, Verification, row, record_end) if row[record_end] is not None else None
+        media.append(medium)
+        found[medium.id] = (record, check)
+    set_committed_value(device, "media", media)
     session.info.setdefault(_RECORDS, {})[device.id] = (device.version, found)
     return found
+
+
+def _latest_records_columns() -> tuple:
+    """A medium's columns, its latest record's, that record's latest verification's (_remember_media)."""
+    return (*instances.columns(StorageMedium), *instances.columns(SanitizationRecord),
+            *instances.columns(Verification))
 
 
 def _with_latest_records(stmt: sa.Select) -> sa.Select:
@@ -112,8 +130,9 @@ def _with_latest_records(stmt: sa.Select) -> sa.Select:
 
 @functools.cache
 def _media_records_query() -> sa.Select:
-    """Built once: composing the aliases and correlated subqueries costs more than running the query."""
-    return _with_latest_records(sa.select(StorageMedium, SanitizationRecord, Verification)
+    """Built once: composing the aliases and correlated subqueries costs more than running the query.
+    Core, not an ORM query: the rows become instances in _remember_media (itad.models.instances)."""
+    return _with_latest_records(sa.select(*_latest_records_columns())
                                 .select_from(StorageMedium).where(StorageMedium.device_id == sa.bindparam("device_id")))
 
 
@@ -122,8 +141,7 @@ def _batch_context_query() -> sa.Select:
     """media_records' rows from the device (an outer join: a device may have no media), each with the
     batch's policy rules and custody chain head beside it (uncorrelated subqueries: computed once)."""
     return _with_latest_records(
-        sa.select(StorageMedium, SanitizationRecord, Verification, *policies.rules_columns(),
-                  *custody.head_columns())
+        sa.select(*_latest_records_columns(), *policies.rules_columns(), *custody.head_columns())
         .select_from(Device).outerjoin(StorageMedium, StorageMedium.device_id == Device.id)
         .where(Device.id == sa.bindparam("device_id")))
 
@@ -182,20 +200,21 @@ def lock_device(session: Session, user: User, device_id: int) -> Device:
     lock_and_reload, which then finds the device already locked. Locks are taken batch first, then
     device (FOR UPDATE OF follows its list), the order of lock_and_reload and of the bulk path.
     """
-    row = session.execute(_lock_device_query(), {"device_id": device_id}).first()
-    if row is None or not (user.is_operator or row[0].organization_id == user.organization_id):
+    row = session.connection().execute(_lock_device_query(), {"device_id": device_id}).first()
+    if row is None or not (user.is_operator or row.organization_id == user.organization_id):
         raise NotFound(f"No device with id {device_id}.")
-    device, status = row
-    session.info.setdefault(_LOCKED, {})[device.id] = status
+    # As read under the lock: an instance the session held already is overwritten.
+    device = instances.loaded(session, Device, row, refresh=True)
+    session.info.setdefault(_LOCKED, {})[device.id] = row.status
     _read_batch_context(session, device)
     return device
 
 
 @functools.cache
 def _lock_device_query() -> sa.Select:
-    return (sa.select(Device, Batch.status).select_from(Batch).join(Device, Device.batch_id == Batch.id)
-            .where(Device.id == sa.bindparam("device_id")).with_for_update(of=(Batch, Device))
-            .execution_options(populate_existing=True))
+    return (sa.select(*instances.columns(Device), Batch.status).select_from(Batch)
+            .join(Device, Device.batch_id == Batch.id)
+            .where(Device.id == sa.bindparam("device_id")).with_for_update(of=(Batch, Device)))
 
 
 def _read_batch_context(session: Session, device: Device) -> None:
@@ -207,12 +226,12 @@ def _read_batch_context(session: Session, device: Device) -> None:
     The media cannot change while the device is locked, so they are read here too."""
     if custody.head_known(session, device.batch_id):
         return
-    rows = session.execute(_batch_context_query(), {"device_id": device.id, "organization_id": device.organization_id,
-                                                    "batch_id": device.batch_id}).all()
-    _, _, _, org_rules, batch_rules, seq, digest = rows[0]
+    rows = session.connection().execute(_batch_context_query(), {
+        "device_id": device.id, "organization_id": device.organization_id, "batch_id": device.batch_id}).all()
+    org_rules, batch_rules, seq, digest = rows[0][-4:]
     policies.remember(session, device.organization_id, device.batch_id, org_rules, batch_rules)
     custody.remember_head(session, device.batch_id, seq, digest)
-    _remember_media(session, device, [(m, rec, check) for m, rec, check, *_ in rows if m is not None])
+    _remember_media(session, device, rows)
 
 
 def lock_and_reload(session: Session, device: Device, *, after_close: bool = False) -> None:

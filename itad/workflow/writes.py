@@ -3,7 +3,7 @@
 A workflow step writes a few rows once and never changes them again (custody events, wipe records).
 Through the ORM, each costs a unit-of-work flush: change tracking, a dependency sort, the history of
 every attribute, most of a step's CPU. A single INSERT does the same write; the instance returned is
-then attached to the session as if it had been loaded (make_transient_to_detached + add), so
+then attached to the session as if it had been loaded (itad.models.instances.attached), so
 session.get finds it and the response reads it, with no second statement.
 """
 
@@ -13,7 +13,9 @@ import functools
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
+
+from itad.models.instances import attached
 
 T = TypeVar("T")
 
@@ -23,10 +25,7 @@ def insert(session: Session, model: type[T], values: dict[str, Any]) -> T:
 
     Pending ORM changes are not flushed first: the caller writes rows whose references exist."""
     row_id = session.connection().execute(_insert_returning_id(model.__table__), values).scalar_one()
-    instance = model(id=row_id, **values)
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
+    return attached(session, model, {"id": row_id, **values})
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -20,8 +20,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from itad.errors import Conflict, Invalid, NotFound
-from itad.models import Batch, Device, SanitizationRecord, StorageMedium, User, Verification, db, instances, utcnow
-from itad.workflow import custody, policies
+from itad.models import (
+    Batch, CustodyEvent, Device, SanitizationRecord, StorageMedium, User, Verification, db, instances, utcnow,
+)
+from itad.models.instances import attached
+from itad.workflow import custody, policies, writes
 from itad.workflow.policies import effective_policy
 from workflows.machine import (
     AFTER_CLOSE_ACTIONS, DeviceFacts, MediumFacts, Outcome, TransitionRefused, allowed_transitions, apply,
@@ -31,11 +34,12 @@ from workflows.policy import Policy
 
 @dataclass
 class Applied:
-    """What apply_transition did: the machine's outcome and the custody event it appended."""
+    """What apply_transition did: the machine's outcome, the custody event it appended, the record it wrote."""
 
     outcome: Outcome
     event: Any
     policy: Policy
+    record: Any = None      # the row passed as apply_transition's record, as written
 
 
 def policy_for(session: Session, device: Device) -> Policy:
@@ -272,11 +276,14 @@ def check_version(device: Device, expected_version: int | None) -> None:
 
 def apply_transition(session: Session, device: Device, action: str, actor: User, *,
                      evidence: dict | None = None, expected_version: int | None = None,
-                     locked: bool = False, **facts: Any) -> Applied:
+                     locked: bool = False, record: Callable[[Outcome], tuple[type, dict]] | None = None,
+                     **facts: Any) -> Applied:
     """Apply `action` to `device` as `actor`, or raise Conflict (409) saying what must come first.
 
     facts go to workflows.machine.apply (medium_id, method, technique, passed, grade, ...).
     expected_version: the version the client saw (optional): a mismatch is a 409, not a lost update.
+    record: the step's own row beside its event (a wipe record), as (model, values) made from the
+    machine's outcome; written with the state change (Applied.record).
     """
     check_version(device, expected_version)
     if not locked:
@@ -287,55 +294,45 @@ def apply_transition(session: Session, device: Device, action: str, actor: User,
         outcome = apply(view, action, actor.id, policy, evidence=evidence, **facts)
     except TransitionRefused as exc:
         raise refused(exc, allowed_transitions(view, policy, actor.id)) from None
-
-    _write_states(session, device, outcome)
-    event = custody.append(session, device.batch_id, device_id=device.id, actor=actor, action=action,
-                           from_state=outcome.from_state, to_state=outcome.to_state,
-                           evidence=_jsonable(outcome.evidence))
-    return Applied(outcome, event, policy)
+    event, kept = _write(session, device, action, actor, outcome, record(outcome) if record else None)
+    return Applied(outcome, event, policy, kept)
 
 
-def _write_states(session: Session, device: Device, outcome: Outcome) -> None:
-    """The new device and medium states, each in one UPDATE, and the ORM instances told so.
+def _write(session: Session, device: Device, action: str, actor: User, outcome: Outcome,
+           record: tuple[type, dict] | None) -> tuple[CustodyEvent, Any]:
+    """The new device and medium states, the custody event and the record, in as few statements as the
+    database allows (writes.step), and the ORM instances told so.
 
-    Core statements, not a unit-of-work flush (most of a step's CPU for two small rows). The device
+    Core statements, not a unit-of-work flush (most of a step's CPU for a few small rows). The device
     UPDATE is the version check the mapper's version_id_col made: always an UPDATE, so the version
     moves even when the state does not, and a version someone else moved is a 409 with their state."""
     if session.dirty or session.new or session.deleted:
         flush(session, device.id)   # what the service changed before the step is written first
-    conn = session.connection()
     now = utcnow()
-    written = conn.execute(_device_update(), {"device_id": device.id, "old_version": device.version,
-                                              "new_version": device.version + 1, "new_state": outcome.to_state,
-                                              "now": now})
-    if written.rowcount != 1:
+    event = custody.build_event(custody.chain_head(session, device.batch_id), device_id=device.id, actor=actor,
+                                action=action, from_state=outcome.from_state, to_state=outcome.to_state,
+                                evidence=_jsonable(outcome.evidence))
+    try:
+        written = writes.step(session, device_id=device.id, old_version=device.version, new_state=outcome.to_state,
+                              now=now, media=[(m.id, m.state, m.failed_wipes) for m in outcome.changed_media],
+                              event=event, record=record)
+    except sa.exc.IntegrityError as exc:
+        if "seq" not in str(exc.orig):
+            raise
+        session.rollback()
+        raise custody.race() from None
+    if written is None:
         session.rollback()
         raise current_state_conflict(device.id, "Another technician changed this device first.")
     for name, value in (("state", outcome.to_state), ("version", device.version + 1), ("updated_at", now)):
         set_committed_value(device, name, value)
     by_id = {m.id: m for m in device.media}
     for after in outcome.changed_media:
-        conn.execute(_medium_update(), {"medium_id": after.id, "new_state": after.state,
-                                        "new_failed_wipes": after.failed_wipes})
         set_committed_value(by_id[after.id], "state", after.state)
         set_committed_value(by_id[after.id], "failed_wipes", after.failed_wipes)
-
-
-@functools.cache
-def _device_update() -> sa.Update:
-    t = Device.__table__
-    return (sa.update(t).where(t.c.id == sa.bindparam("device_id"), t.c.version == sa.bindparam("old_version"))
-            .values({t.c.state: sa.bindparam("new_state", type_=t.c.state.type),
-                     t.c.version: sa.bindparam("new_version", type_=t.c.version.type),
-                     t.c.updated_at: sa.bindparam("now", type_=t.c.updated_at.type)}))
-
-
-@functools.cache
-def _medium_update() -> sa.Update:
-    t = StorageMedium.__table__
-    return (sa.update(t).where(t.c.id == sa.bindparam("medium_id"))
-            .values({t.c.state: sa.bindparam("new_state", type_=t.c.state.type),
-                     t.c.failed_wipes: sa.bindparam("new_failed_wipes", type_=t.c.failed_wipes.type)}))
+    event_id, record_id = written
+    return (attached(session, CustodyEvent, {"id": event_id, **event}),
+            attached(session, record[0], {"id": record_id, **record[1]}) if record else None)
 
 
 def flush(session: Session, device_id: int | None = None) -> None:

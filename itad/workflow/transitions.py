@@ -93,18 +93,26 @@ def media_records(session: Session, device: Device) -> dict[int, tuple[Sanitizat
     return _remember_media(session, device, rows)
 
 
+# What the steps read of a medium's latest record and its verification (device_facts, the next attempt
+# number, the record a verification names): only these are read with the media, the rest on demand.
+_RECORD_READ = ("id", "attempt", "effective_method", "technique", "result", "operator_id", "verification_required")
+_CHECK_READ = ("id", "verifier_id", "result")
+
+
 def _remember_media(session: Session, device: Device, rows) -> dict:
     """Keep the media and latest records of rows read with _latest_records_columns(), as read at
     the device's version. A row without a medium (a device with none, outer-joined) adds nothing."""
     medium_end = instances.width(StorageMedium)
-    record_end = medium_end + instances.width(SanitizationRecord)
+    record_end = medium_end + instances.width(SanitizationRecord, _RECORD_READ)
     media, found = [], {}
     for row in rows:
         if row[0] is None:
             continue
         medium = instances.loaded(session, StorageMedium, row)
-        record = instances.loaded(session, SanitizationRecord, row, medium_end) if row[medium_end] is not None else None
-        check = instances.loaded(session, Verification, row, record_end) if row[record_end] is not None else None
+        record = instances.loaded(session, SanitizationRecord, row, medium_end, only=_RECORD_READ) \
+            if row[medium_end] is not None else None
+        check = instances.loaded(session, Verification, row, record_end, only=_CHECK_READ) \
+            if row[record_end] is not None else None
         media.append(medium)
         found[medium.id] = (record, check)
     set_committed_value(device, "media", media)
@@ -114,8 +122,8 @@ def _remember_media(session: Session, device: Device, rows) -> dict:
 
 def _latest_records_columns() -> tuple:
     """A medium's columns, its latest record's, that record's latest verification's (_remember_media)."""
-    return (*instances.columns(StorageMedium), *instances.columns(SanitizationRecord),
-            *instances.columns(Verification))
+    return (*instances.columns(StorageMedium), *instances.columns(SanitizationRecord, _RECORD_READ),
+            *instances.columns(Verification, _CHECK_READ))
 
 
 def _with_latest_records(stmt: sa.Select) -> sa.Select:

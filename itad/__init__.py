@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import select
 
 import sqlalchemy as sa
 from flask import Flask
@@ -22,6 +23,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """A pooled PostgreSQL connection the server has closed (a restart, a terminated backend) is
+    replaced before a request uses it (the pool retries on DisconnectionError).
+
+    An idle connection hears from the server only when it goes away: a FATAL message, then EOF. So a
+    socket with nothing to read is as alive as a round trip could show, and one with something to
+    read is dropped (a rare harmless message costs one reconnect). pool_pre_ping sent a query on every
+    checkout instead: a round trip per request, client and server."""
+    if dbapi_connection.closed or select.select([dbapi_connection], [], [], 0)[0]:
+        raise sa.exc.DisconnectionError("the server closed this pooled connection")
 
 
 def _decimal_upto(n: int) -> str:
@@ -90,6 +103,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+        else:
+            sa.event.listen(db.engine, "checkout", _closed_by_server)
     return app
 
 

@@ -86,7 +86,7 @@ def to_response(result: Any, status: int) -> Response:
     if isinstance(result, tuple):
         result, status = result
     if isinstance(result, BaseModel):
-        result = result.model_dump(mode="json")
+        return Response(result.model_dump_json(), status, mimetype="application/json")
     response = jsonify(result)
     response.status_code = status
     return response

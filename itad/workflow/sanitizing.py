@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Invalid
 from itad.models import Device, SanitizationRecord, StorageMedium, User, utcnow
-from itad.workflow import custody, writes
+from itad.workflow import custody
 from itad.workflow.reports import store_report
 from itad.workflow.transitions import (
     Applied, apply_transition, check_version, device_facts, flush, lock_and_reload, media_records, medium_of,
     policy_for,
 )
 from itad.workflow.verifying import verification_required
-from workflows.machine import allowed_transitions
+from workflows.machine import Outcome, allowed_transitions
 from workflows.sanitization import assess
 
 
@@ -106,27 +106,31 @@ def record_sanitization(session: Session, actor: User, device: Device, claim: Wi
     digest = store_report(storage_dir, report) if report and storage_dir else None
     evidence = {"tool": claim.tool, "tool_version": claim.tool_version, "passes": claim.passes,
                 "report_sha256": digest, "source": source}
+
+    def wipe_record(outcome: Outcome) -> tuple[type, dict]:
+        # From the machine's verdict; the attempt number follows the medium's latest record.
+        verdict = outcome.assessment
+        after = outcome.changed_media[0]
+        previous = latest.get(after.id, (None, None))[0]
+        return SanitizationRecord, dict(
+            medium_id=after.id, device_id=device.id, batch_id=device.batch_id,
+            attempt=(previous.attempt if previous else 0) + 1,
+            claimed_method=verdict.claimed_method.value, effective_method=verdict.effective_method.value,
+            decision=verdict.decision, technique=verdict.technique, tool=claim.tool, tool_version=claim.tool_version,
+            passes=claim.passes, tool_verified=claim.verified_by_tool, hidden_areas=claim.hidden_areas,
+            started_at=claim.started_at, finished_at=claim.finished_at, result=verdict.result.value,
+            reasons=list(verdict.reasons),
+            verification_required=verification_required(session, device.batch_id, after.id,
+                                                         verdict.effective_method.value, policy),
+            operator_id=actor.id, operator_label=actor.name, report_sha256=digest, source=source,
+            created_at=utcnow())
+
     applied = apply_transition(
-        session, device, "sanitize", actor, locked=True, evidence=evidence,
+        session, device, "sanitize", actor, locked=True, evidence=evidence, record=wipe_record,
         medium_id=medium.id if medium else claim.medium_id, method=claim.method, technique=claim.technique,
         result=claim.result, hidden_areas=claim.hidden_areas, verified_by_tool=claim.verified_by_tool)
-    verdict = applied.outcome.assessment
-    after = applied.outcome.changed_media[0]
-    previous = latest.get(after.id, (None, None))[0]
-    attempt = (previous.attempt if previous else 0) + 1
-    record = writes.insert(session, SanitizationRecord, dict(
-        medium_id=after.id, device_id=device.id, batch_id=device.batch_id, attempt=attempt,
-        claimed_method=verdict.claimed_method.value, effective_method=verdict.effective_method.value,
-        decision=verdict.decision, technique=verdict.technique, tool=claim.tool, tool_version=claim.tool_version,
-        passes=claim.passes, tool_verified=claim.verified_by_tool, hidden_areas=claim.hidden_areas,
-        started_at=claim.started_at, finished_at=claim.finished_at, result=verdict.result.value,
-        reasons=list(verdict.reasons),
-        verification_required=verification_required(session, device.batch_id, after.id,
-                                                     verdict.effective_method.value, policy),
-        operator_id=actor.id, operator_label=actor.name, report_sha256=digest, source=source,
-        created_at=utcnow()))
     skip_verification_if_sampled_out(session, actor, device)
-    return Recorded(record, applied, added)
+    return Recorded(applied.record, applied, added)
 
 
 def skip_verification_if_sampled_out(session: Session, actor: User, device: Device) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -20,8 +20,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from itad.errors import Conflict, Invalid, NotFound
-from itad.models import Batch, Device, SanitizationRecord, StorageMedium, User, Verification, db, utcnow
-from itad.workflow import custody, policies
+from itad.models import (
+    Batch, CustodyEvent, Device, SanitizationRecord, StorageMedium, User, Verification, db, instances, utcnow,
+)
+from itad.models.instances import attached
+from itad.workflow import custody, policies, writes
 from itad.workflow.policies import effective_policy
 from workflows.machine import (
     AFTER_CLOSE_ACTIONS, DeviceFacts, MediumFacts, Outcome, TransitionRefused, allowed_transitions, apply,
@@ -31,11 +34,12 @@ from workflows.policy import Policy
 
 @dataclass
 class Applied:
-    """What apply_transition did: the machine's outcome and the custody event it appended."""
+    """What apply_transition did: the machine's outcome, the custody event it appended, the record it wrote."""
 
     outcome: Outcome
     event: Any
     policy: Policy
+    record: Any = None      # the row passed as apply_transition's record, as written
 
 
 def policy_for(session: Session, device: Device) -> Policy:
@@ -85,15 +89,41 @@ def media_records(session: Session, device: Device) -> dict[int, tuple[Sanitizat
     cached = session.info.get(_RECORDS, {}).get(device.id)
     if cached is not None and cached[0] == device.version and "media" in device.__dict__:
         return cached[1]
-    return _remember_media(session, device, session.execute(_media_records_query(), {"device_id": device.id}).all())
+    rows = session.connection().execute(_media_records_query(), {"device_id": device.id}).all()
+    return _remember_media(session, device, rows)
+
+
+# What the steps read of a medium's latest record and its verification (device_facts, the next attempt
+# number, the record a verification names): only these are read with the media, the rest on demand.
+_RECORD_READ = ("id", "attempt", "effective_method", "technique", "result", "operator_id", "verification_required")
+_CHECK_READ = ("id", "verifier_id", "result")
 
 
 def _remember_media(session: Session, device: Device, rows) -> dict:
-    """Keep (medium, latest record, its latest verification) rows as read at the device's version."""
-    set_committed_value(device, "media", [m for m, _, _ in rows])
-    found = {m.id: (rec, check) for m, rec, check in rows}
+    """Keep the media and latest records of rows read with _latest_records_columns(), as read at
+    the device's version. A row without a medium (a device with none, outer-joined) adds nothing."""
+    medium_end = instances.width(StorageMedium)
+    record_end = medium_end + instances.width(SanitizationRecord, _RECORD_READ)
+    media, found = [], {}
+    for row in rows:
+        if row[0] is None:
+            continue
+        medium = instances.loaded(session, StorageMedium, row)
+        record = instances.loaded(session, SanitizationRecord, row, medium_end, only=_RECORD_READ) \
+            if row[medium_end] is not None else None
+        check = instances.loaded(session, Verification, row, record_end, only=_CHECK_READ) \
+            if row[record_end] is not None else None
+        media.append(medium)
+        found[medium.id] = (record, check)
+    set_committed_value(device, "media", media)
     session.info.setdefault(_RECORDS, {})[device.id] = (device.version, found)
     return found
+
+
+def _latest_records_columns() -> tuple:
+    """A medium's columns, its latest record's, that record's latest verification's (_remember_media)."""
+    return (*instances.columns(StorageMedium), *instances.columns(SanitizationRecord, _RECORD_READ),
+            *instances.columns(Verification, _CHECK_READ))
 
 
 def _with_latest_records(stmt: sa.Select) -> sa.Select:
@@ -112,8 +142,9 @@ def _with_latest_records(stmt: sa.Select) -> sa.Select:
 
 @functools.cache
 def _media_records_query() -> sa.Select:
-    """Built once: composing the aliases and correlated subqueries costs more than running the query."""
-    return _with_latest_records(sa.select(StorageMedium, SanitizationRecord, Verification)
+    """Built once: composing the aliases and correlated subqueries costs more than running the query.
+    Core, not an ORM query: the rows become instances in _remember_media (itad.models.instances)."""
+    return _with_latest_records(sa.select(*_latest_records_columns())
                                 .select_from(StorageMedium).where(StorageMedium.device_id == sa.bindparam("device_id")))
 
 
@@ -122,8 +153,7 @@ def _batch_context_query() -> sa.Select:
     """media_records' rows from the device (an outer join: a device may have no media), each with the
     batch's policy rules and custody chain head beside it (uncorrelated subqueries: computed once)."""
     return _with_latest_records(
-        sa.select(StorageMedium, SanitizationRecord, Verification, *policies.rules_columns(),
-                  *custody.head_columns())
+        sa.select(*_latest_records_columns(), *policies.rules_columns(), *custody.head_columns())
         .select_from(Device).outerjoin(StorageMedium, StorageMedium.device_id == Device.id)
         .where(Device.id == sa.bindparam("device_id")))
 
@@ -182,20 +212,21 @@ def lock_device(session: Session, user: User, device_id: int) -> Device:
     lock_and_reload, which then finds the device already locked. Locks are taken batch first, then
     device (FOR UPDATE OF follows its list), the order of lock_and_reload and of the bulk path.
     """
-    row = session.execute(_lock_device_query(), {"device_id": device_id}).first()
-    if row is None or not (user.is_operator or row[0].organization_id == user.organization_id):
+    row = session.connection().execute(_lock_device_query(), {"device_id": device_id}).first()
+    if row is None or not (user.is_operator or row.organization_id == user.organization_id):
         raise NotFound(f"No device with id {device_id}.")
-    device, status = row
-    session.info.setdefault(_LOCKED, {})[device.id] = status
+    # As read under the lock: an instance the session held already is overwritten.
+    device = instances.loaded(session, Device, row, refresh=True)
+    session.info.setdefault(_LOCKED, {})[device.id] = row.status
     _read_batch_context(session, device)
     return device
 
 
 @functools.cache
 def _lock_device_query() -> sa.Select:
-    return (sa.select(Device, Batch.status).select_from(Batch).join(Device, Device.batch_id == Batch.id)
-            .where(Device.id == sa.bindparam("device_id")).with_for_update(of=(Batch, Device))
-            .execution_options(populate_existing=True))
+    return (sa.select(*instances.columns(Device), Batch.status).select_from(Batch)
+            .join(Device, Device.batch_id == Batch.id)
+            .where(Device.id == sa.bindparam("device_id")).with_for_update(of=(Batch, Device)))
 
 
 def _read_batch_context(session: Session, device: Device) -> None:
@@ -207,12 +238,12 @@ def _read_batch_context(session: Session, device: Device) -> None:
     The media cannot change while the device is locked, so they are read here too."""
     if custody.head_known(session, device.batch_id):
         return
-    rows = session.execute(_batch_context_query(), {"device_id": device.id, "organization_id": device.organization_id,
-                                                    "batch_id": device.batch_id}).all()
-    _, _, _, org_rules, batch_rules, seq, digest = rows[0]
+    rows = session.connection().execute(_batch_context_query(), {
+        "device_id": device.id, "organization_id": device.organization_id, "batch_id": device.batch_id}).all()
+    org_rules, batch_rules, seq, digest = rows[0][-4:]
     policies.remember(session, device.organization_id, device.batch_id, org_rules, batch_rules)
     custody.remember_head(session, device.batch_id, seq, digest)
-    _remember_media(session, device, [(m, rec, check) for m, rec, check, *_ in rows if m is not None])
+    _remember_media(session, device, rows)
 
 
 def lock_and_reload(session: Session, device: Device, *, after_close: bool = False) -> None:
@@ -253,11 +284,14 @@ def check_version(device: Device, expected_version: int | None) -> None:
 
 def apply_transition(session: Session, device: Device, action: str, actor: User, *,
                      evidence: dict | None = None, expected_version: int | None = None,
-                     locked: bool = False, **facts: Any) -> Applied:
+                     locked: bool = False, record: Callable[[Outcome], tuple[type, dict]] | None = None,
+                     **facts: Any) -> Applied:
     """Apply `action` to `device` as `actor`, or raise Conflict (409) saying what must come first.
 
     facts go to workflows.machine.apply (medium_id, method, technique, passed, grade, ...).
     expected_version: the version the client saw (optional): a mismatch is a 409, not a lost update.
+    record: the step's own row beside its event (a wipe record), as (model, values) made from the
+    machine's outcome; written with the state change (Applied.record).
     """
     check_version(device, expected_version)
     if not locked:
@@ -268,55 +302,45 @@ def apply_transition(session: Session, device: Device, action: str, actor: User,
         outcome = apply(view, action, actor.id, policy, evidence=evidence, **facts)
     except TransitionRefused as exc:
         raise refused(exc, allowed_transitions(view, policy, actor.id)) from None
-
-    _write_states(session, device, outcome)
-    event = custody.append(session, device.batch_id, device_id=device.id, actor=actor, action=action,
-                           from_state=outcome.from_state, to_state=outcome.to_state,
-                           evidence=_jsonable(outcome.evidence))
-    return Applied(outcome, event, policy)
+    event, kept = _write(session, device, action, actor, outcome, record(outcome) if record else None)
+    return Applied(outcome, event, policy, kept)
 
 
-def _write_states(session: Session, device: Device, outcome: Outcome) -> None:
-    """The new device and medium states, each in one UPDATE, and the ORM instances told so.
+def _write(session: Session, device: Device, action: str, actor: User, outcome: Outcome,
+           record: tuple[type, dict] | None) -> tuple[CustodyEvent, Any]:
+    """The new device and medium states, the custody event and the record, in as few statements as the
+    database allows (writes.step), and the ORM instances told so.
 
-    Core statements, not a unit-of-work flush (most of a step's CPU for two small rows). The device
+    Core statements, not a unit-of-work flush (most of a step's CPU for a few small rows). The device
     UPDATE is the version check the mapper's version_id_col made: always an UPDATE, so the version
     moves even when the state does not, and a version someone else moved is a 409 with their state."""
     if session.dirty or session.new or session.deleted:
         flush(session, device.id)   # what the service changed before the step is written first
-    conn = session.connection()
     now = utcnow()
-    written = conn.execute(_device_update(), {"device_id": device.id, "old_version": device.version,
-                                              "new_version": device.version + 1, "new_state": outcome.to_state,
-                                              "now": now})
-    if written.rowcount != 1:
+    event = custody.build_event(custody.chain_head(session, device.batch_id), device_id=device.id, actor=actor,
+                                action=action, from_state=outcome.from_state, to_state=outcome.to_state,
+                                evidence=_jsonable(outcome.evidence))
+    try:
+        written = writes.step(session, device_id=device.id, old_version=device.version, new_state=outcome.to_state,
+                              now=now, media=[(m.id, m.state, m.failed_wipes) for m in outcome.changed_media],
+                              event=event, record=record)
+    except sa.exc.IntegrityError as exc:
+        if "seq" not in str(exc.orig):
+            raise
+        session.rollback()
+        raise custody.race() from None
+    if written is None:
         session.rollback()
         raise current_state_conflict(device.id, "Another technician changed this device first.")
     for name, value in (("state", outcome.to_state), ("version", device.version + 1), ("updated_at", now)):
         set_committed_value(device, name, value)
     by_id = {m.id: m for m in device.media}
     for after in outcome.changed_media:
-        conn.execute(_medium_update(), {"medium_id": after.id, "new_state": after.state,
-                                        "new_failed_wipes": after.failed_wipes})
         set_committed_value(by_id[after.id], "state", after.state)
         set_committed_value(by_id[after.id], "failed_wipes", after.failed_wipes)
-
-
-@functools.cache
-def _device_update() -> sa.Update:
-    t = Device.__table__
-    return (sa.update(t).where(t.c.id == sa.bindparam("device_id"), t.c.version == sa.bindparam("old_version"))
-            .values({t.c.state: sa.bindparam("new_state", type_=t.c.state.type),
-                     t.c.version: sa.bindparam("new_version", type_=t.c.version.type),
-                     t.c.updated_at: sa.bindparam("now", type_=t.c.updated_at.type)}))
-
-
-@functools.cache
-def _medium_update() -> sa.Update:
-    t = StorageMedium.__table__
-    return (sa.update(t).where(t.c.id == sa.bindparam("medium_id"))
-            .values({t.c.state: sa.bindparam("new_state", type_=t.c.state.type),
-                     t.c.failed_wipes: sa.bindparam("new_failed_wipes", type_=t.c.failed_wipes.type)}))
+    event_id, record_id = written
+    return (attached(session, CustodyEvent, {"id": event_id, **event}),
+            attached(session, record[0], {"id": record_id, **record[1]}) if record else None)
 
 
 def flush(session: Session, device_id: int | None = None) -> None:

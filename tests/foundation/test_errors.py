@@ -1,6 +1,7 @@
 """Every API error is JSON {"error": {code, message, details}} with the fitting status."""
 
 import pytest
+import sqlalchemy as sa
 
 from itad import create_app
 
@@ -126,3 +127,27 @@ def test_503_not_a_hang_when_the_database_accepts_connections_but_never_answers(
     error = _assert_error(answers[0], 503, "unavailable")
     assert error["details"] == {"dependency": "database"}
     assert answers[0].headers["Retry-After"] == "5"
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_before_a_request_uses_it(app_config):
+    # What a PostgreSQL restart does to every idle pooled connection; noticed without a round trip.
+    if not app_config["DATABASE_URL"].startswith("postgres"):
+        pytest.skip("needs PostgreSQL: an SQLite connection has no server to close it")
+    import psycopg
+
+    from itad.models import db
+
+    # Configured from the environment, as in production (the suite's own apps take SQLite's options).
+    served = create_app({**app_config, "ENVIRON": {"DATABASE_URL": app_config["DATABASE_URL"]}})
+    with served.app_context():
+        assert not db.engine.pool._pre_ping
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        db.session.rollback()       # back in the pool, idle
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        admin.execute("SELECT pg_sleep(0.2)")       # the FATAL message and EOF reach the pooled socket
+    assert served.test_client().get("/api/v1/health").status_code == 200
+    with served.app_context():
+        assert db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid
+        db.engine.dispose()

@@ -76,7 +76,11 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         overrides = {k: v for k, v in config.items() if k != "ENVIRON"}
         if "DATABASE_URL" in overrides:
-            overrides["SQLALCHEMY_DATABASE_URI"] = config_module.database_uri(overrides.pop("DATABASE_URL"))
+            url = overrides.pop("DATABASE_URL")
+            overrides["SQLALCHEMY_DATABASE_URI"] = config_module.database_uri(url)
+            # The engine's options follow the database they are for (the environment's may name another).
+            overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config_module.engine_options(
+                url, overrides.get("DATABASE_CONNECT_TIMEOUT", app.config["DATABASE_CONNECT_TIMEOUT"])))
         app.config.update(overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -120,5 +120,6 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         # Failed sign-ins from one address within the window before that address must wait.
         "LOGIN_IP_MAX_FAILURES": _int(env, "LOGIN_IP_MAX_FAILURES", 20),
         "LOGIN_IP_WINDOW_SECONDS": _int(env, "LOGIN_IP_WINDOW_SECONDS", 900),
+        "DATABASE_CONNECT_TIMEOUT": _int(env, "DATABASE_CONNECT_TIMEOUT", 5),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url, _int(env, "DATABASE_CONNECT_TIMEOUT", 5)),
     }

@@ -84,3 +84,16 @@ def test_passwords_use_full_cost_scrypt_by_default_and_any_stored_cost_still_sig
     assert full.startswith("scrypt:32768:8:1$")
     assert check_password(cheap, "s3cret-pass") and check_password(full, "s3cret-pass")
     assert not check_password(full, "wrong") and not check_password(None, "s3cret-pass")
+
+
+def test_an_app_given_a_database_url_gets_that_databases_engine_options(tmp_path):
+    # The environment says SQLite (checked with a query before each use); the app is told PostgreSQL,
+    # whose pooled connections are checked without a round trip and give up connecting after a timeout.
+    from itad import create_app
+
+    app = create_app({"ENVIRON": {"DATABASE_URL": f"sqlite:///{tmp_path / 'env.sqlite3'}",
+                                  "DATABASE_CONNECT_TIMEOUT": "7", "SECRET_KEY": "x"},
+                      "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"connect_args": {"connect_timeout": 7}}
+    sqlite = create_app({"ENVIRON": {"SECRET_KEY": "x"}, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}"})
+    assert sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}

@@ -110,9 +110,7 @@ class Http:
             headers["Content-Type"] = content_type
         started = time.monotonic()
         try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
-            self.conn.request(method, path, payload, headers)
+            self._send(method, path, payload, headers)
             response = self.conn.getresponse()
             reply = Reply(response.status, response.read(), response.headers.get("Retry-After"))
             if response.will_close:
@@ -125,6 +123,25 @@ class Http:
             self._reset()
         self.stats.add(Record(kind, started, time.monotonic() - started, reply.status, reply.retry_after is not None))
         return reply
+
+    def _send(self, method: str, path: str, payload, headers: dict) -> None:
+        """Send on the kept-alive connection, or on a new one if the server had closed it while idle.
+
+        gunicorn closes a connection idle for its keepalive seconds; a thread that calls rarely (closing a
+        batch, uploading a list) then finds it gone when sending (broken pipe), and the server never saw
+        the request: sent again on a new connection, as browsers and HTTP libraries do. A failure after
+        the request went out is not retried: that one the server may have acted on, and it is counted."""
+        reused = self.conn is not None
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            self.conn.request(method, path, payload, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            if not reused:
+                raise
+            self._reset()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+            self.conn.request(method, path, payload, headers)
 
     def _reset(self) -> None:
         if self.conn is not None:

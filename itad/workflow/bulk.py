@@ -18,7 +18,6 @@ import threading
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad.errors import Conflict
@@ -320,11 +319,6 @@ def _send(stream: RowStream, records: list, events: list, done: list[Unit], medi
 @contextlib.contextmanager
 def _streamed(session: Session):
     """Rows written chunk by chunk while the next chunk is applied."""
-    try:
-        with streaming(session) as stream:
-            yield stream
-    except sa.exc.IntegrityError as exc:  # the unique (batch_id, seq) constraint: the last line of defence
-        if "uq_custody_event_batch_seq" in str(exc.orig):
-            raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
-                           code="custody_race") from None
-        raise
+    # The unique (batch_id, seq) constraint is the last line of defence: custody.refusing_races.
+    with custody.refusing_races(session), streaming(session) as stream:
+        yield stream

@@ -7,6 +7,7 @@ constraint is the last line of defence, turned into a 409 by the caller's flush.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,20 +108,23 @@ def append(session: Session, batch_id: int, *, device_id: int | None, actor: Use
     head = chain_head(session, batch_id)
     row = build_event(head, device_id=device_id, actor=actor, action=action, from_state=from_state,
                       to_state=to_state, evidence=evidence)
-    try:
+    with refusing_races(session):
         # Written now, in one INSERT: the event is final, nothing will change it.
         return writes.insert(session, CustodyEvent, row)
+
+
+@contextlib.contextmanager
+def refusing_races(session: Session):
+    """Writes of events in the block: the unique (batch_id, seq) refusing one means someone appended
+    without holding the batch lock; the transaction is rolled back and the caller gets a 409."""
+    try:
+        yield
     except sa.exc.IntegrityError as exc:
         if "seq" not in str(exc.orig):
             raise
         session.rollback()
-        raise race() from None
-
-
-def race() -> Conflict:
-    """The unique (batch_id, seq) refused an event: someone appended without holding the batch lock."""
-    return Conflict("Another request appended to this batch's custody log at the same time; retry.",
-                    code="custody_race", details={"needs": ["retry"]})
+        raise Conflict("Another request appended to this batch's custody log at the same time; retry.",
+                       code="custody_race", details={"needs": ["retry"]}) from None
 
 
 def payload_of(event: CustodyEvent) -> dict[str, Any]:

@@ -320,15 +320,10 @@ def _write(session: Session, device: Device, action: str, actor: User, outcome: 
     event = custody.build_event(custody.chain_head(session, device.batch_id), device_id=device.id, actor=actor,
                                 action=action, from_state=outcome.from_state, to_state=outcome.to_state,
                                 evidence=_jsonable(outcome.evidence))
-    try:
+    with custody.refusing_races(session):
         written = writes.step(session, device_id=device.id, old_version=device.version, new_state=outcome.to_state,
                               now=now, media=[(m.id, m.state, m.failed_wipes) for m in outcome.changed_media],
                               event=event, record=record)
-    except sa.exc.IntegrityError as exc:
-        if "seq" not in str(exc.orig):
-            raise
-        session.rollback()
-        raise custody.race() from None
     if written is None:
         session.rollback()
         raise current_state_conflict(device.id, "Another technician changed this device first.")
@@ -346,14 +341,13 @@ def _write(session: Session, device: Device, action: str, actor: User, outcome: 
 def flush(session: Session, device_id: int | None = None) -> None:
     """Flush, turning a lost race into a 409 with the current state."""
     try:
-        session.flush()
+        with custody.refusing_races(session):
+            session.flush()
     except StaleDataError:
         session.rollback()
         raise current_state_conflict(device_id, "Another technician changed this device first.") from None
-    except sa.exc.IntegrityError as exc:
+    except sa.exc.IntegrityError:
         session.rollback()
-        if "seq" in str(exc.orig):
-            raise custody.race() from None
         raise
 
 

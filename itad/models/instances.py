@@ -56,19 +56,15 @@ def loaded(session: Session, model: type[T], row: Sequence[Any], start: int = 0,
             for name, value in zip(names, values):
                 set_committed_value(existing, name, value)
         return existing
-    instance = mapper.class_manager.new_instance()
-    instance_state(instance).dict.update(zip(names, values))
-    make_transient_to_detached(instance)   # committed as read; relationships load when first read
-    session.add(instance)
-    return instance
+    return attached(session, model, dict(zip(names, values)))
 
 
 def attached(session: Session, model: type[T], values: dict[str, Any]) -> T:
-    """The persistent instance for a row just written with these values (its key among them).
+    """The persistent instance for a row with these values (its key among them), as read or just written.
 
     Columns not given (server or insert defaults) are expired: read from the database if asked for."""
     instance = _shape(model, None)[0].class_manager.new_instance()
     instance_state(instance).dict.update(values)
-    make_transient_to_detached(instance)
+    make_transient_to_detached(instance)   # committed as given; relationships load when first read
     session.add(instance)
     return instance

@@ -24,6 +24,7 @@ from json.encoder import encode_basestring
 from sqlalchemy.orm import Session
 
 from itad.models import Batch
+from itad.workflow.rowsets import COPY_ESCAPES
 
 _DEVICE_COLUMNS = ("id", "batch_id", "organization_id", "serial", "asset_tag", "manufacturer", "model",
                    "category", "state", "manifest_row", "attributes", "version", "created_at", "updated_at")
@@ -32,7 +33,6 @@ _MEDIUM_COLUMNS = ("device_id", "serial", "media_type", "source", "state", "fail
 # field can stand for NULL and the usual block holds no backslash at all (see _block).
 _COPY_DEVICES = f"COPY device ({', '.join(_DEVICE_COLUMNS)}) FROM STDIN (FORMAT text, NULL '')"
 _COPY_MEDIA = f"COPY storage_medium ({', '.join(_MEDIUM_COLUMNS)}) FROM STDIN (FORMAT text, NULL '')"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # SQLite's page cache during a load (KiB): the indexes of a 100,000-row list fit.
 _SQLITE_CACHE_KIB = 64 * 1024
 # Chunks read ahead of the COPY thread: enough to keep both cores busy, few enough to keep memory flat.
@@ -218,7 +218,7 @@ def _lines(line, rows: list[tuple], columns: int) -> list[str]:
     text = "".join(lines)
     if ("\\" in text or "\r" in text or text.count("\n") != len(rows)
             or text.count("\t") != len(rows) * (columns - 1)):
-        lines = [line(tuple(v.translate(_COPY_ESCAPES) if type(v) is str else v for v in row)) for row in rows]
+        lines = [line(tuple(v.translate(COPY_ESCAPES) if type(v) is str else v for v in row)) for row in rows]
     return lines
 
 

@@ -48,7 +48,7 @@ def _copy(table: sa.Table, names: tuple[str, ...]) -> str:
 
 
 # COPY's text format: a backslash escapes, tab separates columns, newline ends the row, \N is NULL.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _SPECIAL = ("\\", "\t", "\n", "\r")
 _NULL = "\\N"
 _NONE = type(None)
@@ -71,7 +71,7 @@ def _copy_column(values: tuple) -> Sequence[str]:
             values = [None if v is None else pydantic_core.to_json(v).decode() for v in values]
         present = [v for v in values if v is not None] if nulls else values
         if any(c in "".join(present) for c in _SPECIAL):
-            return [_NULL if v is None else v.translate(_ESCAPES) for v in values]
+            return [_NULL if v is None else v.translate(COPY_ESCAPES) for v in values]
         return [_NULL if v is None else v for v in values] if nulls else values
     if kind in (int, bool, datetime, date):
         # Few distinct values (the rows of one request share their timestamps): each written out once.
@@ -86,7 +86,7 @@ def _copy_field(value) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, str):
-        return value.translate(_ESCAPES)        # a str enum: its text
+        return value.translate(COPY_ESCAPES)        # a str enum: its text
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):

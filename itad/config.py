@@ -71,6 +71,7 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
     instance = Path(instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     db_url = _str(env, "DATABASE_URL") or f"sqlite:///{instance / 'itad.sqlite3'}"
+    connect_timeout = _int(env, "DATABASE_CONNECT_TIMEOUT", 5)
     return {
         "SQLALCHEMY_DATABASE_URI": database_uri(db_url),
         "REDIS_URL": _str(env, "REDIS_URL"),
@@ -120,6 +121,6 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         # Failed sign-ins from one address within the window before that address must wait.
         "LOGIN_IP_MAX_FAILURES": _int(env, "LOGIN_IP_MAX_FAILURES", 20),
         "LOGIN_IP_WINDOW_SECONDS": _int(env, "LOGIN_IP_WINDOW_SECONDS", 900),
-        "DATABASE_CONNECT_TIMEOUT": _int(env, "DATABASE_CONNECT_TIMEOUT", 5),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url, _int(env, "DATABASE_CONNECT_TIMEOUT", 5)),
+        "DATABASE_CONNECT_TIMEOUT": connect_timeout,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url, connect_timeout),
     }

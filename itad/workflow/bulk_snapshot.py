@@ -81,8 +81,9 @@ class Snapshot:
         facts: list[MediumFacts] = []
         rows = self.media[did] = []
         for mid, media_type, m_state, failed, serial, attempt, required, operator, method in media:
-            facts.append(MediumFacts(mid, media_type, m_state, method, None, None, operator, None, failed,
-                                     required if attempt is not None else True))
+            facts.append(MediumFacts(id=mid, media_type=media_type, state=m_state, method=method,
+                                     sanitized_by=operator, failed_wipes=failed,
+                                     verification_required=required if attempt is not None else True))
             rows.append(MediumRow(mid, did, bid, serial))
             if attempt is not None:
                 self.attempts[mid] = attempt

@@ -137,8 +137,8 @@ def test_a_pooled_connection_the_server_closed_is_replaced_before_a_request_uses
 
     from itad.models import db
 
-    # Configured from the environment, as in production (the suite's own apps take SQLite's options).
-    served = create_app({**app_config, "ENVIRON": {"DATABASE_URL": app_config["DATABASE_URL"]}})
+    # The suite's PostgreSQL URL gives the app PostgreSQL's engine options, as in production.
+    served = create_app(app_config)
     with served.app_context():
         assert not db.engine.pool._pre_ping
         pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()

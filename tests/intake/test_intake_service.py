@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from itad.errors import Conflict, Invalid, TooLarge
+from itad.extensions import db
 from itad.intake import service
 from itad.intake.uploads import load_upload, store_upload
 from itad.models import Batch, CustodyEvent, Device, Job, StorageMedium
@@ -48,6 +49,32 @@ def test_device_ids_reserved_per_chunk_line_up_with_their_media(session, world):
     device.state = "received"
     session.commit()
     assert device.version == 2
+
+
+def test_device_ids_handed_out_with_gaps_still_line_up_with_their_media(app, session, world):
+    # On PostgreSQL a chunk's ids come back as a range when the sequence gave them contiguously,
+    # and one by one when another session took ids in between; a sequence counting in threes
+    # makes every chunk take the second way.
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the COPY loader reserves ids from a PostgreSQL sequence")
+    sequence = session.scalar(sa.text("SELECT pg_get_serial_sequence('device', 'id')"))
+    session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER SEQUENCE {sequence} INCREMENT BY 3"))
+    try:
+        data = b"Serial,Drive 1 Serial,Drive 2 Serial\r\n" + b"".join(b"S-%d,A-%d,B-%d\r\n" % (i, i, i) for i in range(7))
+        reg = register(session, world.acme, data=data, chunk_rows=3)
+        session.commit()
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER SEQUENCE {sequence} INCREMENT BY 1"))
+    found = session.execute(
+        sa.select(Device.id, Device.serial, StorageMedium.serial).join(StorageMedium, StorageMedium.device_id == Device.id)
+        .where(Device.batch_id == reg.batch.id).order_by(Device.id, StorageMedium.serial)).all()
+    assert [(serial, drive) for _, serial, drive in found] == [
+        (f"S-{i}", f"{side}-{i}") for i in range(7) for side in "AB"]
+    ids = sorted({device_id for device_id, _, _ in found})
+    assert {b - a for a, b in zip(ids, ids[1:])} == {3}
 
 
 def test_open_batch_check_ignores_closed_batches_and_matches_case_insensitively(session, world):

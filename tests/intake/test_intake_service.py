@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from sqlalchemy.exc import IntegrityError
 
 from itad.errors import Conflict, Invalid, TooLarge
@@ -53,12 +52,16 @@ def test_device_ids_reserved_per_chunk_line_up_with_their_media(session, world):
     assert device.version == 2
 
 
-def test_device_ids_handed_out_with_gaps_still_line_up_with_their_media(app, session, world):
+def needs_postgresql(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the COPY loader is PostgreSQL's")
+
+
+def test_device_ids_handed_out_with_gaps_still_line_up_with_their_media(session, world):
     # On PostgreSQL a chunk's ids come back as a range when the sequence gave them contiguously,
     # and one by one when another session took ids in between; a sequence counting in threes
     # makes every chunk take the second way.
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the COPY loader reserves ids from a PostgreSQL sequence")
+    needs_postgresql(session)
     sequence = session.scalar(sa.text("SELECT pg_get_serial_sequence('device', 'id')"))
     session.commit()
     with db.engine.begin() as conn:
@@ -77,11 +80,6 @@ def test_device_ids_handed_out_with_gaps_still_line_up_with_their_media(app, ses
         (f"S-{i}", f"{side}-{i}") for i in range(7) for side in "AB"]
     ids = sorted({device_id for device_id, _, _ in found})
     assert {b - a for a, b in zip(ids, ids[1:])} == {3}
-
-
-def needs_postgresql(session):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the COPY loader is PostgreSQL's")
 
 
 def recorded_loaders(monkeypatch) -> list:

@@ -149,7 +149,7 @@ def test_known_serials_hook_is_asked_once_per_chunk_and_refuses_rows_in_open_bat
     assert manifest.finished and not manifest.ok and manifest.rows_accepted == 4
 
 
-def test_rows_held_by_the_bulk_path_never_reach_the_collectors_oldest_generation():
+def test_rows_held_by_the_bulk_path_rarely_reach_the_collectors_oldest_generation():
     # The bulk path holds a chunk of rows while it is written. Rows the cycle collector still
     # tracks when it promotes them pile up in its oldest generation and make it walk the whole
     # process (see Manifest.chunks); a plain tuple of strings is untracked before that.

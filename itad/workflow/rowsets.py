@@ -170,10 +170,11 @@ class RowStream:
                 raise conflict
         else:
             sql = _update(table, tuple(rows[0]), key, match, extra).replace("CAST(:rows AS json)", "CAST(%(rows)s AS json)")
-            self._send(_execute, sql, _document(rows), (conflict, len(rows)))
+            self._send(_execute, sql, _document(rows), None if conflict is None else (conflict, len(rows)))
 
-    def _send(self, write, sql: str, payload: str, conflict: tuple[Exception | None, int] | None) -> None:
-        """Queue write(connection, sql, payload); with `conflict`, it returns how many rows it updated."""
+    def _send(self, write, sql: str, payload: str, conflict: tuple[Exception, int] | None) -> None:
+        """Queue write(connection, sql, payload); with `conflict` (the error, the rows expected), it
+        returns how many rows it updated, and fewer is that error."""
         if self._error is None:
             self._queue.put((write, sql, payload, conflict))
 
@@ -184,7 +185,7 @@ class RowStream:
             write, sql, payload, conflict = work
             try:
                 done = write(self._connection, sql, payload)
-                if conflict is not None and conflict[0] is not None and done != conflict[1]:
+                if conflict is not None and done != conflict[1]:
                     self._error = conflict[0]
             except BaseException as exc:  # noqa: BLE001 - handed to the producer's thread by close()
                 self._error = exc

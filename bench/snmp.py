@@ -222,8 +222,8 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     try:
         for n, at in enumerate(range(0, count, share)):
-            command = [shutil.which("snmpsim-command-responder") or "snmpsim-command-responder",
-                       f"--data-dir={data}", f"--cache-dir={work / f'cache{n}'}", "--log-level=error",
+            # Installed with this Python, whose bin/ need not be on PATH.
+            command = [str(Path(sys.executable).parent / "snmpsim-command-responder"), f"--data-dir={data}", f"--cache-dir={work / f'cache{n}'}", "--log-level=error",
                        *[f"--agent-udpv4-endpoint=127.0.0.1:{port}" for port in ports[at:at + share]]]
             # snmpsim refuses root unless allowed; dropping to "nobody" would lose access to a Python under /root.
             processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from itad import create_app
 from workflows.custody import GENESIS, event_hash, event_payload
 from itad.models import Batch, CustodyEvent, Device, StorageMedium
-from tests.samples import SAMPLES as SHARED_SAMPLES
+from tests.samples import SAMPLES as ALL_SAMPLES
 
-SAMPLES = SHARED_SAMPLES / "asset-lists"
+SAMPLES = ALL_SAMPLES / "asset-lists"
 
 
 def upload(client, party, data: bytes, name: str = "list.csv", reference: str = "PO-1", **form):

@@ -1,4 +1,4 @@
-"""Every real asset list in shared/samples/asset-lists, and exactly what it yields."""
+"""Every real asset list in tests/samples/asset-lists, and exactly what it yields."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from itad.intake.categories import CATEGORIES
 from itad.intake.manifest import NoSerialColumn, ManifestRow, Problem, read_manifest
-from tests.samples import SAMPLES as SHARED_SAMPLES
+from tests.samples import SAMPLES as ALL_SAMPLES
 
-SAMPLES = SHARED_SAMPLES / "asset-lists"
+SAMPLES = ALL_SAMPLES / "asset-lists"
 
 
 def read(name: str):

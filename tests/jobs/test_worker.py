@@ -11,7 +11,7 @@ from rq import Queue
 from itad.jobs import enqueue
 from itad.jobs.dispatch import queue_name, redis_connection
 from itad.models import Organization
-from tests.jobs.conftest import job_row, wait_for
+from tests.jobs.conftest import PATIENCE, job_row, wait_for
 from tests.jobs.sample_jobs import always_fails, count_to, hangs
 
 pytestmark = pytest.mark.redis
@@ -40,10 +40,10 @@ def test_a_job_runs_in_a_worker_and_its_progress_and_result_show_in_the_api(queu
         body = client.get(url, headers=world.acme.headers).get_json()
         return body if body["state"] == "running" and 0 < body["progress"]["done"] < 8 else None
 
-    seen = wait_for(midway, 15, "the job to report progress while running")
+    seen = wait_for(midway, "the job to report progress while running")
     assert seen["progress"]["total"] == 8 and 0 < seen["progress"]["percent"] < 100
 
-    worker.wait(timeout=20)
+    worker.wait(timeout=PATIENCE)
     body = client.get(url, headers=world.acme.headers).get_json()
     assert body["state"] == "succeeded", workers.output()
     assert body["progress"] == {"done": 8, "total": 8, "percent": 100.0}
@@ -60,15 +60,15 @@ def test_a_worker_killed_mid_job_leaves_it_to_a_new_worker_which_completes_it_ex
     session.commit()
 
     first = workers.start()
-    wait_for(lambda: job_row(job.id).progress_done >= 3, 15, "the first worker to be mid-job")
+    wait_for(lambda: job_row(job.id).progress_done >= 3, "the first worker to be mid-job")
     first.send_signal(signal.SIGKILL)
-    first.wait(timeout=5)
+    first.wait(timeout=PATIENCE)
     killed = job_row(job.id)
     assert killed.state == "running" and killed.progress_done < 12
     assert _orgs(session, "survivor") == 0  # the killed attempt left nothing half-written
 
     workers.start()
-    done = wait_for(lambda: (r := job_row(job.id)).state in ("succeeded", "failed") and r, 25,
+    done = wait_for(lambda: (r := job_row(job.id)).state in ("succeeded", "failed") and r,
                     "a new worker to finish the abandoned job")
     assert done.state == "succeeded", (done.error, workers.output())
     assert done.attempts == 2
@@ -85,7 +85,7 @@ def test_a_job_enqueued_in_a_transaction_that_rolls_back_never_runs(queued, work
     session.commit()
     assert _queue(queued).count == 1
 
-    workers.start("default", "--burst").wait(timeout=20)
+    workers.start("default", "--burst").wait(timeout=PATIENCE)
     assert job_row(kept.id).state == "succeeded", workers.output()
     assert _orgs(session, "committed") == 1
     assert _orgs(session, "rolled-back") == 0
@@ -98,7 +98,7 @@ def test_a_job_that_keeps_failing_or_overruns_its_timeout_ends_failed_with_its_r
     slow = enqueue(session, hangs, organization_id=world.acme.org.id)
     session.commit()
 
-    workers.start("default", "snmp", "--burst").wait(timeout=30)
+    workers.start("default", "snmp", "--burst").wait(timeout=PATIENCE)
     body = client.get(f"/api/v1/jobs/{failing.id}", headers=world.acme.headers).get_json()
     assert (body["state"], body["attempts"]) == ("failed", 3), workers.output()
     assert "The certificate key is locked." in body["error"]
@@ -119,7 +119,7 @@ def test_inline_mode_gives_the_same_job_record_as_queued_mode(app, queued, worke
     kwargs = dict(steps=3, organization_id=world.acme.org.id)
     queued_job = enqueue(session, count_to, slug="parity-queued", **kwargs)
     session.commit()
-    workers.start("default", "--burst").wait(timeout=20)
+    workers.start("default", "--burst").wait(timeout=PATIENCE)
 
     app.config["REDIS_URL"] = None
     inline_job = enqueue(session, count_to, slug="parity-inline", **kwargs)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +20,9 @@ import pytest
 from itad.snmp import Target, probe
 
 DATA_DIR = Path(__file__).parent / "data"
+# snmpsim is installed with the suite's Python, whose bin/ need not be on PATH (`make test` runs
+# .venv/bin/python directly): its command stands beside sys.executable.
+SNMPSIM = str(Path(sys.executable).parent / "snmpsim-command-responder")
 V3_USER = "itadprobe"
 V3_AUTH_KEY = "auth-secret-4711"
 V3_PRIV_KEY = "priv-secret-0815"
@@ -33,8 +36,7 @@ def free_udp_port() -> int:
 
 def snmpsim_command(data_dir: Path, cache_dir: Path, ports: list[int], v3: bool = True,
                     max_var_binds: int | None = None) -> list[str]:
-    command = [shutil.which("snmpsim-command-responder") or "snmpsim-command-responder",
-               f"--data-dir={data_dir}", f"--cache-dir={cache_dir}", "--log-level=error"]
+    command = [SNMPSIM, f"--data-dir={data_dir}", f"--cache-dir={cache_dir}", "--log-level=error"]
     if max_var_binds is not None:
         command.append(f"--max-var-binds={max_var_binds}")
     if v3:

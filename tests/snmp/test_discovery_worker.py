@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from itad.jobs.dispatch import redis_connection
 from itad.models import CustodyEvent, SnmpResult
-from tests.jobs.conftest import job_row, queue_prefix, queued, workers  # noqa: F401 - fixtures
+from tests.jobs.conftest import PATIENCE, job_row, queue_prefix, queued, workers  # noqa: F401 - fixtures
 from tests.snmp.test_discovery import (
     BROTHER, CISCO, WRONG_AUTH_KEY, assert_no_secret, db_dump, make_devices, post_probe, v2c, v3,
 )
@@ -32,9 +32,11 @@ def test_a_worker_probes_the_hosts_and_neither_redis_nor_its_log_nor_the_job_hol
     assert payload and sealed.encode() not in payload
     assert_no_secret(payload.decode("latin-1"), "Redis")
 
+    # The silent address costs (1 + retries) x SNMP_TIMEOUT; a healthy snmpsim on a busy machine must never
+    # come close to it.
     worker = workers.start("snmp", "--burst", env={"SECRET_KEY": queued.config["SECRET_KEY"],
-                                                   "SNMP_TIMEOUT": "0.5", "SNMP_RETRIES": "1"})
-    worker.wait(timeout=90)
+                                                   "SNMP_TIMEOUT": "3", "SNMP_RETRIES": "1"})
+    worker.wait(timeout=PATIENCE)
     job = job_row(job_id)
     assert job.state == "succeeded", (job.error, workers.output())
     assert (job.progress_done, job.progress_total) == (4, 4)

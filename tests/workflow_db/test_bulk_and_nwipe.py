@@ -7,6 +7,7 @@ from pathlib import Path
 
 from itad.models import Device, StorageMedium
 from tests.factories import make_batch
+from tests.samples import SAMPLES
 from tests.workflow_db.conftest import devices_of
 
 DATA = Path(__file__).parent / "data"
@@ -116,7 +117,7 @@ def test_real_nwipe_excerpts_without_serials_report_every_drive_unmatched(bench,
     _received(bench, world, session, batch)
     for name, drives in (("pr325_loop44_single_drive_2021.log", 1), ("pr559_error_summary_verify_failures.log", 18)):
         status, body = bench.call(world.tech, "POST", f"/batches/{batch.id}/erasure-reports",
-                                  data=(DATA / name).read_bytes(), content_type="text/plain")
+                                  data=(SAMPLES / "erasure" / name).read_bytes(), content_type="text/plain")
         assert status == 201
         assert body["drives"] == drives and body["applied"] == 0 and len(body["unmatched"]) == drives
         assert body["warnings"]        # fragments say so

@@ -36,11 +36,9 @@ def issue_pdf(
     key_pem: bytes,
     cert_pem: bytes,
     passphrase: bytes,
-    *,
-    workers: int | None = None,
 ) -> bytes:
     """The certificate rendered and signed, ready to store and hand out."""
-    pdf = render_pdf(data, workers=workers)
+    pdf = render_pdf(data)
     return sign_pdf(pdf, key_pem, cert_pem, passphrase, reason=_reason(data),
                     location=data.operator.location)
 

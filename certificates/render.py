@@ -204,9 +204,8 @@ def _draw_chunk(args: tuple) -> tuple[list[bytes], set[str]]:
     return sheets.draw_sheets(*args)
 
 
-def render_pdf(data: CertificateData, *, workers: int | None = None) -> bytes:
-    """The unsigned certificate PDF. workers=1 renders in this process."""
-    workers = workers or default_workers()
+def render_pdf(data: CertificateData) -> bytes:
+    """The unsigned certificate PDF, rendered in this process."""
     lines = data.lines
     n_sheets = math.ceil(len(lines) / ROWS_PER_SHEET)
 
@@ -223,11 +222,11 @@ def render_pdf(data: CertificateData, *, workers: int | None = None) -> bytes:
     total = cover_pages + n_sheets
     parts = [_write(cover)]
     if lines:
-        parts.append(_sheets_pdf(data, cover_pages, total, workers))
+        parts.append(_sheets_pdf(data, cover_pages, total))
     return merge_pdfs(parts, _metadata(data))
 
 
-def _sheets_pdf(data: CertificateData, cover_pages: int, total: int, workers: int) -> bytes:
+def _sheets_pdf(data: CertificateData, cover_pages: int, total: int) -> bytes:
     lines = data.lines
     text = sheets.SheetText(_head_left(data), _head_right(data), _foot_left(data))
     per_chunk = ROWS_PER_SHEET * SHEETS_PER_CHUNK
@@ -235,8 +234,7 @@ def _sheets_pdf(data: CertificateData, cover_pages: int, total: int, workers: in
     for start in range(0, len(lines), per_chunk):
         jobs.append((lines[start:start + per_chunk], start, _shade_at(lines, start),
                      cover_pages + 1 + start // ROWS_PER_SHEET, total, len(lines), text))
-    # Drawn in this process whatever `workers` says: drawing 10,000 devices
-    # takes about a second, less than sending the lines to a pool and back.
+    # Drawn in this process: sending the lines to a pool and back costs more than drawing them.
     results = [_draw_chunk(j) for j in jobs]
     streams = [s for r in results for s in r[0]]
     chars = set().union(*(r[1] for r in results))

@@ -128,8 +128,7 @@ def issue_certificate(ctx: JobContext, request_id: int) -> dict:
                       "pdf": f"/api/v1/certificates/{cert.id}/pdf"}}
 
 
-def issue(session: Session, request_id: int, *, progress: ProgressFn | None = None,
-          workers: int | None = None) -> Certificate:
+def issue(session: Session, request_id: int, *, progress: ProgressFn | None = None) -> Certificate:
     """Render, sign, store and record the certificate a request asks for. Adds and flushes only."""
     report = progress or (lambda done, total=None: None)
     request = session.get(CertificateRequest, request_id)
@@ -158,7 +157,7 @@ def issue(session: Session, request_id: int, *, progress: ProgressFn | None = No
     data = build(session, subject_id, request.number, issuer, issued_at=issued_at,
                  supersedes=previous.number if previous else None, issued_by=issuer_user)
     report(1, 3)
-    pdf = certificates.issue_pdf(data, key.key_encrypted, key.cert_pem.encode(), passphrase, workers=workers)
+    pdf = certificates.issue_pdf(data, key.key_encrypted, key.cert_pem.encode(), passphrase)
     report(2, 3)
     store = storage(config)
     pdf_key = store.put(pdf)

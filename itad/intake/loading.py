@@ -139,17 +139,8 @@ class CopyLoader:
     the ids, puts them in front of the lines and sends them. The server waits for the COPY
     thread only as long as that takes, not for the formatting too.
 
-    Foreign keys without their triggers, where the role may: the rows written here reference the
-    batch this same transaction inserted and the devices it is inserting, which no other
-    transaction can see yet, let alone delete. The foreign-key triggers would find each
-    parent again, one row at a time (and lock it): 0.85 s of the server's 1.9 s per 100,000
-    devices with one drive each. When the role may set session_replication_role (a superuser,
-    or one granted SET on it, PostgreSQL 15+) and the two tables have no trigger besides their
-    foreign keys', the COPYs run in replica mode, which skips those triggers, as pg_restore
-    --disable-triggers does. What they would have checked holds by construction: each device
-    line names the batch by the batch row's own id and organization, and each medium line names
-    one of the ids its chunk's devices were just written with (``_copy``). A role without the
-    privilege loads with the triggers on. ``triggers_off`` says which way this load goes.
+    Every constraint and trigger stays on: the database checks each row's references as it does
+    for any other write.
     """
 
     def __init__(self, session: Session, batch: Batch, now: datetime):
@@ -160,7 +151,6 @@ class CopyLoader:
         with self.connection.cursor() as cursor:
             cursor.execute("SELECT pg_get_serial_sequence('device', 'id')")
             (self._sequence,) = cursor.fetchone()
-            self.triggers_off = _may_skip_reference_triggers(cursor, self.connection.info.server_version)
         self.media = 0
         stamp = now.astimezone(timezone.utc).isoformat()
         self._device_head = f"\t{int(batch.id)}\t{int(batch.organization_id)}\t"
@@ -211,15 +201,9 @@ class CopyLoader:
     def _run(self) -> None:
         try:
             with self.connection.cursor() as cursor:
-                if self.triggers_off:
-                    cursor.execute("SELECT current_setting('session_replication_role')")
-                    (role,) = cursor.fetchone()
-                    cursor.execute("SET LOCAL session_replication_role = replica")
                 while (item := self._chunks.get()) is not None:
                     if not self._cancelled:
                         self._copy(cursor, *item)
-                if self.triggers_off:  # back before anything else this transaction writes
-                    cursor.execute("SELECT set_config('session_replication_role', %s, true)", (role,))
         except BaseException as exc:  # handed to the reading thread by finish()
             self._failure = exc
             while self._chunks.get() is not None:  # let the reader put its last chunks and stop
@@ -237,17 +221,6 @@ class CopyLoader:
             with cursor.copy(_COPY_MEDIA) as copy:
                 copy.write("".join([f"{ids[at]}{line}" for at, line in zip(owners, media)]))
             self.media += len(media)
-
-
-def _may_skip_reference_triggers(cursor, server_version: int) -> bool:
-    """Whether this session may run its COPYs with the foreign-key triggers off (see CopyLoader):
-    the role may set session_replication_role, and no other trigger on the two tables would be
-    silenced with them (foreign-key triggers are the internal ones)."""
-    privilege = ("has_parameter_privilege('session_replication_role', 'SET')" if server_version >= 150000
-                 else "current_setting('is_superuser') = 'on'")
-    cursor.execute(f"SELECT {privilege} AND NOT EXISTS (SELECT FROM pg_trigger WHERE NOT tgisinternal "
-                   "AND tgrelid IN ('device'::regclass, 'storage_medium'::regclass))")
-    return bool(cursor.fetchone()[0])
 
 
 def _lines(line, rows: list[tuple], columns: int) -> list[str]:

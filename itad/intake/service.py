@@ -213,9 +213,11 @@ def serials_taken_by_open_batches(session: Session, batch: Batch) -> list[tuple[
 
     A closed batch is history: the same unit may come back later (a lease return) and is then
     a new registration. A serial matches as written or upper-cased, which catches the usual case
-    slip. One join the database runs as a hash join over the other open batches' devices, instead
-    of one IN list of thousands of parameters per chunk; a client with no other open batch costs
-    one small query.
+    slip. Each of the list's devices looks its serial up in the other open batches through their
+    (batch_id, serial) index: a correlated subquery runs once per outer row whatever the planner
+    believes, and the statistics predate the rows just written (a join planned on them took this
+    batch for a handful of rows and scanned it once per device of the other batches). A client
+    with no other open batch costs one small query.
     """
     holders = {
         bid: f"{bid} ({ref})"
@@ -228,30 +230,19 @@ def serials_taken_by_open_batches(session: Session, batch: Batch) -> list[tuple[
         return []
     new, old = aliased(Device), aliased(Device)
 
-    def held(match):
-        return (sa.select(new.manifest_row, new.serial, old.batch_id)
-                .join(old, sa.and_(match, old.organization_id == batch.organization_id,
-                                   old.batch_id.in_(list(holders))))
-                .where(new.batch_id == batch.id, new.manifest_row.is_not(None)))
+    def holder_of(serial):
+        return (sa.select(sa.func.min(old.batch_id))
+                .where(old.batch_id.in_(list(holders)), old.organization_id == batch.organization_id,
+                       old.serial == serial)
+                .correlate(new).scalar_subquery())
 
-    query = sa.union_all(
-        held(old.serial == new.serial),
-        held(old.serial == sa.func.upper(new.serial)).where(new.serial != sa.func.upper(new.serial)),
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # The statistics predate the rows just written, so the planner takes this batch for a
-        # handful of rows and picks a nested loop over the other batches' devices: rows x rows.
-        # Without nested loops it hashes one side, linear whatever the statistics say.
-        before = session.scalar(sa.text("SELECT current_setting('enable_nestloop')"))
-        session.execute(sa.text("SET LOCAL enable_nestloop = off"))
-        found = session.execute(query).all()
-        session.execute(sa.text("SELECT set_config('enable_nestloop', :value, true)"), {"value": before})
-    else:
-        found = session.execute(query).all()
-    taken: dict[int, tuple[int, str, str]] = {}
-    for row, serial, holder in found:
-        taken.setdefault(row, (row, serial, holders[holder]))
-    return [taken[row] for row in sorted(taken)]
+    # As written first; the upper-cased lookup only when that found nothing.
+    holder = sa.func.coalesce(holder_of(new.serial), holder_of(sa.func.upper(new.serial)))
+    looked_up = (sa.select(new.manifest_row, new.serial, holder.label("holder"))
+                 .where(new.batch_id == batch.id, new.manifest_row.is_not(None)).subquery())
+    found = session.execute(sa.select(looked_up).where(looked_up.c.holder.is_not(None))
+                            .order_by(looked_up.c.manifest_row)).all()
+    return [(row, serial, holders[held]) for row, serial, held in found]
 
 
 def _problem_dict(problem: Problem) -> dict:

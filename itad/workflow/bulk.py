@@ -13,8 +13,6 @@ bumped and checked).
 from __future__ import annotations
 
 import contextlib
-import gc
-import threading
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -36,34 +34,6 @@ from workflows.sampling import picked_by_rule
 _CHUNK = 1000
 _FIRST_CHUNK = 250
 
-_pauses = 0
-_pause_lock = threading.Lock()
-_resume = False
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """The cyclic garbage collector off while a bulk request runs.
-
-    Its items, rows and results form no cycles, but they are enough new objects to set off full
-    collections, each walking the whole process heap (half a second of a 10,000-item request).
-    gc.disable is process-wide: pauses in concurrent threads are counted, and the last one out
-    turns the collector back on if it was on before the first."""
-    global _pauses, _resume
-    with _pause_lock:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
-
-
 def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, source: str = "bulk",
                 report_sha256: str | None = None, batch_id: int | None = None) -> list[dict[str, Any]]:
     """Apply wipe results; returns one {index, status, reason, medium_id, device_id, state} per item.
@@ -74,12 +44,11 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     hidden_areas, verified_by_tool, tool, tool_version, passes, started_at, finished_at, and an
     optional "evidence" dict and "index" (its position in the caller's list).
     """
-    with collector_paused():
-        session.flush()         # the snapshot is read by Core statements, which do not autoflush
-        found = find_media(session, items, batch_id)
-        named = find_devices(session, items, batch_id)
-        snap = lock_and_read(session, found, named)
-        return _apply(session, actor, items, snap, source, report_sha256)
+    session.flush()         # the snapshot is read by Core statements, which do not autoflush
+    found = find_media(session, items, batch_id)
+    named = find_devices(session, items, batch_id)
+    snap = lock_and_read(session, found, named)
+    return _apply(session, actor, items, snap, source, report_sha256)
 
 
 def _apply(session: Session, actor: User, items: list[dict[str, Any]], snap: Snapshot, source: str,

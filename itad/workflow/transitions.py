@@ -366,13 +366,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def get_device_for_update(session: Session, device_id: int) -> Device:
-    device = session.get(Device, device_id)
-    if device is None:
-        raise NotFound(f"No device with id {device_id}.")
-    return device
-
-
 def medium_of(device: Device, medium_id: int | None) -> StorageMedium | None:
     if medium_id is None:
         return device.media[0] if len(device.media) == 1 else None
@@ -381,7 +374,3 @@ def medium_of(device: Device, medium_id: int | None) -> StorageMedium | None:
             return m
     raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
                   details={"state": device.state, "media": [m.id for m in device.media], "needs": ["medium_id"]})
-
-
-def batch_of(session: Session, device: Device) -> Batch:
-    return session.get(Batch, device.batch_id)

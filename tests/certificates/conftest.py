@@ -33,7 +33,7 @@ def batch_data():
 @pytest.fixture(scope="session")
 def signed_batch(batch_data, identity_a) -> bytes:
     key, cert = identity_a
-    return issue_pdf(batch_data, key, cert, PASSPHRASE, workers=1)
+    return issue_pdf(batch_data, key, cert, PASSPHRASE)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ def _text(pdf: bytes) -> str:
 def test_non_latin_values_are_printed_as_themselves_in_the_media_sheets():
     data = specimen_batch(3)
     first = dataclasses.replace(data.lines[0], performed_by="Łukasz Żółć", medium_serial="ЖД-0042")
-    text = _text(render_pdf(dataclasses.replace(data, lines=(first, *data.lines[1:])), workers=1))
+    text = _text(render_pdf(dataclasses.replace(data, lines=(first, *data.lines[1:]))))
     assert "Łukasz Żółć" in text and "ЖД-0042" in text
 
 
@@ -61,7 +61,7 @@ def test_a_superseding_device_certificate_says_what_it_supersedes():
 
 def test_a_cover_longer_than_one_page_still_numbers_every_page_of_the_whole():
     data = specimen_batch(60, missing=3000)  # the missing serials push the cover past a page
-    reader = PdfReader(io.BytesIO(render_pdf(data, workers=1)))
+    reader = PdfReader(io.BytesIO(render_pdf(data)))
     total = len(reader.pages)
     assert total > 3
     for number, page in enumerate(reader.pages, start=1):

@@ -33,7 +33,7 @@ def test_pkcs12_import_gives_a_key_that_signs_verifiable_certificates(identity_a
         b"op", key, cert, None, serialization.BestAvailableEncryption(b"p12-password"))
     key_pem, cert_pem = import_identity(p12, b"p12-password", b"new passphrase")
     assert cert_pem == identity_a[1]
-    pdf = issue_pdf(specimen_batch(2), key_pem, cert_pem, b"new passphrase", workers=1)
+    pdf = issue_pdf(specimen_batch(2), key_pem, cert_pem, b"new passphrase")
     assert verify_pdf(pdf, [cert_pem]).valid
 
 

@@ -74,7 +74,7 @@ def test_content_appended_after_signing_is_not_valid(signed_batch, identity_a):
 
 def test_after_key_rotation_old_and_new_certificates_both_verify(signed_batch, identity_a, identity_b, passphrase):
     key_b, cert_b = identity_b
-    newer = issue_pdf(specimen_batch(3, number="COS-2025-000124"), key_b, cert_b, passphrase, workers=1)
+    newer = issue_pdf(specimen_batch(3, number="COS-2025-000124"), key_b, cert_b, passphrase)
     trusted = [identity_a[1], cert_b]
     assert verify_pdf(signed_batch, trusted).valid
     assert verify_pdf(newer, trusted).valid
@@ -90,7 +90,7 @@ def test_a_signer_outside_the_trusted_list_is_not_valid(signed_batch, identity_b
 def test_an_unsigned_pdf_is_not_valid(batch_data, identity_a):
     from certificates import render_pdf
 
-    result = verify_pdf(render_pdf(specimen_batch(2), workers=1), [identity_a[1]])
+    result = verify_pdf(render_pdf(specimen_batch(2)), [identity_a[1]])
     assert not result.valid and result.reason == "the PDF carries no signature"
 
 

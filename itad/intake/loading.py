@@ -1,30 +1,28 @@
 """Loading checked manifest rows into the device and storage_medium tables, chunk by chunk.
 
-``loader_for(session, batch, now)`` answers a loader with ``write(chunk)``, ``finish() -> media``
-and ``abort()``. Rows arrive as plain tuples in ManifestRow's field order (see Manifest.chunks)
-and go in as plain tuples too (no ORM object per row), in the caller's transaction. Device ids
-are reserved before each chunk is written, so media rows can name their device without RETURNING.
+``loader_for(session, batch, now, expected_rows)`` answers a loader with ``write(chunk)``,
+``finish() -> media`` and ``abort()``. Rows arrive as plain tuples in ManifestRow's field order (see
+Manifest.chunks) and go in as plain tuples too (no ORM object per row), in the caller's transaction.
+Device ids are reserved before the rows are written, so media rows can name their device without
+RETURNING.
 
-PostgreSQL: a second thread COPYs each chunk (devices, then their media) while the request's
-thread goes on reading the file. The parser is Python and holds one core; the server checks
-foreign keys and fills indexes on the other, so the two overlap instead of taking turns. The
-session is not touched while the loader runs: the thread has the connection to itself until
-``finish`` or ``abort`` returns. Rows are sent as preformatted COPY text, one block per chunk.
+PostgreSQL: the bulk paths' background writer (RowStream) COPYs each chunk (devices, then their
+media) while the request's thread goes on reading the file. The parser is Python and holds one core;
+the server checks foreign keys and fills indexes on the other, so the two overlap instead of taking
+turns. The session is not used for anything else until ``finish`` or ``abort`` returns.
 
 SQLite: one DBAPI executemany per chunk and table, in this thread (see SqliteLoader).
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from datetime import datetime, timezone
 from json.encoder import encode_basestring
 
 from sqlalchemy.orm import Session
 
 from itad.models import Batch
-from itad.workflow.rowsets import COPY_ESCAPES
+from itad.models.rowsets import COPY_ESCAPES, RowStream
 
 _DEVICE_COLUMNS = ("id", "batch_id", "organization_id", "serial", "asset_tag", "manufacturer", "model",
                    "category", "state", "manifest_row", "attributes", "version", "created_at", "updated_at")
@@ -33,24 +31,22 @@ _MEDIUM_COLUMNS = ("device_id", "serial", "media_type", "source", "state", "fail
 # field can stand for NULL and the usual block holds no backslash at all (see _block).
 _COPY_DEVICES = f"COPY device ({', '.join(_DEVICE_COLUMNS)}) FROM STDIN (FORMAT text, NULL '')"
 _COPY_MEDIA = f"COPY storage_medium ({', '.join(_MEDIUM_COLUMNS)}) FROM STDIN (FORMAT text, NULL '')"
-# Device ids for one chunk, from the table's sequence. Almost always they come out contiguous
-# (nobody else took one meanwhile), and then only the first and last travel back: fetching 5,000
-# ids as rows cost 16 ms per chunk of the COPY thread's time, a fifth of what the server needs
-# to store the chunk. When another session did take ids in between, every id comes back.
+# Device ids from the table's sequence. Almost always they come out contiguous (nobody else took one
+# meanwhile), and then only the first and last travel back; when another session did take ids in
+# between, every id comes back.
 _RESERVE_IDS = """
     WITH reserved AS (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s))
     SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL ELSE array_agg(id) END
     FROM reserved"""
 # SQLite's page cache during a load (KiB): the indexes of a 100,000-row list fit.
 _SQLITE_CACHE_KIB = 64 * 1024
-# Chunks read ahead of the COPY thread: enough to keep both cores busy, few enough to keep memory flat.
-_READ_AHEAD = 2
 
 
-def loader_for(session: Session, batch: Batch, now: datetime):
+def loader_for(session: Session, batch: Batch, now: datetime, expected_rows: int):
+    """expected_rows: how many rows the list probably has (an upper bound is best: see CopyLoader)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return CopyLoader(session, batch, now)
+        return CopyLoader(session, batch, now, expected_rows)
     if dialect == "sqlite":
         return SqliteLoader(session, batch, now)
     raise NotImplementedError(f"intake loads into SQLite or PostgreSQL, not {dialect}")
@@ -133,94 +129,73 @@ class SqliteLoader:
 
 
 class CopyLoader:
-    """PostgreSQL: COPY each chunk from a second thread, in the session's transaction.
+    """PostgreSQL: each chunk as COPY text (devices, then their media), written by the bulk paths' one
+    background writer (itad.models.rowsets.RowStream) while this thread reads the next chunk.
 
-    This thread turns a chunk into COPY text, all but the device ids; the COPY thread reserves
-    the ids, puts them in front of the lines and sends them. The server waits for the COPY
-    thread only as long as that takes, not for the formatting too.
-
-    Every constraint and trigger stays on: the database checks each row's references as it does
-    for any other write.
+    Device ids are reserved from the sequence ahead of the rows (the list's expected length at once,
+    more if it runs out), so this thread writes every line whole and the writer only sends it: the
+    server waits for nothing but the text. Ids reserved and not used are a gap in the sequence, as
+    a rolled-back insert leaves. Every constraint and trigger stays on: the database checks each row's
+    references as it does for any other write.
     """
 
-    def __init__(self, session: Session, batch: Batch, now: datetime):
+    def __init__(self, session: Session, batch: Batch, now: datetime, expected_rows: int):
         self.connection = session.connection().connection.driver_connection  # psycopg 3
         # The sequence is looked up once: pg_get_serial_sequence() inside the reserving SELECT ran
-        # once per row (a catalog search each) and cost the server 0.5 s per 100,000 rows; the
-        # nextval() calls themselves cost a tenth of that.
+        # once per row (a catalog search each).
         with self.connection.cursor() as cursor:
             cursor.execute("SELECT pg_get_serial_sequence('device', 'id')")
             (self._sequence,) = cursor.fetchone()
+        self._free: range | list[int] = range(0)
+        self._reserve(max(expected_rows, 1))
         self.media = 0
         stamp = now.astimezone(timezone.utc).isoformat()
         self._device_head = f"\t{int(batch.id)}\t{int(batch.organization_id)}\t"
         self._device_tail = f"\t1\t{stamp}\t{stamp}\n"
         self._medium_tail = f"\tunknown\tmanifest\tpending\t0\t{stamp}\n"
         self._keys: dict[str, str] = {}
-        self._chunks: queue.Queue = queue.Queue(maxsize=_READ_AHEAD)
-        self._failure: BaseException | None = None
-        self._cancelled = False
-        self._thread = threading.Thread(target=self._run, name="intake-copy", daemon=True)
-        self._thread.start()
-
-    # -- the reading thread --------------------------------------------------------------------
+        self._stream = RowStream(session)
 
     def write(self, chunk: list) -> None:
-        if self._failure is not None:
-            self.finish()  # raises the loader's error
+        ids = self._ids_for(len(chunk))
         head, tail, keys = self._device_head, self._device_tail, self._keys
         devices = _lines(
-            lambda r: f"{head}{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\tregistered\t{r[5]}\t{r[6]}{tail}",
-            [(serial, tag or "", make or "", model or "", category or "", number,
+            lambda r: f"{r[0]}{head}{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\tregistered\t{r[6]}\t{r[7]}{tail}",
+            [(device_id, serial, tag or "", make or "", model or "", category or "", number,
               attributes_json(attributes, keys) if attributes else "")
-             for number, serial, tag, make, model, category, _, attributes in chunk],
+             for device_id, (number, serial, tag, make, model, category, _, attributes) in zip(ids, chunk)],
             len(_DEVICE_COLUMNS))
         tail = self._medium_tail
-        owners = [at for at, (*_, drives, _) in enumerate(chunk) for _ in drives]
-        media = _lines(lambda r: f"\t{r[0]}{tail}",
-                       [(drive,) for *_, drives, _ in chunk for drive in drives], len(_MEDIUM_COLUMNS))
-        self._chunks.put((devices, owners, media))
+        media = _lines(lambda r: f"{r[0]}\t{r[1]}{tail}",
+                       [(device_id, drive) for device_id, (*_, drives, _) in zip(ids, chunk) for drive in drives],
+                       len(_MEDIUM_COLUMNS))
+        self.media += len(media)
+        self._stream.copy([(_COPY_DEVICES, "".join(devices)), (_COPY_MEDIA, "".join(media))])
 
     def finish(self) -> int:
-        """Wait until every chunk is in; raise what went wrong in the COPY thread."""
-        self._chunks.put(None)
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
+        """Wait until every chunk is in; raise what went wrong in the writer."""
+        self._stream.close()
         return self.media
 
     def abort(self) -> None:
         """The list is refused: drop what is not written yet and give the connection back
         (the caller rolls back). Waits for the COPY under way, never for the queue."""
-        self._cancelled = True
-        self._chunks.put(None)
-        self._thread.join()
+        self._stream.abort()
 
-    # -- the COPY thread -----------------------------------------------------------------------
+    def _ids_for(self, count: int) -> range | list[int]:
+        if len(self._free) < count:
+            self._reserve(count - len(self._free))
+        ids, self._free = self._free[:count], self._free[count:]
+        return ids
 
-    def _run(self) -> None:
-        try:
-            with self.connection.cursor() as cursor:
-                while (item := self._chunks.get()) is not None:
-                    if not self._cancelled:
-                        self._copy(cursor, *item)
-        except BaseException as exc:  # handed to the reading thread by finish()
-            self._failure = exc
-            while self._chunks.get() is not None:  # let the reader put its last chunks and stop
-                pass
-
-    def _copy(self, cursor, devices: list[str], owners: list[int], media: list[str]) -> None:
-        cursor.execute(_RESERVE_IDS, (self._sequence, len(devices)))
-        first, last, scattered = cursor.fetchone()
-        ids = scattered or range(first, last + 1)
-        if len(ids) != len(devices):  # then zip() below would drop devices that media still name
-            raise RuntimeError(f"reserved {len(ids)} device ids for {len(devices)} devices")
-        with cursor.copy(_COPY_DEVICES) as copy:
-            copy.write("".join([f"{device_id}{line}" for device_id, line in zip(ids, devices)]))
-        if media:
-            with cursor.copy(_COPY_MEDIA) as copy:
-                copy.write("".join([f"{ids[at]}{line}" for at, line in zip(owners, media)]))
-            self.media += len(media)
+    def _reserve(self, count: int) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(_RESERVE_IDS, (self._sequence, count))
+            first, last, scattered = cursor.fetchone()
+        more = scattered or range(first, last + 1)
+        if len(more) != count:  # then zip() in write would drop devices that media still name
+            raise RuntimeError(f"reserved {len(more)} device ids for {count} devices")
+        self._free = more if not self._free else [*self._free, *more]
 
 
 def _lines(line, rows: list[tuple], columns: int) -> list[str]:

@@ -137,7 +137,7 @@ def register_batch(
     batch = _insert_batch(session, organization, actor, reference, filename, sha256, now)
     # Every accepted row is written, also after a problem: the rows are rolled back anyway, and the
     # open-batch check below then covers the whole list, so the client gets every problem at once.
-    loader = loader_for(session, batch, now)
+    loader = loader_for(session, batch, now, estimate_rows(data))
     try:
         for chunk in manifest.chunks():
             loader.write(chunk)
@@ -150,7 +150,7 @@ def register_batch(
     except BaseException:
         loader.abort()
         raise
-    for row, serial, holder in serials_taken_by_open_batches(session, batch):
+    for row, serial, holder in serials_taken_by_open_batches(session, batch, manifest.rows_read):
         manifest.serial_in_open_batch(row, serial, holder)
 
     rows = manifest.rows_read
@@ -207,42 +207,53 @@ def _insert_batch(session, organization, actor, reference, filename, sha256, now
     return batch
 
 
-def serials_taken_by_open_batches(session: Session, batch: Batch) -> list[tuple[int, str, str]]:
-    """(manifest row, serial, "<batch id> (<reference>)") for each device of ``batch`` whose serial
-    another OPEN batch of the same client holds: one statement over the rows already written.
+def serials_taken_by_open_batches(session: Session, batch: Batch, rows: int) -> list[tuple[int, str, str]]:
+    """(manifest row, serial, "<batch id> (<reference>)") for each device of ``batch`` (``rows`` of them,
+    written already) whose serial another OPEN batch of the same client holds.
 
     A closed batch is history: the same unit may come back later (a lease return) and is then
-    a new registration. A serial matches as written or upper-cased, which catches the usual case
-    slip. Each of the list's devices looks its serial up in the other open batches through their
-    (batch_id, serial) index: a correlated subquery runs once per outer row whatever the planner
-    believes, and the statistics predate the rows just written (a join planned on them took this
-    batch for a handful of rows and scanned it once per device of the other batches). A client
-    with no other open batch costs one small query.
+    a new registration. A serial matches as written, or upper-cased where it has lower case in it,
+    which catches the usual case slip. A client with no other open batch costs one small query.
+
+    Serials are looked up through the (batch_id, serial) index from the smaller side, by correlated
+    subqueries, which run once per row of their outer side whatever the planner believes: the
+    statistics predate the rows just written, and a join planned on them took this batch for a
+    handful of rows and scanned it once per device of the other batches. The sides' sizes are the
+    batches' own device counts.
     """
     holders = {
-        bid: f"{bid} ({ref})"
-        for bid, ref in session.execute(
-            sa.select(Batch.id, Batch.reference).where(
+        bid: (f"{bid} ({ref})", count)
+        for bid, ref, count in session.execute(
+            sa.select(Batch.id, Batch.reference, Batch.device_count).where(
                 Batch.organization_id == batch.organization_id, Batch.status == BatchStatus.open.value,
                 Batch.id != batch.id))
     }
     if not holders:
         return []
     new, old = aliased(Device), aliased(Device)
-
-    def holder_of(serial):
-        return (sa.select(sa.func.min(old.batch_id))
-                .where(old.batch_id.in_(list(holders)), old.organization_id == batch.organization_id,
-                       old.serial == serial)
-                .correlate(new).scalar_subquery())
-
-    # As written first; the upper-cased lookup only when that found nothing.
-    holder = sa.func.coalesce(holder_of(new.serial), holder_of(sa.func.upper(new.serial)))
-    looked_up = (sa.select(new.manifest_row, new.serial, holder.label("holder"))
-                 .where(new.batch_id == batch.id, new.manifest_row.is_not(None)).subquery())
-    found = session.execute(sa.select(looked_up).where(looked_up.c.holder.is_not(None))
-                            .order_by(looked_up.c.manifest_row)).all()
-    return [(row, serial, holders[held]) for row, serial, held in found]
+    theirs = (old.batch_id.in_(list(holders)), old.organization_id == batch.organization_id)
+    ours = (new.batch_id == batch.id, new.manifest_row.is_not(None))
+    if rows <= sum(count for _, count in holders.values()):
+        holder = sa.select(sa.func.min(old.batch_id)).where(*theirs, old.serial == new.serial) \
+            .correlate(new).scalar_subquery()
+        as_written = sa.select(new.manifest_row, new.serial, holder.label("holder"), sa.literal(0)).where(*ours)
+    else:
+        line = sa.select(new.manifest_row).where(*ours, new.serial == old.serial).correlate(old).scalar_subquery()
+        as_written = sa.select(line.label("row"), old.serial, old.batch_id.label("holder"), sa.literal(0)) \
+            .where(*theirs)
+    # Few serials have lower case in them: only those look their upper-cased form up.
+    upper = sa.select(sa.func.min(old.batch_id)).where(*theirs, old.serial == sa.func.upper(new.serial)) \
+        .correlate(new).scalar_subquery()
+    upper_cased = sa.select(new.manifest_row, new.serial, upper.label("holder"), sa.literal(1)) \
+        .where(*ours, new.serial != sa.func.upper(new.serial))
+    found = sa.union_all(as_written, upper_cased).subquery()
+    taken: dict[int, tuple[int, str, str]] = {}
+    # An exact match before a case slip, then the oldest holder: the same answer whichever side led.
+    for row, serial, held, _ in session.execute(
+            sa.select(found).where(found.c[0].is_not(None), found.c[2].is_not(None))
+            .order_by(found.c[3], found.c[2])).all():
+        taken.setdefault(row, (row, serial, holders[held][0]))
+    return [taken[row] for row in sorted(taken)]
 
 
 def _problem_dict(problem: Problem) -> dict:

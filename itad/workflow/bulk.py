@@ -22,7 +22,7 @@ from itad.errors import Conflict
 from itad.models import CustodyEvent, Device, SanitizationRecord, StorageMedium, User, utcnow
 from itad.workflow import custody
 from itad.workflow.bulk_snapshot import MediumRow, NewMedium, Snapshot, Unit, find_devices, find_media, lock_and_read
-from itad.workflow.rowsets import RowStream, streaming
+from itad.models.rowsets import RowStream, streaming
 from itad.workflow.transitions import _jsonable
 from workflows.machine import MediumFacts, TransitionRefused, allowed_transitions, apply
 from workflows.policy import Policy

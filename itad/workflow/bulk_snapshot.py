@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from itad.models import Batch, Device, SanitizationRecord, StorageMedium
 from itad.workflow import custody
 from itad.workflow.policies import effective_policy
-from itad.workflow.rowsets import on_postgres
+from itad.models.rowsets import on_postgres
 from itad.workflow.verifying import batch_pick_stands
 from workflows.machine import DeviceFacts, MediumFacts
 from workflows.policy import Policy

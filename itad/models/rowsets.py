@@ -131,12 +131,13 @@ def _execute(connection: psycopg.Connection, sql: str, document: str) -> int:
 class RowStream:
     """Rows inserted and updated in order as they are produced, while the producer goes on (use `streaming`).
 
-    On PostgreSQL a second thread sends each chunk on the request's own connection (its transaction,
-    its locks): the server writes one chunk while Python builds the next, so a bulk request costs
-    about the larger of the two, not their sum. The producer serialises each chunk before queueing
-    it, so the second thread only waits on the server and the server never waits for Python to
-    format the chunk it is about to write. psycopg serialises the connection's use between the
-    threads; the producer may still run its own statements in between. Elsewhere (SQLite, one
+    The one background writer of the bulk paths (wipe results, asset lists). On PostgreSQL a second
+    thread sends each chunk on the request's own connection (its transaction, its locks): the server
+    writes one chunk while Python builds the next, so a bulk request costs about the larger of the two,
+    not their sum. The producer serialises each chunk before queueing it, so the second thread only
+    waits on the server. The queue is bounded (_AHEAD chunks): a producer faster than the server waits
+    instead of holding the whole request in memory. psycopg serialises the connection's use between
+    the threads; the producer may still run its own statements in between. Elsewhere (SQLite, one
     writer anyway) each chunk is written at once.
     """
 
@@ -144,9 +145,10 @@ class RowStream:
         self._session = session
         self._queue: queue.Queue | None = None
         self._error: BaseException | None = None
+        self._held = _NOTHING
         if on_postgres(session):
             self._connection = session.connection().connection.dbapi_connection
-            self._queue = queue.Queue()
+            self._queue = queue.Queue(maxsize=_AHEAD)
             self._thread = threading.Thread(target=self._run, name="itad-row-stream", daemon=True)
             self._thread.start()
 
@@ -157,7 +159,12 @@ class RowStream:
             insert_rows(self._session, table, rows)
         else:
             names = tuple(rows[0])
-            self._send(_copy_in, _copy(table, names), _copy_text(rows, names), None)
+            self._send([(_copy_in, _copy(table, names), _copy_text(rows, names))], None)
+
+    def copy(self, parts: list[tuple[str, str]]) -> None:
+        """PostgreSQL only: COPY statements with their text already built, written in order. Several
+        such calls with the same statements, waiting in the queue together, go as one COPY each."""
+        self._send([(_copy_in, sql, text) for sql, text in parts if text], None)
 
     def update(self, table: sa.Table, rows: list[dict], *, key: str = "id", match: tuple[str, ...] = (),
                extra: dict[str, sa.ColumnElement] | None = None, conflict: Exception | None = None) -> None:
@@ -170,25 +177,52 @@ class RowStream:
                 raise conflict
         else:
             sql = _update(table, tuple(rows[0]), key, match, extra).replace("CAST(:rows AS json)", "CAST(%(rows)s AS json)")
-            self._send(_execute, sql, _document(rows), None if conflict is None else (conflict, len(rows)))
+            self._send([(_execute, sql, _document(rows))], None if conflict is None else (conflict, len(rows)))
 
-    def _send(self, write, sql: str, payload: str, conflict: tuple[Exception, int] | None) -> None:
-        """Queue write(connection, sql, payload); with `conflict` (the error, the rows expected), it
-        returns how many rows it updated, and fewer is that error."""
-        if self._error is None:
-            self._queue.put((write, sql, payload, conflict))
+    def _send(self, writes: list[tuple], conflict: tuple[Exception, int] | None) -> None:
+        """Queue the writes (write(connection, sql, payload) each); with `conflict` (the error, the rows
+        expected), the one write returns how many rows it updated, and fewer is that error."""
+        if self._error is None and writes:
+            self._queue.put((writes, conflict))
 
     def _run(self) -> None:
-        while (work := self._queue.get()) is not None:
+        while (work := self._take()) is not None:
+            writes, conflict = work
             if self._error is not None:
                 continue            # the transaction is lost: drain without writing
-            write, sql, payload, conflict = work
             try:
-                done = write(self._connection, sql, payload)
+                for write, sql, payload in writes:
+                    done = write(self._connection, sql, payload)
                 if conflict is not None and done != conflict[1]:
                     self._error = conflict[0]
             except BaseException as exc:  # noqa: BLE001 - handed to the producer's thread by close()
                 self._error = exc
+
+    def _take(self):
+        """The next item, merged with those waiting behind it that COPY into the same tables in the same
+        order: while the server is the slower side, items queue up, and one COPY per table instead of
+        several saves round trips (and this thread's wait for the interpreter lock after each)."""
+        if self._held is not _NOTHING:
+            work, self._held = self._held, _NOTHING
+        else:
+            work = self._queue.get()
+        if not _copies_only(work):
+            return work
+        statements = [sql for _, sql, _ in work[0]]
+        texts = [[text] for _, _, text in work[0]]
+        while True:
+            try:
+                after = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if not _copies_only(after) or [sql for _, sql, _ in after[0]] != statements:
+                self._held = after      # written next, in its turn
+                break
+            for parts, (_, _, text) in zip(texts, after[0]):
+                parts.append(text)
+        if len(texts[0]) == 1:
+            return work
+        return [(_copy_in, sql, "".join(parts)) for sql, parts in zip(statements, texts)], None
 
     def close(self) -> None:
         """Wait until every chunk is written; raise what a chunk raised (an IntegrityError as SQLAlchemy's)."""
@@ -219,6 +253,15 @@ class RowStream:
 
 class _Aborted(Exception):
     pass
+
+
+_NOTHING = object()
+# Items queued ahead of the writing thread: enough to merge a few while the server is behind.
+_AHEAD = 4
+
+
+def _copies_only(work) -> bool:
+    return work is not None and work[1] is None and all(write is _copy_in for write, _, _ in work[0])
 
 
 @contextlib.contextmanager

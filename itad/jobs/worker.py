@@ -38,6 +38,13 @@ class NoRedis(RuntimeError):
     pass
 
 
+# How long RQ's pubsub thread (stop and kill commands) waits per read. RQ asks for 60 s and counts on
+# its unsubscribe to wake the thread; with redis-py 8 the thread, once unsubscribed, waits the whole
+# sleep for a subscription that never comes, while RQ's teardown joins it without a bound: every
+# worker exit (a burst worker's end, SIGTERM) then took up to a minute.
+PUBSUB_SLEEP_SECONDS = 1.0
+
+
 class _Worker(SimpleWorker):
     """SimpleWorker that remembers a stop request (SIGTERM, SIGINT): only then may the loop end."""
 
@@ -46,6 +53,13 @@ class _Worker(SimpleWorker):
     def handle_warm_shutdown_request(self):
         self.stop_asked = True
         super().handle_warm_shutdown_request()
+
+    def subscribe(self):
+        """RQ's own, with a short sleep for the pubsub thread (PUBSUB_SLEEP_SECONDS says why)."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=PUBSUB_SLEEP_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler)
 
 
 def work(app: Flask, queues: list[str] | tuple[str, ...] = QUEUES, burst: bool = False) -> None:

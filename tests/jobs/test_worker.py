@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -127,3 +128,21 @@ def test_inline_mode_gives_the_same_job_record_as_queued_mode(app, queued, worke
 
     assert _comparable(job_row(inline_job.id)) == _comparable(job_row(queued_job.id))
     assert _orgs(session, "parity-queued") == _orgs(session, "parity-inline") == 1
+
+
+def test_a_worker_leaves_its_stop_channel_at_once_instead_of_waiting_out_the_pubsub_sleep(queued):
+    # RQ subscribes each worker to a channel for stop and kill commands, served by a thread that
+    # RQ's teardown joins without a bound; with RQ's 60 s sleep that join took up to a minute.
+    from itad.jobs.worker import _Worker
+
+    worker = _Worker([_queue(queued)], connection=redis_connection(queued.config), name=f"itad-test-{time.time_ns()}")
+    worker.subscribe()
+    time.sleep(0.5)     # the thread is reading, as in a worker waiting for work
+    # The race RQ's teardown loses now and then, made certain: the thread sees the unsubscribe
+    # confirmed and goes back to waiting before it is told to stop.
+    worker.pubsub.unsubscribe()
+    time.sleep(0.5)
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 30
+    assert not worker.pubsub_thread.is_alive()

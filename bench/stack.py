@@ -153,8 +153,6 @@ class Stack:
         self.base = Path(tempfile.mkdtemp(prefix="itad-load-"))
         self.keep = keep
         self.gunicorn_workers = gunicorn_workers
-        self.storage = self.base / "storage"
-        self.storage.mkdir()
         self.postgres = Postgres(self.base)
         self.redis = Redis(self.base)
         self.web_port = free_port()
@@ -171,10 +169,14 @@ class Stack:
         self.database_url = self.postgres.create_database("itad_load")
         self.redis.start()
 
-    def env(self) -> dict[str, str]:
+    def env(self, process: str = "cli") -> dict[str, str]:
+        """The environment of one process. Documents live in the database (STORAGE=database): each
+        process gets a STORAGE_DIR of its own, so nothing could work through a shared folder."""
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "FLASK_APP")}
-        env.update({"DATABASE_URL": self.database_url, "REDIS_URL": self.redis.url, "STORAGE_DIR": str(self.storage),
-                    "PYTHONPATH": str(ROOT), **self.extra_env})
+        own = self.base / f"storage-{process}"
+        own.mkdir(exist_ok=True)
+        env.update({"DATABASE_URL": self.database_url, "REDIS_URL": self.redis.url, "STORAGE": "database",
+                    "STORAGE_DIR": str(own), "PYTHONPATH": str(ROOT), **self.extra_env})
         return env
 
     def itad(self, *args: str) -> str:
@@ -189,7 +191,7 @@ class Stack:
         self.web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(self.gunicorn_workers), "--bind",
              f"127.0.0.1:{self.web_port}", "--timeout", "60", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT, env=self.env("web"), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -206,7 +208,8 @@ class Stack:
 
     def start_worker(self) -> subprocess.Popen:
         path = self.base / f"worker-{len(self.workers)}.log"
-        proc = subprocess.Popen([sys.executable, "-m", "itad.cli", "worker"], cwd=ROOT, env=self.env(),
+        proc = subprocess.Popen([sys.executable, "-m", "itad.cli", "worker"], cwd=ROOT,
+                                env=self.env(f"worker-{len(self.workers)}"),
                                 stdout=open(path, "w"), stderr=subprocess.STDOUT, start_new_session=True)
         self.workers.append(proc)
         self.worker_logs[proc.pid] = path

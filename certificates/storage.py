@@ -24,6 +24,13 @@ class Storage(Protocol):
     def put(self, data: bytes) -> str: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
+    def delete(self, key: str) -> None: ...
+
+
+def valid_key(key: str) -> str:
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise StorageKeyError(f"not a sha256 key: {key!r}")
+    return key
 
 
 class LocalStorage:
@@ -35,8 +42,7 @@ class LocalStorage:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
-            raise StorageKeyError(f"not a sha256 key: {key!r}")
+        key = valid_key(key)
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, data: bytes) -> str:
@@ -71,3 +77,7 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def delete(self, key: str) -> None:
+        """For transient documents only (an upload once its batch is registered)."""
+        self._path(key).unlink(missing_ok=True)

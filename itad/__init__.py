@@ -76,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
             # The engine's options follow the database they are for (the environment's may name another).
             overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config_module.engine_options(
                 url, overrides.get("DATABASE_CONNECT_TIMEOUT", app.config["DATABASE_CONNECT_TIMEOUT"])))
+            # So does the default document store (an explicit STORAGE, in the config or its environment, stands).
+            overrides.setdefault("STORAGE", config_module.storage_backend(config.get("ENVIRON"), url))
         app.config.update(overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

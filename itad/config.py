@@ -66,6 +66,15 @@ def _instance_secret(instance: Path, name: str) -> str:
     return key
 
 
+def storage_backend(env: dict | None, db_url: str) -> str:
+    """STORAGE, else the default for the database (see load)."""
+    value = _str(os.environ if env is None else env, "STORAGE") or \
+        ("database" if db_url.startswith("postgres") else "folder")
+    if value not in ("database", "folder"):
+        raise ValueError(f"STORAGE must be 'database' or 'folder', not {value!r}")
+    return value
+
+
 def load(instance_path: str, environ: dict | None = None) -> dict:
     env = os.environ if environ is None else environ
     instance = Path(instance_path)
@@ -76,7 +85,10 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_uri(db_url),
         "REDIS_URL": _str(env, "REDIS_URL"),
         "SECRET_KEY": _str(env, "SECRET_KEY") or _instance_secret(instance, "secret_key"),
-        # Where certificates and other artefacts are stored (content-addressed).
+        # Where certificates, erasure reports and uploads are kept (itad.documents): "database", the
+        # default on PostgreSQL (web and worker machines then share nothing but the database and
+        # Redis), or "folder", files under STORAGE_DIR, the embedded default.
+        "STORAGE": storage_backend(env, db_url),
         "STORAGE_DIR": _str(env, "STORAGE_DIR", str(instance / "storage")),
         # Printed on certificates; the public verify page lives under it.
         "PUBLIC_BASE_URL": _str(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

@@ -6,7 +6,7 @@ from flask import Response, current_app, request
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_json
 
-from itad import batches
+from itad import batches, documents
 from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.api.workflow_schemas import BulkOut, BulkSanitizationIn, BulkSanitizationItem, ErasureReportOut
@@ -50,7 +50,7 @@ def bulk_sanitizations(body: BulkSanitizationIn):
     results += bulk.apply_wipes(db.session, current_user(), valid, source="bulk")
     results.sort(key=lambda r: r["index"])
     applied = sum(1 for r in results if r["status"] == "applied")
-    # pydantic-core writes the 10,000 results at a tenth of the cost of the json module.
+    # pydantic-core writes the results at a fraction of the cost of the json module.
     return Response(to_json({"applied": applied, "rejected": len(results) - applied, "results": results}),
                     mimetype="application/json")
 
@@ -66,4 +66,4 @@ def erasure_report(batch_id: int):
     if not data:
         raise BadRequest("Send the nwipe log as a 'file' form field or as the request body.", code="empty_report")
     return erasure_reports.import_nwipe(db.session, current_user(), batch, data,
-                                        storage_dir=current_app.config["STORAGE_DIR"])
+                                        store=documents.storage(db.session, current_app.config))

@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from itad import batches
+from itad import batches, documents
 from itad.api import bp
 from itad.api.batches import batch_out
 from itad.api.contract import current_user, operation
@@ -99,8 +99,9 @@ def register_batch(body: RegisterIn | None):
         if existing is None:
             from itad.intake.jobs import enqueue_registration
 
-            job = enqueue_registration(db.session, config["STORAGE_DIR"], data, organization=organization,
-                                       actor=user, reference=reference, filename=filename)
+            job = enqueue_registration(db.session, documents.storage(db.session, config), data,
+                                       organization=organization, actor=user, reference=reference,
+                                       filename=filename)
             links = {"job": f"/api/v1/jobs/{job.id}"}
             return JobAcceptedOut(job_id=job.id, status=job.state, links=links), 202
 

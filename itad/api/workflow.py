@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from itad import batches
+from itad import batches, documents
 from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.api.schemas import DeviceOut
@@ -85,7 +85,7 @@ def sanitize(device_id: int, body: SanitizationIn):
     data = body.model_dump(exclude={"report_text", "version"})
     report = body.report_text.encode("utf-8") if body.report_text else None
     done = sanitizing.record_sanitization(db.session, current_user(), device, sanitizing.claim_from(data),
-                                          report=report, storage_dir=current_app.config["STORAGE_DIR"],
+                                          report=report, store=documents.storage(db.session, current_app.config),
                                           expected_version=body.version)
     return SanitizationStepOut(record=done.record, medium_added=done.medium_added,
                                **_step(device, done.applied.event))

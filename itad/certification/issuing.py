@@ -21,11 +21,12 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import certificates
+from itad import documents
 from itad.certification import content, keys
 from itad.errors import Conflict, Invalid, NotFound
 from itad.jobs import JobContext, enqueue, job
 from itad.models import (
-    Batch, Certificate, CertificateCounter, CertificateRequest, CertificateStatus, Device, User, utcnow,
+    Batch, Certificate, CertificateCounter, CertificateRequest, CertificateStatus, Device, User, db, utcnow,
 )
 from itad.workflow import custody
 
@@ -37,10 +38,6 @@ CERTIFIABLE_DEVICE_STATES = frozenset({"cleared", "destroyed", "in_inventory", "
 # Revoking takes these units out of sellable stock (itad.inventory decides what that means).
 IN_STOCK_STATES = ("cleared", "in_inventory")
 ProgressFn = Callable[[int, "int | None"], None]
-
-
-def storage(config) -> certificates.LocalStorage:
-    return certificates.LocalStorage(config["STORAGE_DIR"])
 
 
 def next_number(session: Session, year: int | None = None) -> str:
@@ -159,7 +156,7 @@ def issue(session: Session, request_id: int, *, progress: ProgressFn | None = No
     report(1, 3)
     pdf = certificates.issue_pdf(data, key.key_encrypted, key.cert_pem.encode(), passphrase)
     report(2, 3)
-    store = storage(config)
+    store = documents.storage(session, config)
     pdf_key = store.put(pdf)
     document = certificates.to_json(data)
     document["pdf_sha256"] = pdf_key
@@ -231,11 +228,11 @@ def batch_certificates(session: Session, user, batch_id: int) -> list[Certificat
 
 
 def read_pdf(cert: Certificate) -> bytes:
-    return storage(current_app.config).get(cert.sha256)
+    return documents.storage(db.session, current_app.config).get(cert.sha256)
 
 
 def read_json(cert: Certificate) -> bytes:
-    return storage(current_app.config).get(cert.json_sha256)
+    return documents.storage(db.session, current_app.config).get(cert.json_sha256)
 
 
 

@@ -7,6 +7,7 @@ from itad.models.certificates import (
     Certificate, CertificateCounter, CertificateRequest, CertificateStatus, SigningKey,
 )
 from itad.models.custody import CustodyEvent
+from itad.models.documents import Document
 from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
@@ -20,7 +21,7 @@ __all__ = [
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
-    "CustodyEvent",
+    "CustodyEvent", "Document",
     "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
     "FailedSignIn",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from itad import batches
+from itad import batches, documents
 from itad.errors import Invalid
 from itad.models import Batch, Device, db
 from itad.web import OPERATOR, bp, roles
@@ -181,7 +181,8 @@ def bench_sanitize(device_id: int):
         result=form.get("result") or "erased",
     )
     ok, done = attempt(sanitizing.record_sanitization, db.session, current_user, device, claim,
-                       storage_dir=current_app.config["STORAGE_DIR"], source="web", expected_version=_version())
+                       store=documents.storage(db.session, current_app.config), source="web",
+                       expected_version=_version())
     if not ok:
         return _back(device)
     record = done.record

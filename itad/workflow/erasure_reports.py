@@ -12,18 +12,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from certificates.storage import Storage
+
 from itad.erasure.nwipe import parse_nwipe_log
 from itad.models import Batch, Device, StorageMedium, User
 from itad.workflow.bulk import apply_wipes
-from itad.workflow.reports import store_report
 
 _NOT_A_RESULT = {"cancelled": "nwipe was cancelled before it finished this drive: nothing recorded",
                  "unknown": "the log does not show how this drive's wipe ended (a fragment): nothing recorded"}
 
 
-def import_nwipe(session: Session, actor: User, batch: Batch, data: bytes, *, storage_dir: str) -> dict[str, Any]:
+def import_nwipe(session: Session, actor: User, batch: Batch, data: bytes, *, store: Storage) -> dict[str, Any]:
     report = parse_nwipe_log(data)
-    digest = store_report(storage_dir, data)
+    digest = store.put(data)
     serials = {
         (s or "").strip().upper(): mid for mid, s in session.execute(
             sa.select(StorageMedium.id, StorageMedium.serial).join(Device, Device.id == StorageMedium.device_id)

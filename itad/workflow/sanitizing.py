@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from certificates.storage import Storage
 from itad.errors import Invalid
 from itad.models import Device, SanitizationRecord, StorageMedium, User, utcnow
 from itad.workflow import custody
-from itad.workflow.reports import store_report
 from itad.workflow.transitions import (
     Applied, apply_transition, check_version, device_facts, flush, lock_and_reload, media_records, medium_of,
     policy_for,
@@ -80,7 +80,7 @@ def find_or_add_medium(session: Session, actor: User, device: Device, claim: Wip
 
 
 def record_sanitization(session: Session, actor: User, device: Device, claim: WipeClaim, *,
-                        report: bytes | None = None, storage_dir: str | None = None,
+                        report: bytes | None = None, store: Storage | None = None,
                         source: str = "api", expected_version: int | None = None) -> Recorded:
     check_version(device, expected_version)
     lock_and_reload(session, device)
@@ -103,7 +103,7 @@ def record_sanitization(session: Session, actor: User, device: Device, claim: Wi
                                    "effective_method": verdict.effective_method.value if verdict.effective_method else None,
                                    "minimum_method": policy.minimum_method.value,
                                    "needs": ["a technique that reaches the policy minimum on this medium, or destroy"]})
-    digest = store_report(storage_dir, report) if report and storage_dir else None
+    digest = store.put(report) if report and store else None
     evidence = {"tool": claim.tool, "tool_version": claim.tool_version, "passes": claim.passes,
                 "report_sha256": digest, "source": source}
 

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from itad import documents
 from itad.errors import Conflict, Invalid, TooLarge
 from itad.extensions import db
 from itad.intake import service
-from itad.intake.uploads import load_upload, store_upload
 from itad.models import Batch, CustodyEvent, Device, Job, StorageMedium
 from tests.jobs.conftest import PATIENCE
 
@@ -157,13 +157,6 @@ def test_estimate_rows_is_an_upper_bound_for_csv_and_json():
     assert service.estimate_rows(service.rows_as_json_file([{"a": 1}] * 5)) >= 4
 
 
-def test_uploads_are_stored_by_sha256_and_read_back(tmp_path):
-    upload_id = store_upload(str(tmp_path), LIST)
-    assert upload_id == service.sha256_of(LIST)
-    assert store_upload(str(tmp_path), LIST) == upload_id
-    assert load_upload(str(tmp_path), upload_id) == LIST
-
-
 def test_cli_import_registers_the_file_with_a_progress_bar(app, world, session, tmp_path):
     path = tmp_path / "acme.csv"
     path.write_bytes(LIST)
@@ -187,7 +180,7 @@ def test_the_import_job_registers_the_stored_upload_and_is_safe_to_run_twice(app
     from itad.intake.jobs import import_batch
     from itad.jobs import JobContext
 
-    upload_id = store_upload(app.config["STORAGE_DIR"], LIST)
+    upload_id = documents.storage(session, app.config).put(LIST)
     progress = []
     args = dict(upload_id=upload_id, reference="PO-JOB", filename="j.csv", organization_id=world.acme.org.id,
                 created_by_id=world.acme.user.id)
@@ -204,7 +197,7 @@ def test_an_import_job_refused_for_bad_rows_fails_at_once_and_lists_every_proble
     from itad.intake.jobs import enqueue_registration
 
     bad = b"Serial,Category\r\nX-1,Lapotp\r\n,Laptop\r\n"
-    job = enqueue_registration(session, app.config["STORAGE_DIR"], bad, organization=world.acme.org,
+    job = enqueue_registration(session, documents.storage(session, app.config), bad, organization=world.acme.org,
                                actor=world.acme.user, reference="PO-BAD", filename="bad.csv")
     job_id = job.id
     session.commit()  # inline mode: the job runs after the commit

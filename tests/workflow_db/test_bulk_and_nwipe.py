@@ -130,8 +130,8 @@ def test_an_nwipe_log_sent_as_raw_text_is_stored_content_addressed(bench, world,
     status, body = bench.call(world.tech, "POST", f"/batches/{batch.id}/erasure-reports", data=log,
                               content_type="text/plain")
     assert status == 201
-    from itad.workflow.reports import read_report
-    assert read_report(app.config["STORAGE_DIR"], body["report_sha256"]) == log
+    from itad import documents
+    assert documents.storage(session, app.config).get(body["report_sha256"]) == log
 
 
 def test_bulk_adds_a_drive_found_at_the_bench_to_its_device_and_reports_it_per_item(bench, world, session):

@@ -3,8 +3,7 @@
 Row numbers are the ones the client sees in their spreadsheet: the first line is row 1, a blank
 line still takes a row number, and a quoted CSV cell spanning several lines is still one row.
 Everything streams: the CSV is decoded and split as it is read, the first XLSX sheet is walked
-by itad.intake.xlsx (openpyxl's read-only mode is the fallback: same cells, 2-3x slower), so
-memory does not grow with the number of rows.
+by openpyxl's read-only mode, so memory does not grow with the number of rows.
 """
 
 from __future__ import annotations
@@ -146,23 +145,9 @@ def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]
 
 
 def _xlsx_records(data: bytes) -> Iterator[Record]:
-    from xml.etree.ElementTree import ParseError
-
+    """The first sheet's rows, through openpyxl's read-only mode (it streams the sheet)."""
     import openpyxl  # only XLSX uploads pay for the import
     from openpyxl.utils.exceptions import InvalidFileException
-
-    from itad.intake.xlsx import NotLean, first_sheet_rows
-
-    try:
-        lean = first_sheet_rows(data, cell_text)
-    except (NotLean, zipfile.BadZipFile):
-        lean = None  # openpyxl below reads it, or says why it cannot
-    if lean is not None:
-        try:
-            yield from lean
-        except (ParseError, ValueError, IndexError) as exc:
-            raise UnreadableManifest(f"The first sheet of the workbook cannot be read ({exc}).") from None
-        return
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -174,6 +159,8 @@ def _xlsx_records(data: bytes) -> Iterator[Record]:
         # the row numbers Excel shows.
         for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
             yield number, [v if type(v) is str else cell_text(v) for v in values]
+    except (ValueError, IndexError, KeyError, SyntaxError) as exc:   # the sheet's XML is damaged
+        raise UnreadableManifest(f"The first sheet of the workbook cannot be read ({exc}).") from None
     finally:
         workbook.close()
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from xml.sax.saxutils import escape, unescape
+from xml.etree.ElementTree import fromstring
+from xml.sax.saxutils import escape
 
 _INLINE = re.compile(r'(<c r="[A-Z]+[0-9]+")((?: s="[0-9]+")?) t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', re.S)
 _SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
@@ -23,7 +24,8 @@ def excel_like(xlsx: bytes) -> bytes:
     index: dict[str, int] = {}
 
     def shared(match: re.Match) -> str:
-        text = unescape(match.group(3))
+        # As an XML parser reads it: character references (&#233;) too, not only &amp; &lt; &gt;.
+        text = fromstring(f"<t>{match.group(3)}</t>").text or ""
         if text not in index:
             index[text] = len(strings)
             strings.append(text)

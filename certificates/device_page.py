@@ -1,8 +1,8 @@
 """Per-device certificates in bulk: the page laid out once, the values drawn
 per device.
 
-WHY: laying out a device certificate costs WeasyPrint ~100 ms, and a bulk
-run needs 50 a second on two cores. Every device certificate has the same
+WHY: laying out each device certificate with WeasyPrint is far slower than a
+bulk run may be (bench/README.md has the figures). Every device certificate has the same
 shape, so the template (device_frame.html.j2) is laid out once per process
 with an empty, fixed-size slot where each value goes; WeasyPrint reports
 each slot's rectangle (anchors) and style. Per device we only draw the values

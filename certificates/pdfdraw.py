@@ -1,9 +1,9 @@
 """Drawing PDF pages directly: text, rules and filled boxes, in an embedded
 DejaVu Sans subset (the font the HTML templates use).
 
-WHY: a page of 50 media records costs WeasyPrint ~50 ms of layout (boxes,
-line breaking, tab expansion); written as a content stream it costs about
-1 ms. The layout of those pages is a fixed grid, so nothing is lost by
+WHY: WeasyPrint's layout of a page of media records (boxes, line breaking,
+tab expansion) costs many times more than writing it as a content stream
+(bench/README.md). The layout of those pages is a fixed grid, so nothing is lost by
 skipping the layout engine. Coordinates here are in pt from the top-left
 corner of the page, like the CSS, and turned into PDF's bottom-left space
 when written.

@@ -1,4 +1,4 @@
-"""Certificate data -> PDF, fast enough for 10,000-device batches.
+"""Certificate data -> PDF, fast enough for 10,000-device batches (bench/certificates.py).
 
 How a batch certificate is built:
 1. the cover (header, parties, summary, exceptions, attestation, QR) comes
@@ -6,8 +6,8 @@ How a batch certificate is built:
    one page, and again only when the missing/unexpected lists make it longer;
 2. the per-medium records are drawn straight into PDF content streams
    (sheets.py, ROWS_PER_SHEET a page), so the page count, and "Page X of Y",
-   is known before anything is drawn; 10,000 devices take about half a
-   second, where WeasyPrint took a minute, so no process pool is needed;
+   is known before anything is drawn, and drawing is fast enough that no
+   process pool is needed (bench/README.md);
 3. the two are concatenated with pypdf and the certificate number written
    into the document information (/Subject, /CertificateNumber) so a
    verifier can read it back.

@@ -55,7 +55,7 @@ def loader_for(session: Session, batch: Batch, now: datetime, expected_rows: int
 def attributes_json(attributes: tuple[str, ...], keys: dict[str, str]) -> str:
     """The unmapped columns of a row, (header, value, header, value, ...) as Manifest.chunks
     gives them, as a JSON object. ``keys`` caches each header's encoding: a list has a handful of
-    headers and 100,000 rows, and json.dumps per row costs 3x more."""
+    headers and 100,000 rows, and json.dumps per row costs several times more."""
     parts = []
     pairs = iter(attributes)
     for key, value in zip(pairs, pairs):

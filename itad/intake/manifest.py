@@ -166,8 +166,8 @@ class Manifest:
         stops tracking a tuple of strings when it first looks at it, and a tuple of such tuples
         at its second look, which for nine rows in ten comes before it would promote them to its
         oldest generation. It never stops tracking a NamedTuple, or a tuple holding a dict. Rows
-        promoted while tracked made it collect the whole process twice per 100,000-row list
-        (0.12-0.15 s each, with both the reading and the COPY thread stopped). Iterate the
+        promoted while tracked made it collect the whole process twice per 100,000-row list,
+        with both the reading thread and the writer stopped. Iterate the
         Manifest for ManifestRows."""
         if self._started:
             raise RuntimeError("a Manifest is read once; call read_manifest() again to re-read")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from itad.snmp import Target, probe
 
-from .conftest import free_udp_port
+from tests.snmp.conftest import free_udp_port
 
-MEMO = Path(__file__).resolve().parents[2] / "bench" / "snmp_memo.py"
+MEMO = Path(__file__).resolve().parents[1] / "snmp_memo.py"
 
 
 def test_a_device_read_twice_through_the_front_reads_as_snmpsim_answers_it_with_one_forward_per_request(agent):

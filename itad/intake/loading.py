@@ -157,6 +157,7 @@ class CopyLoader:
         self._stream = RowStream(session)
 
     def write(self, chunk: list) -> None:
+        self._stream.check()
         ids = self._ids_for(len(chunk))
         head, tail, keys = self._device_head, self._device_tail, self._keys
         devices = _lines(

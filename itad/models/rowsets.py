@@ -164,6 +164,8 @@ class RowStream:
     def copy(self, parts: list[tuple[str, str]]) -> None:
         """PostgreSQL only: COPY statements with their text already built, written in order. Several
         such calls with the same statements, waiting in the queue together, go as one COPY each."""
+        if self._queue is None:
+            raise RuntimeError("preformatted COPY text is for PostgreSQL")
         self._send([(_copy_in, sql, text) for sql, text in parts if text], None)
 
     def update(self, table: sa.Table, rows: list[dict], *, key: str = "id", match: tuple[str, ...] = (),
@@ -223,6 +225,11 @@ class RowStream:
         if len(texts[0]) == 1:
             return work
         return [(_copy_in, sql, "".join(parts)) for sql, parts in zip(statements, texts)], None
+
+    def check(self) -> None:
+        """Raise now what a chunk written so far raised, rather than at close: the producer stops early."""
+        if self._error is not None and not isinstance(self._error, _Aborted):
+            self.close()
 
     def close(self) -> None:
         """Wait until every chunk is written; raise what a chunk raised (an IntegrityError as SQLAlchemy's)."""

@@ -3,6 +3,7 @@ as COPY text, where a tab, a newline or a backslash in a value would otherwise s
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -107,3 +108,17 @@ def test_copies_that_queue_up_behind_a_slow_server_are_merged_and_keep_their_ord
     assert [r["id"] for r in found] == ids
     assert {r["id"]: r["label"] for r in found}[100] == "after 100"
     assert {r["id"]: r["label"] for r in found}[300] == _rows(300)[0]["label"]   # updated before it existed
+
+
+def test_a_chunk_the_database_refused_is_raised_to_the_producer_before_it_sends_more(session, probe):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the background writer runs on PostgreSQL; SQLite writes each chunk at once")
+    with pytest.raises(sa.exc.IntegrityError):
+        with streaming(session) as stream:
+            stream.insert(_PROBE, _rows(1))
+            stream.insert(_PROBE, _rows(1))        # the same ids again: the primary key refuses them
+            for _ in range(200):                  # the producer learns it at its next check
+                stream.check()
+                time.sleep(0.05)
+            raise AssertionError("check() never raised the refused chunk")
+    session.rollback()

@@ -133,7 +133,7 @@ def jobs_group():
 @click.argument("job_id", type=int)
 @with_appcontext
 def jobs_show(job_id):
-    from itad.api.jobs import job_out
+    from itad.jobs.routes import job_out
     from itad.models import Job
 
     job = db.session.get(Job, job_id)

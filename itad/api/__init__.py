@@ -4,16 +4,17 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-# Route modules register themselves on import (one per line: branches merge cleanly).
+# Route modules register themselves on import (one per line: branches merge cleanly). Each lives in
+# its capability's folder; this package holds what they share (the contract, schemas, OpenAPI).
 from itad.api import accounts  # noqa: E402,F401
 from itad.api import batches  # noqa: E402,F401
-from itad.api import certificates  # noqa: E402,F401
+from itad.certification import routes as certification_routes  # noqa: E402,F401
 from itad.api import custody  # noqa: E402,F401
 from itad.api import erasure  # noqa: E402,F401
-from itad.api import intake  # noqa: E402,F401
-from itad.api import jobs  # noqa: E402,F401
+from itad.intake import routes as intake_routes  # noqa: E402,F401
+from itad.jobs import routes as jobs_routes  # noqa: E402,F401
 from itad.api import openapi  # noqa: E402,F401
 from itad.api import policies  # noqa: E402,F401
 from itad.api import workflow  # noqa: E402,F401
-from itad.api import inventory  # noqa: E402,F401
-from itad.api import snmp  # noqa: E402,F401
+from itad.inventory import routes as inventory_routes  # noqa: E402,F401
+from itad.discovery import routes as discovery_routes  # noqa: E402,F401

@@ -56,4 +56,7 @@ def form_errors(form) -> str:
     return "; ".join(f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items())
 
 
-from itad.web import admin, auth, bench, certificates, portal, settlement, signing_keys, stock, verify  # noqa: E402,F401
+# Page modules register themselves on import; each capability's pages live in its folder.
+from itad.web import admin, auth, bench, portal  # noqa: E402,F401
+from itad.certification import pages, signing_key_pages, verify_page  # noqa: E402,F401
+from itad.inventory import settlement_pages, stock_pages  # noqa: E402,F401

@@ -36,7 +36,7 @@ def test_the_stock_list_filters_by_status_grade_model_and_sku(session, world, as
 
 
 def test_the_stock_list_pages_with_a_cursor(session, world, as_user, monkeypatch):
-    from itad.web import stock as stock_pages
+    from itad.inventory import stock_pages
 
     monkeypatch.setattr(stock_pages, "STOCK_PAGE", 1)
     a, b = stock_units(session, world, 2)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from itad import batches
 from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
-from itad.api.jobs import JobOut, job_out
+from itad.jobs.routes import JobOut, job_out
 from itad.api.schemas import Out, PageQuery
 from itad.discovery import probes
 from itad.discovery.probes import TargetSpec

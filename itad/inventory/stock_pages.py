@@ -19,7 +19,7 @@ from itad.inventory.money import CURRENCY, fmt
 from itad.models import InventoryItem, StockStatus, db
 from itad.pagination import page
 from itad.web import ADMIN, bp, download, form_errors, roles
-from itad.web.admin import ConfirmForm
+from itad.accounts.admin_pages import ConfirmForm
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
 

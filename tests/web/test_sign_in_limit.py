@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from itad.models import utcnow
-from itad.web import sign_in_limit
+from itad.accounts import sign_in_limit
 from tests.web.conftest import CSRF
 
 

@@ -1,4 +1,5 @@
-"""Organizations, users and tokens: the services behind the CLI, API and admin pages."""
+"""Organizations, users and tokens: the services behind the CLI, the API routes (routes.py) and the
+admin and sign-in pages (admin_pages.py, sign_in_pages.py) of this folder."""
 
 from __future__ import annotations
 

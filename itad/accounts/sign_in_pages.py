@@ -19,7 +19,8 @@ from itad import accounts
 from itad.auth.passwords import check_password
 from itad.errors import NotFound
 from itad.models import db, utcnow
-from itad.web import bp, sign_in_limit
+from itad.accounts import sign_in_limit
+from itad.web import bp
 
 
 class LoginForm(FlaskForm):

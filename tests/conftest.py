@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from itad import create_app
 from itad.models import db
+
+
+# What the suite leaves for a person to look at (pages, screenshots). One folder per database:
+# .ci/run runs the SQLite and the PostgreSQL suites at once in one clone, and a file both wrote
+# at the same moment was read back empty.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / (
+    "postgresql" if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")) else "sqlite")
 
 
 def _postgres_admin_url(url: str) -> str:

@@ -1,12 +1,9 @@
-from pathlib import Path
-
 import pytest
 
 from certificates import generate_signing_identity, issue_pdf
 from certificates.specimen import specimen_batch
 
 PASSPHRASE = b"correct horse battery staple"
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +31,3 @@ def batch_data():
 def signed_batch(batch_data, identity_a) -> bytes:
     key, cert = identity_a
     return issue_pdf(batch_data, key, cert, PASSPHRASE)
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO

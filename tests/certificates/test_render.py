@@ -9,6 +9,7 @@ from certificates import render_pdf, to_json
 from certificates.columns import COLUMNS, header_line, medium_line
 from certificates.specimen import specimen_batch, specimen_devices
 from certificates import render_device_pdfs
+from tests.conftest import ARTIFACTS
 
 
 def test_json_has_one_entry_per_medium_in_a_stable_order(batch_data):
@@ -47,9 +48,9 @@ def test_per_device_certificates_are_one_pdf_each_with_their_own_number():
         assert data.lines[0].device_serial in reader.pages[0].extract_text()
 
 
-def test_first_page_renders_to_png_for_a_person_to_look_at(signed_batch, repo_root):
-    out = repo_root / "test-artifacts"
-    out.mkdir(exist_ok=True)
+def test_first_page_renders_to_png_for_a_person_to_look_at(signed_batch):
+    out = ARTIFACTS
+    out.mkdir(parents=True, exist_ok=True)
     pdf = out / "certificate.pdf"
     pdf.write_bytes(signed_batch)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",

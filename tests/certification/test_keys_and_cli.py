@@ -19,8 +19,8 @@ from cryptography.x509.oid import NameOID
 
 from itad.certification import issuing
 from itad.models import Certificate, SigningKey
+from tests.conftest import ARTIFACTS
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def test_the_private_key_is_encrypted_at_rest(signing_key, session):
@@ -111,7 +111,7 @@ def test_certificates_commands_issue_with_a_bar_and_verify(app, closed, session,
 
 
 def test_first_page_of_a_batch_certificate_is_drawn_to_png(closed, tmp_path):
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pdf = tmp_path / "batch.pdf"
     pdf.write_bytes(issuing.read_pdf(closed.certificate))
     target = ARTIFACTS / "batch-certificate-page1"

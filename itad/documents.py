@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session
 from certificates.storage import LocalStorage, Storage, StorageKeyError, valid_key
 from itad.models import Document, utcnow
 
-BACKENDS = ("database", "folder")
-
 
 class DatabaseStorage:
     """Documents in the `document` table, through the session (its transaction)."""

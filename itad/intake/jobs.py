@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from itad.intake import service
 from certificates.storage import Storage
 from itad import documents
+from itad.intake import service
 from itad.jobs import JobContext, enqueue, job
 from itad.models import Job, Organization, User
 

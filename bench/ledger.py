@@ -62,7 +62,7 @@ def check(app, ledger: Ledger, pdfsig_sample: int = 3) -> Findings:
     from itad.models import (
         Batch, Certificate, CertificateRequest, CustodyEvent, Device, Job, SanitizationRecord, Verification, db,
     )
-    from itad.workflow import custody
+    from itad.steps import custody
 
     found = Findings()
     with app.app_context():

@@ -146,7 +146,7 @@ def register_commands(app: Flask) -> None:
     from itad.certification.commands import certificates_group, keys_group
     from itad.discovery.commands import snmp_group
     from itad.intake.commands import intake_group
-    from itad.workflow.audit import audit_group
+    from itad.steps.audit import audit_group
 
     for command in (org_group, user_group, token_group, demo, worker, jobs_group, intake_group, audit_group,
                     keys_group, certificates_group, snmp_group):

@@ -16,7 +16,7 @@ from itad.models import Organization, User, db
 from itad.web import ADMIN, bp, form_errors, roles
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
-from itad.workflow import closing, policies
+from itad.steps import closing, policies
 from workflows.sanitization import Method
 
 

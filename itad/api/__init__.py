@@ -9,12 +9,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from itad.accounts import routes as accounts_routes  # noqa: E402,F401
 from itad.api import batches  # noqa: E402,F401
 from itad.certification import routes as certification_routes  # noqa: E402,F401
-from itad.api import custody  # noqa: E402,F401
-from itad.api import erasure  # noqa: E402,F401
 from itad.intake import routes as intake_routes  # noqa: E402,F401
 from itad.jobs import routes as jobs_routes  # noqa: E402,F401
 from itad.api import openapi  # noqa: E402,F401
-from itad.api import policies  # noqa: E402,F401
-from itad.api import workflow  # noqa: E402,F401
+from itad.steps import custody_routes, erasure_routes, policy_routes, routes as steps_routes  # noqa: E402,F401
 from itad.inventory import routes as inventory_routes  # noqa: E402,F401
 from itad.discovery import routes as discovery_routes  # noqa: E402,F401

@@ -8,7 +8,7 @@ from itad import batches
 from itad.api import bp
 from itad.api.contract import current_user, operation
 from itad.api.schemas import BatchOut, DeviceOut, Out, PageQuery
-from itad.api.workflow_schemas import DeviceWorkflowOut
+from itad.steps.schemas import DeviceWorkflowOut
 from itad.models import db
 
 
@@ -70,6 +70,6 @@ def list_devices(batch_id: int, query: DeviceListQuery):
 @operation("Get a device with its storage media and their wipe and verification records",
            response=DeviceWorkflowOut, tags=("devices",), errors=(404,))
 def get_device(device_id: int):
-    from itad.api.workflow import device_detail
+    from itad.steps.routes import device_detail
 
     return device_detail(batches.get_device(db.session, current_user(), device_id))

@@ -28,7 +28,7 @@ from itad.jobs import JobContext, enqueue, job
 from itad.models import (
     Batch, Certificate, CertificateCounter, CertificateRequest, CertificateStatus, Device, User, db, utcnow,
 )
-from itad.workflow import custody
+from itad.steps import custody
 
 log = logging.getLogger(__name__)
 

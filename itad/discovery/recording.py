@@ -23,7 +23,7 @@ from itad.discovery.credentials import scrub
 from itad.models import Batch, CustodyEvent, Device, SnmpProbe, SnmpResult, StorageMedium, User, utcnow
 from itad.snmp import DataBearingMedium, ManifestDevice, ProbeResult, reconcile
 from itad.snmp.reconcile import data_bearing_media
-from itad.workflow import custody
+from itad.steps import custody
 
 CONFIRMED, MISMATCH = "identity_confirmed", "identity_mismatch"
 # Media may join a device only while its media still wait for sanitization (as at the bench).

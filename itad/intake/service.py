@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from itad.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from itad.workflow import custody
+from itad.steps import custody
 from workflows.custody import GENESIS
 from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows
 from itad.intake.loading import loader_for

@@ -21,7 +21,7 @@ from itad.models import (
     Batch, Device, DeviceGrading, InventoryItem, Organization, Sale, SanitizationRecord, StockStatus, User,
     utcnow,
 )
-from itad.workflow.transitions import apply_transition, flush
+from itad.steps.transitions import apply_transition, flush
 from workflows.states import DeviceState
 
 SELLABLE = (StockStatus.available.value, StockStatus.reserved.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from itad.models import Batch, CustodyEvent, InventoryItem
-from itad.workflow import custody
+from itad.steps import custody
 
 
 def _list(bench, party, device_id, **body):

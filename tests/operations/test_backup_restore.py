@@ -20,7 +20,7 @@ import pytest
 
 from itad import create_app
 from itad.models import db
-from itad.workflow import custody
+from itad.steps import custody
 
 pytestmark = pytest.mark.slow
 

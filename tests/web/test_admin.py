@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from itad.models import ApiToken, Device, Organization, User
-from itad.workflow import policies
+from itad.steps import policies
 from tests.factories import make_batch
 
 
@@ -53,7 +53,7 @@ def test_an_admin_sets_a_client_policy_that_the_workflow_then_reads(session, wor
 
 
 def test_closing_an_unsettled_batch_names_the_blocking_devices(session, world, as_user):
-    from itad.workflow import receiving
+    from itad.steps import receiving
 
     batch = make_batch(session, world.acme.org, reference="CLOSE-1", devices=2)
     session.commit()

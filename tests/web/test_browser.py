@@ -81,7 +81,7 @@ def test_a_technician_receives_wipes_and_grades_with_the_keyboard_and_a_second_o
 
 def test_the_client_follows_the_batch_and_its_custody_in_the_portal(session, world, open_page):
     batch = make_batch(session, world.acme.org, reference="PO-PORTAL", devices=12)
-    from itad.workflow import receiving
+    from itad.steps import receiving
 
     serials = session.scalars(sa.select(Device.serial).where(Device.batch_id == batch.id).order_by(Device.id)).all()
     for serial in serials[:5]:

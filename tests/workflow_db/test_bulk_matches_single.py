@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from itad.models import CustodyEvent, Device, SanitizationRecord, StorageMedium
-from itad.workflow import bulk
+from itad.steps import bulk
 from tests.factories import make_batch
 
 MEDIA = ["hdd", "ssd", "nvme", "unknown"]

@@ -78,7 +78,7 @@ def test_a_writer_holding_an_old_version_gets_409_with_the_current_state_not_a_l
 
     from itad.errors import Conflict
     from itad.models import Device
-    from itad.workflow.transitions import flush
+    from itad.steps.transitions import flush
 
     d = devices_of(session, batch)[0]
     bench.receive(world.tech, d.serial)

@@ -23,10 +23,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
 from itad.models import Batch, Device, SanitizationRecord, StorageMedium
-from itad.workflow import custody
-from itad.workflow.policies import effective_policy
+from itad.steps import custody
+from itad.steps.policies import effective_policy
 from itad.models.rowsets import on_postgres
-from itad.workflow.verifying import batch_pick_stands
+from itad.steps.verifying import batch_pick_stands
 from workflows.machine import DeviceFacts, MediumFacts
 from workflows.policy import Policy
 

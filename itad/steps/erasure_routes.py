@@ -9,10 +9,10 @@ from pydantic_core import to_json
 from itad import batches, documents
 from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
-from itad.api.workflow_schemas import BulkOut, BulkSanitizationIn, BulkSanitizationItem, ErasureReportOut
+from itad.steps.schemas import BulkOut, BulkSanitizationIn, BulkSanitizationItem, ErasureReportOut
 from itad.errors import BadRequest
 from itad.models import db
-from itad.workflow import bulk, erasure_reports
+from itad.steps import bulk, erasure_reports
 
 _ITEMS = TypeAdapter(list[BulkSanitizationItem])
 

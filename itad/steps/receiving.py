@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, Invalid, NotFound
 from itad.models import Batch, Device, User
-from itad.workflow import custody
-from itad.workflow.transitions import Applied, apply_transition, lock_and_reload, flush
+from itad.steps import custody
+from itad.steps.transitions import Applied, apply_transition, lock_and_reload, flush
 from workflows.states import FOUND_AT_RECEIVING_STATE
 
 

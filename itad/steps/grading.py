@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from itad.models import Device, DeviceGrading, User
-from itad.workflow.transitions import Applied, apply_transition, check_version, flush
+from itad.steps.transitions import Applied, apply_transition, check_version, flush
 
 GRADES = ("A", "B", "C", "D")
 

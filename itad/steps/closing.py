@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict
 from itad.models import Batch, Device, User, utcnow
-from itad.workflow import custody
-from itad.workflow.transitions import apply_transition, flush
+from itad.steps import custody
+from itad.steps.transitions import apply_transition, flush
 from workflows.machine import SETTLED_STATES
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict
 from itad.models import CustodyEvent, Device, SanitizationRecord, StorageMedium, User, utcnow
-from itad.workflow import custody
-from itad.workflow.bulk_snapshot import MediumRow, NewMedium, Snapshot, Unit, find_devices, find_media, lock_and_read
+from itad.steps import custody
+from itad.steps.bulk_snapshot import MediumRow, NewMedium, Snapshot, Unit, find_devices, find_media, lock_and_read
 from itad.models.rowsets import RowStream, streaming
-from itad.workflow.transitions import _jsonable
+from itad.steps.transitions import _jsonable
 from workflows.machine import MediumFacts, TransitionRefused, allowed_transitions, apply
 from workflows.policy import Policy
 from workflows.sampling import picked_by_rule

@@ -24,8 +24,8 @@ from itad.models import (
     Batch, CustodyEvent, Device, SanitizationRecord, StorageMedium, User, Verification, db, instances, utcnow,
 )
 from itad.models.instances import attached
-from itad.workflow import custody, policies, writes
-from itad.workflow.policies import effective_policy
+from itad.steps import custody, policies, writes
+from itad.steps.policies import effective_policy
 from workflows.machine import (
     AFTER_CLOSE_ACTIONS, DeviceFacts, MediumFacts, Outcome, TransitionRefused, allowed_transitions, apply,
 )

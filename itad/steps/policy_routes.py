@@ -5,10 +5,10 @@ from __future__ import annotations
 from itad import batches
 from itad.api import bp
 from itad.api.contract import current_user, operation
-from itad.api.workflow_schemas import PolicyIn, PolicyOut, PolicyRowOut
+from itad.steps.schemas import PolicyIn, PolicyOut, PolicyRowOut
 from itad.errors import NotFound
 from itad.models import Organization, db
-from itad.workflow import policies
+from itad.steps import policies
 
 
 def _org(org_id: int) -> Organization:

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from certificates.storage import Storage
 from itad.errors import Invalid
 from itad.models import Device, SanitizationRecord, StorageMedium, User, utcnow
-from itad.workflow import custody
-from itad.workflow.transitions import (
+from itad.steps import custody
+from itad.steps.transitions import (
     Applied, apply_transition, check_version, device_facts, flush, lock_and_reload, media_records, medium_of,
     policy_for,
 )
-from itad.workflow.verifying import verification_required
+from itad.steps.verifying import verification_required
 from workflows.machine import Outcome, allowed_transitions
 from workflows.sanitization import assess
 

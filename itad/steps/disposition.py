@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from itad.models import Destruction, Device, User, utcnow
-from itad.workflow.transitions import Applied, apply_transition, check_version, flush
+from itad.steps.transitions import Applied, apply_transition, check_version, flush
 
 
 def clear(session: Session, actor: User, device: Device, *, expected_version: int | None = None) -> Applied:

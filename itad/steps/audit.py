@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from itad.models import db
-from itad.workflow import custody
+from itad.steps import custody
 
 
 @click.group("audit", help="Check the custody log.")

@@ -1,7 +1,7 @@
 """The bench: receive, reconcile, sanitize, verify, grade, clear, destroy, close; and what is allowed now.
 
 Technicians and admins act (clients get 403); clients read their own devices. Views stay thin: each
-calls one service in itad.workflow, which goes through the one transition function.
+calls one service in itad.steps, which goes through the one transition function.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from itad import batches, documents
 from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.api.schemas import DeviceOut
-from itad.api.workflow_schemas import (
+from itad.steps.schemas import (
     CloseOut, DestroyIn, DeviceWorkflowOut, EventOut, GradeIn, ReceiptOut, ReceiveIn, ReconcileIn,
     SanitizationIn, SanitizationStepOut, StepOut, TransitionsOut, VerificationStepOut, VerifyIn,
 )
 from itad.models import (
     Destruction, Device, DeviceGrading, SanitizationRecord, Verification, db,
 )
-from itad.workflow import closing, disposition, grading, receiving, sanitizing, transitions, verifying
+from itad.steps import closing, disposition, grading, receiving, sanitizing, transitions, verifying
 
 ADMIN = ("admin",)
 STEP_ERRORS = (403, 404, 409, 422)

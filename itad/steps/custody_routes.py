@@ -7,9 +7,9 @@ from itad.api import bp
 from itad.api.contract import current_user, operation
 from itad.pagination import page
 from itad.api.schemas import PageQuery
-from itad.api.workflow_schemas import ChainVerifyOut, EventOut, EventPage
+from itad.steps.schemas import ChainVerifyOut, EventOut, EventPage
 from itad.models import CustodyEvent, db
-from itad.workflow import custody
+from itad.steps import custody
 
 
 @bp.get("/devices/<int:device_id>/custody")

@@ -1,7 +1,7 @@
 """The technician's bench: made for a barcode scanner and a keyboard.
 
 The scan field has focus; Enter opens the device. The device page offers only the moves the
-workflow allows now (itad.workflow.transitions.allowed_now: the same table the API enforces), each a
+workflow allows now (itad.steps.transitions.allowed_now: the same table the API enforces), each a
 short form whose first field has focus. A refused step shows the workflow's own message (the 409's).
 Every form carries the device version it was drawn from, so two technicians cannot overwrite each
 other's step unseen.
@@ -17,7 +17,7 @@ from itad.errors import Invalid
 from itad.models import Batch, Device, db
 from itad.web import OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
-from itad.workflow import disposition, grading, receiving, sanitizing, transitions, verifying
+from itad.steps import disposition, grading, receiving, sanitizing, transitions, verifying
 from workflows.machine import STOCK_ACTIONS
 from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES
 

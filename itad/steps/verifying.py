@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Invalid
 from itad.models import Device, SanitizationRecord, StorageMedium, User, Verification
-from itad.workflow.transitions import (
+from itad.steps.transitions import (
     Applied, apply_transition, check_version, flush, lock_and_reload, media_records, medium_of,
 )
 from workflows.policy import Policy

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, NotFound
 from itad.models import Batch, CustodyEvent, User, utcnow
-from itad.workflow import writes
+from itad.steps import writes
 from workflows.custody import GENESIS, event_hash, event_payload, verify_chain
 
 

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad.models import ApiToken, User, utcnow
-from itad.models import instances
 
 PREFIX = "itad_"
 
@@ -42,15 +41,14 @@ def user_for_token(session: Session, plain: str) -> User | None:
     """The active user behind a live token, or None. Records the last use.
 
     Read on every request, never cached across requests: a revoked token or a disabled user is
-    refused from the next request on, in every process. Hence one lean Core statement: the user alone
-    (its organization loads only if someone asks), with revocation and activity judged by the database."""
+    refused from the next request on, in every process. One statement: the user alone (its
+    organization loads only if someone asks), with revocation and activity judged by the database."""
     if not plain.startswith(PREFIX):
         return None
-    row = session.connection().execute(_live_token_query(), {"digest": token_digest(plain)}).first()
+    row = session.execute(_live_token_query(), {"digest": token_digest(plain)}).first()
     if row is None:
         return None
-    user = instances.loaded(session, User, row)
-    token_id, last = row[-2:]
+    user, token_id, last = row
     now = utcnow()
     # Writing on every request would make each GET a write; a minute's precision is plenty.
     if last is None or (now - last).total_seconds() > 60:
@@ -61,7 +59,7 @@ def user_for_token(session: Session, plain: str) -> User | None:
 @functools.cache
 def _live_token_query() -> sa.Select:
     """Built once: composing the statement costs about as much as running it."""
-    return (sa.select(*instances.columns(User), ApiToken.id, ApiToken.last_used_at)
+    return (sa.select(User, ApiToken.id, ApiToken.last_used_at)
             .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == sa.bindparam("digest"), ApiToken.revoked_at.is_(None),
                    User.active.is_(True)))

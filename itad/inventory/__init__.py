@@ -2,6 +2,6 @@
 share of the proceeds (settlement), and the files made from them (feeds, statements).
 
 Stock moves that change a device's state (list, sell, withdraw) go through the one transition function
-(itad.steps.transitions.apply_transition), so each leaves a custody event. Reserving and releasing
+(itad.steps.applying.apply_step), so each leaves a custody event. Reserving and releasing
 are commercial holds on a listed unit, not custody steps: they change the stock row only.
 """

@@ -21,7 +21,8 @@ from itad.models import (
     Batch, Device, DeviceGrading, InventoryItem, Organization, Sale, SanitizationRecord, StockStatus, User,
     utcnow,
 )
-from itad.steps.transitions import apply_transition, flush
+from itad.steps.applying import apply_step
+from itad.steps.planning import Step
 from workflows.states import DeviceState
 
 SELLABLE = (StockStatus.available.value, StockStatus.reserved.value)
@@ -84,14 +85,13 @@ def list_device(session: Session, actor: User, device: Device, *, location: str 
     grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id))
     grade = grading.grade if grading else None
     sku = sku_for(device.category, device.manufacturer, device.model, grade)
-    apply_transition(session, device, "list", actor,
-                     evidence={"sku": sku, "location": location})
+    apply_step(session, actor, device.id, Step("list", {}, {"sku": sku, "location": location}))
     item = InventoryItem(device_id=device.id, batch_id=device.batch_id, organization_id=device.organization_id,
                          sku=sku, category=device.category, manufacturer=device.manufacturer, model=device.model,
                          grade=grade, specs=specs_for(session, device), status=StockStatus.available.value,
                          location=location, list_price=list_price, currency=currency, listed_by_id=actor.id)
     session.add(item)
-    flush(session, device.id)
+    session.flush()
     return item
 
 
@@ -150,17 +150,15 @@ def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, 
         raise Invalid("A sale price must be more than zero.", code="invalid_price")
     if fee < 0 or fee > price:
         raise Invalid(f"The fee ({fee}) must be between 0 and the price ({price}).", code="invalid_fee")
-    device = session.get(Device, item.device_id)
-    apply_transition(session, device, "sell", actor, price=price,
-                     evidence={"currency": currency, "buyer_reference": buyer_reference,
-                               "sold_on": sold_on.isoformat(), "fee": str(fee)})
+    apply_step(session, actor, item.device_id, Step("sell", {"price": price}, {
+        "currency": currency, "buyer_reference": buyer_reference, "sold_on": sold_on.isoformat(), "fee": str(fee)}))
     sale = Sale(item_id=item.id, device_id=item.device_id, batch_id=item.batch_id,
                 organization_id=item.organization_id, sku=item.sku,
                 model_key=model_key(item.manufacturer, item.model), grade=item.grade, price=price, fee=fee,
                 currency=currency, buyer_reference=buyer_reference, sold_on=sold_on, recorded_by_id=actor.id)
     item.status = StockStatus.sold.value
     session.add(sale)
-    flush(session, item.device_id)
+    session.flush()
     return sale
 
 
@@ -197,11 +195,11 @@ def withdraw_from_stock(session: Session, device_id: int, reason: str, actor: Us
         return Withdrawal(device_id, "sold", state, item.id if item else None)
     if state not in (DeviceState.cleared.value, DeviceState.in_inventory.value):
         return Withdrawal(device_id, "not_in_stock", state, item.id if item else None)
-    apply_transition(session, device, "withdraw", actor, reason=reason)
+    apply_step(session, actor, device_id, Step("withdraw", {"reason": reason}))
     if item is not None:
         item.status, item.withdrawn_reason, item.withdrawn_at = StockStatus.withdrawn.value, reason.strip(), utcnow()
         item.reserved_for = item.reserved_at = None
-        flush(session, device_id)
+        session.flush()
     return Withdrawal(device_id, "withdrawn", device.state, item.id if item else None)
 
 

@@ -1,7 +1,7 @@
 """The technician's bench: made for a barcode scanner and a keyboard.
 
 The scan field has focus; Enter opens the device. The device page offers only the moves the
-workflow allows now (itad.steps.transitions.allowed_now: the same table the API enforces), each a
+workflow allows now (itad.steps.applying.allowed_now: the same table the API enforces), each a
 short form whose first field has focus. A refused step shows the workflow's own message (the 409's).
 Every form carries the device version it was drawn from, so two technicians cannot overwrite each
 other's step unseen.
@@ -9,15 +9,16 @@ other's step unseen.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from itad import batches, documents
 from itad.errors import Invalid
-from itad.models import Batch, Device, db
+from itad.models import Batch, Device, SanitizationRecord, Verification, db
 from itad.web import OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
-from itad.steps import disposition, grading, receiving, sanitizing, transitions, verifying
+from itad.steps import applying, disposition, grading, receiving, sanitizing, verifying
 from workflows.machine import STOCK_ACTIONS
 from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES
 
@@ -100,10 +101,9 @@ def bench_queue(state: str):
 def bench_device(device_id: int):
     device = _device(device_id)
     batch = db.session.get(Batch, device.batch_id)
-    records = transitions.latest_records(db.session, [device.id])
-    checks = transitions.latest_verifications(db.session, [r.id for r in records.values()])
-    allowed = transitions.allowed_now(db.session, device, current_user) if batch.status == "open" else []
-    moves = transitions.media_moves(db.session, device, current_user) if batch.status == "open" else {}
+    records = _latest_records(device.id)
+    checks = _latest_verifications([r.id for r in records.values()])
+    allowed, moves = applying.allowed_now(db.session, current_user, device.id) if batch.status == "open" else ([], {})
     # Stock moves (list, sell, withdraw) belong to the inventory, not the bench.
     allowed = [a for a in allowed if a not in STOCK_ACTIONS]
     moves = {m: [a for a in acts if a not in STOCK_ACTIONS] for m, acts in moves.items()}
@@ -113,6 +113,20 @@ def bench_device(device_id: int):
         moves=moves, events=events, wipe_techniques=WIPE_TECHNIQUES, wipe_results=WIPE_RESULTS,
         hidden_areas=HIDDEN_AREA_STATES, media_types=MEDIA_TYPES, destroy_techniques=sorted(DESTROY_TECHNIQUES),
         grades=grading.GRADES)
+
+
+def _latest_records(device_id: int) -> dict[int, SanitizationRecord]:
+    """{medium_id: its latest wipe record} for the device's media."""
+    rows = db.session.scalars(sa.select(SanitizationRecord).where(SanitizationRecord.device_id == device_id)
+                              .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)).all()
+    return {r.medium_id: r for r in rows}
+
+
+def _latest_verifications(record_ids: list[int]) -> dict[int, Verification]:
+    """{sanitization_record_id: its latest verification}."""
+    rows = db.session.scalars(sa.select(Verification).where(Verification.sanitization_record_id.in_(record_ids))
+                              .order_by(Verification.id)).all() if record_ids else []
+    return {v.sanitization_record_id: v for v in rows}
 
 
 @bp.post("/bench/devices/<int:device_id>/receive")
@@ -145,12 +159,11 @@ def bench_match(device_id: int):
 
 def _receive(device: Device):
     # The receiving service finds the manifest line by serial within the batch: this device's own line.
-    transitions.check_version(device, _version())
-    return receiving.receive(db.session, current_user, serial=device.serial, batch_id=device.batch_id)
+    return receiving.receive(db.session, current_user, serial=device.serial, batch_id=device.batch_id,
+                             expected_version=_version())
 
 
 def _reconcile(device: Device, *, accept: bool = False, manifest_serial: str | None = None):
-    transitions.check_version(device, _version())
     line_id = None
     if not accept:
         lines, _ = batches.list_devices(db.session, current_user, device.batch_id, serial_prefix=manifest_serial,
@@ -160,8 +173,8 @@ def _reconcile(device: Device, *, accept: bool = False, manifest_serial: str | N
             raise Invalid(f"No asset-list line of this batch has the serial {manifest_serial!r}.",
                           code="not_a_manifest_line")
         line_id = exact[0].id
-    receiving.reconcile(db.session, current_user, device, manifest_device_id=line_id, accept=accept,
-                        note=request.form.get("note") or None)
+    receiving.reconcile(db.session, current_user, device.id, manifest_device_id=line_id, accept=accept,
+                        note=request.form.get("note") or None, expected_version=_version())
     return line_id
 
 
@@ -180,14 +193,16 @@ def bench_sanitize(device_id: int):
         hidden_areas=form.get("hidden_areas") or None,
         result=form.get("result") or "erased",
     )
-    ok, done = attempt(sanitizing.record_sanitization, db.session, current_user, device, claim,
+    ok, done = attempt(sanitizing.record_sanitization, db.session, current_user, device.id, claim,
                        store=documents.storage(db.session, current_app.config), source="web",
                        expected_version=_version())
     if not ok:
         return _back(device)
     record = done.record
-    note = f" (downgraded to {record.effective_method}: {'; '.join(record.reasons)})" if record.decision == "downgraded" else ""
-    return _back(device, f"Wipe recorded: {record.effective_method}, {record.result}{note}. Device is {device.state}.")
+    note = f" (downgraded to {record['effective_method']}: {'; '.join(record['reasons'])})" \
+        if record["decision"] == "downgraded" else ""
+    return _back(device, f"Wipe recorded: {record['effective_method']}, {record['result']}{note}. "
+                         f"Device is {done.planned.device.facts.state}.")
 
 
 @bp.post("/bench/devices/<int:device_id>/verify")
@@ -195,10 +210,10 @@ def bench_sanitize(device_id: int):
 def bench_verify(device_id: int):
     device = _device(device_id)
     passed = request.form.get("passed") == "1"
-    ok, _ = attempt(verifying.verify, db.session, current_user, device, medium_id=request.form.get("medium_id", type=int),
+    ok, done = attempt(verifying.verify, db.session, current_user, device.id, medium_id=request.form.get("medium_id", type=int),
                     passed=passed, notes=request.form.get("notes") or None, expected_version=_version())
-    return _back(device, (f"Verification recorded: {'passed' if passed else 'failed'}. Device is {device.state}.")
-                 if ok else None)
+    return _back(device, (f"Verification recorded: {'passed' if passed else 'failed'}. "
+                          f"Device is {done.device.facts.state}.") if ok else None)
 
 
 @bp.post("/bench/devices/<int:device_id>/grade")
@@ -209,7 +224,7 @@ def bench_grade(device_id: int):
     if grade not in grading.GRADES:
         flash(f"The grade is one letter: {', '.join(grading.GRADES)}.", "error")
         return _back(device)
-    ok, _ = attempt(grading.grade, db.session, current_user, device, grade=grade,
+    ok, _ = attempt(grading.grade, db.session, current_user, device.id, grade=grade,
                     notes=request.form.get("notes") or None, expected_version=_version())
     return _back(device, f"Graded {grade}." if ok else None)
 
@@ -218,7 +233,7 @@ def bench_grade(device_id: int):
 @roles(*OPERATOR)
 def bench_clear(device_id: int):
     device = _device(device_id)
-    ok, _ = attempt(disposition.clear, db.session, current_user, device, expected_version=_version())
+    ok, _ = attempt(disposition.clear, db.session, current_user, device.id, expected_version=_version())
     return _back(device, "Cleared for resale." if ok else None)
 
 
@@ -226,7 +241,7 @@ def bench_clear(device_id: int):
 @roles(*OPERATOR)
 def bench_destroy(device_id: int):
     device = _device(device_id)
-    ok, _ = attempt(disposition.destroy, db.session, current_user, device,
+    ok, _ = attempt(disposition.destroy, db.session, current_user, device.id,
                     technique=request.form.get("technique", ""), witness=request.form.get("witness") or None,
                     notes=request.form.get("notes") or None, expected_version=_version())
     return _back(device, "Destruction recorded." if ok else None)

@@ -14,8 +14,12 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict
 from itad.models import Batch, Device, User, utcnow
+from itad.models.rowsets import streaming
 from itad.steps import custody
-from itad.steps.transitions import apply_transition, flush
+from itad.steps.applying import actor_of
+from itad.steps.held import lock
+from itad.steps.planning import Step, plan
+from itad.steps.writing import write
 from workflows.machine import SETTLED_STATES
 
 log = logging.getLogger(__name__)
@@ -48,17 +52,27 @@ def close_batch(session: Session, actor: User, batch: Batch) -> dict:
                        details={"state": status, "blockers": blockers[:100], "blocker_count": len(blockers),
                                 "allowed": [], "needs": sorted({b["needs"] for b in blockers})})
     never_received = session.scalars(
-        sa.select(Device).where(Device.batch_id == batch.id, Device.state == "registered").order_by(Device.id)
+        sa.select(Device.id).where(Device.batch_id == batch.id, Device.state == "registered").order_by(Device.id)
     ).all()
-    for device in never_received:
-        apply_transition(session, device, "mark_missing", actor, locked=True, batch_closing=True)
+    _mark_missing(session, actor, never_received)
     session.refresh(batch)
     batch.status, batch.closed_at = "closed", utcnow()
     custody.append(session, batch.id, device_id=None, actor=actor, action="close_batch",
                    evidence={"missing": len(never_received)})
-    flush(session)
     after_batch_closed(session, batch, actor)
-    return {"batch_id": batch.id, "status": batch.status, "missing": [d.id for d in never_received]}
+    return {"batch_id": batch.id, "status": batch.status, "missing": list(never_received)}
+
+
+def _mark_missing(session: Session, actor: User, device_ids: list[int]) -> None:
+    """Every manifest line never received becomes `missing`, each with its event: planned and written
+    set-wise, as a bulk of wipe results is (a 5,000-line batch may close with most lines unreceived)."""
+    held = lock(session, device_ids)
+    now, who = utcnow(), actor_of(actor)
+    devices = list(held.devices.values())
+    plans = [plan(held, d, Step("mark_missing", {"batch_closing": True}), who, now) for d in devices]
+    with custody.refusing_races(session), streaming(session) as stream:
+        write(session, plans, devices, now, stream=stream)
+    session.expire_all()
 
 
 def after_batch_closed(session: Session, batch: Batch, actor: User | None = None) -> None:

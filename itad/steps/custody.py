@@ -2,7 +2,7 @@
 
 Appending is safe under concurrency: the batch row is locked (SELECT ... FOR UPDATE on PostgreSQL;
 SQLite serializes writers anyway) before the chain head is read, and the unique (batch_id, seq)
-constraint is the last line of defence, turned into a 409 by the caller's flush.
+constraint is the last line of defence, turned into a 409 (refusing_races).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, NotFound
 from itad.models import Batch, CustodyEvent, User, utcnow
-from itad.steps import writes
 from workflows.custody import GENESIS, event_hash, event_payload, verify_chain
 
 
@@ -39,26 +38,10 @@ def lock_batch(session: Session, batch_id: int) -> str:
     return status
 
 
-# {batch id: ChainHead} read in this transaction, with its batch locked. build_event advances a head
-# in place, and every append takes its head from here, so the cached head stays the chain's last event.
-_HEADS = "itad.custody_heads"
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_heads(session: Session, transaction) -> None:
-    # The outermost transaction, and savepoints too (one rolled back takes its events with it); a flush's
-    # own inner transaction ends without changing what was appended.
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_HEADS, None)
-
-
 def chain_head(session: Session, batch_id: int) -> ChainHead:
     """The last event of the batch's chain. Call with the batch locked (lock_batch)."""
-    head = session.info.get(_HEADS, {}).get(batch_id)
-    if head is None:
-        seq, digest = session.execute(sa.select(*head_columns()), {"batch_id": batch_id}).one()
-        head = remember_head(session, batch_id, seq, digest)
-    return head
+    seq, digest = session.execute(sa.select(*head_columns()), {"batch_id": batch_id}).one()
+    return head_of(batch_id, seq, digest)
 
 
 @functools.cache
@@ -71,15 +54,9 @@ def head_columns() -> tuple:
     return last(CustodyEvent.seq).label("head_seq"), last(CustodyEvent.hash).label("head_hash")
 
 
-def head_known(session: Session, batch_id: int) -> bool:
-    return batch_id in session.info.get(_HEADS, {})
-
-
-def remember_head(session: Session, batch_id: int, seq: int | None, digest: str | None) -> ChainHead:
-    """Keep a head read with head_columns(); the batch must be locked in this transaction."""
-    head = ChainHead(batch_id, seq, digest) if seq is not None else ChainHead(batch_id, 0, GENESIS)
-    session.info.setdefault(_HEADS, {})[batch_id] = head
-    return head
+def head_of(batch_id: int, seq: int | None, digest: str | None) -> ChainHead:
+    """The head read with head_columns() (an empty chain starts at GENESIS)."""
+    return ChainHead(batch_id, seq, digest) if seq is not None else ChainHead(batch_id, 0, GENESIS)
 
 
 def build_event(head: ChainHead, *, device_id: int | None, actor: User | None, action: str,
@@ -105,12 +82,14 @@ def append(session: Session, batch_id: int, *, device_id: int | None, actor: Use
            from_state: str | None = None, to_state: str | None = None,
            evidence: dict | None = None) -> CustodyEvent:
     """Append one event. The caller has locked the batch (lock_batch) in this transaction."""
-    head = chain_head(session, batch_id)
-    row = build_event(head, device_id=device_id, actor=actor, action=action, from_state=from_state,
-                      to_state=to_state, evidence=evidence)
+    session.flush()     # what the request changed before (a device the event names) is written first
+    row = build_event(chain_head(session, batch_id), device_id=device_id, actor=actor, action=action,
+                      from_state=from_state, to_state=to_state, evidence=evidence)
+    event = CustodyEvent(**row)
+    session.add(event)
     with refusing_races(session):
-        # Written now, in one INSERT: the event is final, nothing will change it.
-        return writes.insert(session, CustodyEvent, row)
+        session.flush()
+    return event
 
 
 @contextlib.contextmanager

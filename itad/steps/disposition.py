@@ -11,25 +11,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from itad.models import Destruction, Device, User, utcnow
-from itad.steps.transitions import Applied, apply_transition, check_version, flush
+from itad.models import User, utcnow
+from itad.steps.applying import apply_step
+from itad.steps.planning import Planned, Step
 
 
-def clear(session: Session, actor: User, device: Device, *, expected_version: int | None = None) -> Applied:
-    check_version(device, expected_version)
-    return apply_transition(session, device, "clear", actor, evidence={"destination": "resale"})
+def clear(session: Session, actor: User, device_id: int, *, expected_version: int | None = None) -> Planned:
+    return apply_step(session, actor, device_id, Step("clear", {}, {"destination": "resale"}),
+                      expected_version=expected_version)
 
 
-def destroy(session: Session, actor: User, device: Device, *, technique: str, witness: str | None = None,
+def destroy(session: Session, actor: User, device_id: int, *, technique: str, witness: str | None = None,
             destroyed_at: datetime | None = None, notes: str | None = None,
-            expected_version: int | None = None) -> tuple[Destruction, Applied]:
-    check_version(device, expected_version)
+            expected_version: int | None = None) -> Planned:
     when = destroyed_at or utcnow()
-    applied = apply_transition(session, device, "destroy", actor, technique=technique,
-                               evidence={"witness": witness, "destroyed_at": when.isoformat(), "notes": notes})
-    row = Destruction(device_id=device.id, technique=applied.outcome.evidence.get("technique") or technique,
-                      witness=witness, destroyed_at=when, notes=notes, performed_by_id=actor.id,
-                      performed_by_label=actor.name)
-    session.add(row)
-    flush(session, device.id)
-    return row, applied
+    return apply_step(session, actor, device_id, Step(
+        "destroy", {"technique": technique},
+        {"witness": witness, "destroyed_at": when.isoformat(), "notes": notes},
+        {"technique": technique, "witness": witness, "destroyed_at": when, "notes": notes}),
+        expected_version=expected_version)

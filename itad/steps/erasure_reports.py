@@ -16,7 +16,7 @@ from certificates.storage import Storage
 
 from itad.erasure.nwipe import parse_nwipe_log
 from itad.models import Batch, Device, StorageMedium, User
-from itad.steps.bulk import apply_wipes
+from itad.steps.sanitizing import apply_wipes
 
 _NOT_A_RESULT = {"cancelled": "nwipe was cancelled before it finished this drive: nothing recorded",
                  "unknown": "the log does not show how this drive's wipe ended (a fragment): nothing recorded"}

@@ -12,7 +12,7 @@ from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.steps.schemas import BulkOut, BulkSanitizationIn, BulkSanitizationItem, ErasureReportOut
 from itad.errors import BadRequest
 from itad.models import db
-from itad.steps import bulk, erasure_reports
+from itad.steps import erasure_reports, sanitizing
 
 _ITEMS = TypeAdapter(list[BulkSanitizationItem])
 
@@ -47,7 +47,7 @@ def _validated(raw: list[dict]) -> tuple[list[dict], list[dict]]:
            roles=OPERATOR_ROLES, body=BulkSanitizationIn, response=BulkOut, tags=("workflow",), errors=(403, 422))
 def bulk_sanitizations(body: BulkSanitizationIn):
     valid, results = _validated(body.items)
-    results += bulk.apply_wipes(db.session, current_user(), valid, source="bulk")
+    results += sanitizing.apply_wipes(db.session, current_user(), valid, source="bulk")
     results.sort(key=lambda r: r["index"])
     applied = sum(1 for r in results if r["status"] == "applied")
     # pydantic-core writes the results at a fraction of the cost of the json module.

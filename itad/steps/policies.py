@@ -16,15 +16,6 @@ from itad.errors import Invalid
 from itad.models import SanitizationPolicy, User
 from workflows.policy import DEFAULT_POLICY, Policy, PolicyError
 
-_CACHE = "itad.sanitization_policies"
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_policies(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_CACHE, None)
-
-
 def _latest(session: Session, organization_id: int, batch_id: int | None) -> SanitizationPolicy | None:
     stmt = sa.select(SanitizationPolicy).where(SanitizationPolicy.organization_id == organization_id)
     stmt = stmt.where(SanitizationPolicy.batch_id.is_(None) if batch_id is None
@@ -38,23 +29,15 @@ def organization_policy(session: Session, organization_id: int) -> Policy:
 
 
 def effective_policy(session: Session, organization_id: int, batch_id: int | None) -> Policy:
-    """Read once per transaction: a request asks for it several times (guards, sampling, skip)."""
-    cache = session.info.setdefault(_CACHE, {})
-    key = (organization_id, batch_id)
-    if key not in cache:
-        cache[key] = _effective(session, organization_id, batch_id)
-    return cache[key]
-
-
-def _effective(session: Session, organization_id: int, batch_id: int | None) -> Policy:
+    """The organization's policy, with the batch's override merged on top (batch_id given)."""
     if batch_id is None:
         return organization_policy(session, organization_id)
     org_rules, batch_rules = session.execute(sa.select(*rules_columns()),
                                              {"organization_id": organization_id, "batch_id": batch_id}).one()
-    return _merged(org_rules, batch_rules)
+    return merged(org_rules, batch_rules)
 
 
-def _merged(org_rules: dict | None, batch_rules: dict | None) -> Policy:
+def merged(org_rules: dict | None, batch_rules: dict | None) -> Policy:
     policy = Policy.from_dict(org_rules) if org_rules is not None else DEFAULT_POLICY
     return policy.merged(batch_rules) if batch_rules is not None else policy
 
@@ -69,12 +52,6 @@ def rules_columns() -> tuple:
                 .order_by(SanitizationPolicy.id.desc()).limit(1).scalar_subquery())
     return (latest(SanitizationPolicy.batch_id.is_(None)).label("organization_rules"),
             latest(SanitizationPolicy.batch_id == sa.bindparam("batch_id")).label("batch_rules"))
-
-
-def remember(session: Session, organization_id: int, batch_id: int, org_rules: dict | None,
-             batch_rules: dict | None) -> None:
-    """Keep the rules read by rules_columns() as this transaction's effective policy of the batch."""
-    session.info.setdefault(_CACHE, {})[(organization_id, batch_id)] = _merged(org_rules, batch_rules)
 
 
 def _checked(rules: dict[str, Any], base: Policy) -> Policy:
@@ -95,7 +72,6 @@ def set_policy(session: Session, actor: User, organization_id: int, rules: dict[
     if batch_id is not None:
         # Keep the override as given (only its fields), but normalised like the whole policy.
         stored = {k: v for k, v in effective.to_dict().items() if k in rules}
-    session.info.pop(_CACHE, None)
     row = SanitizationPolicy(organization_id=organization_id, batch_id=batch_id, rules=stored,
                              note=note, created_by_id=actor.id)
     session.add(row)

@@ -7,14 +7,17 @@ reconciled (matched to a manifest line, or accepted as an extra) before the batc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, Invalid, NotFound
-from itad.models import Batch, Device, User
+from itad.models import Batch, Device, StorageMedium, User, utcnow
 from itad.steps import custody
-from itad.steps.transitions import Applied, apply_transition, lock_and_reload, flush
+from itad.steps.applying import apply_step, hold, plan_or_refuse
+from itad.steps.planning import Planned, Step
+from itad.steps.writing import write
 from workflows.states import FOUND_AT_RECEIVING_STATE
 
 
@@ -22,7 +25,7 @@ from workflows.states import FOUND_AT_RECEIVING_STATE
 class Receipt:
     device: Device
     outcome: str            # received, unexpected
-    event_id: int | None
+    event: Any              # the custody event (a row as written, or the CustodyEvent)
 
 
 def _find(session: Session, serial: str | None, asset_tag: str | None, batch_id: int | None) -> list[Device]:
@@ -39,7 +42,8 @@ def _find(session: Session, serial: str | None, asset_tag: str | None, batch_id:
 
 
 def receive(session: Session, actor: User, *, serial: str | None = None, asset_tag: str | None = None,
-            batch_id: int | None = None, evidence: dict | None = None) -> Receipt:
+            batch_id: int | None = None, evidence: dict | None = None,
+            expected_version: int | None = None) -> Receipt:
     """Receive the unit with this serial (or asset tag), within a batch or among all open batches."""
     if not (serial or asset_tag):
         raise Invalid("Scan a serial or an asset tag.", code="nothing_scanned")
@@ -59,9 +63,10 @@ def receive(session: Session, actor: User, *, serial: str | None = None, asset_t
                        details={"batches": sorted({d.batch_id for d in lines}), "allowed": [], "needs": ["batch_id"]})
     if found:
         device = found[0]
-        applied = apply_transition(session, device, "receive", actor,
-                                   evidence={"scanned": serial or asset_tag, **(evidence or {})})
-        return Receipt(device, "received", applied.event.id)
+        planned = apply_step(session, actor, device.id,
+                             Step("receive", {}, {"scanned": serial or asset_tag, **(evidence or {})}),
+                             expected_version=expected_version)
+        return Receipt(device, "received", planned.event)
     if not serial:
         # A refusal like an unknown serial's (422 saying what comes first), not a 404: nothing was looked up by id.
         raise Invalid(f"No open batch has a device with asset tag {asset_tag}; scan its serial to record it.",
@@ -79,35 +84,40 @@ def _record_unexpected(session: Session, actor: User, batch: Batch, serial: str,
     device = Device(batch_id=batch.id, organization_id=batch.organization_id, serial=serial.strip(),
                     asset_tag=asset_tag, state=FOUND_AT_RECEIVING_STATE, manifest_row=None)
     session.add(device)
-    flush(session)
+    session.flush()
     event = custody.append(session, batch.id, device_id=device.id, actor=actor, action="found_unexpected",
                            to_state=device.state, evidence={"serial": device.serial, **(evidence or {})})
-    flush(session)
-    return Receipt(device, "unexpected", event.id)
+    return Receipt(device, "unexpected", event)
 
 
-def reconcile(session: Session, actor: User, device: Device, *, manifest_device_id: int | None = None,
-              accept: bool = False, note: str | None = None) -> Applied:
+def reconcile(session: Session, actor: User, device_id: int, *, manifest_device_id: int | None = None,
+              accept: bool = False, note: str | None = None, expected_version: int | None = None) -> Planned:
     """Settle an unexpected unit: match it to the manifest line it really is (that line is received,
     with any media recorded on the unexpected record), or accept it as an extra device."""
-    if accept == (manifest_device_id is not None):
-        raise Invalid("Either name the manifest line (manifest_device_id) or accept the unit (accept=true).",
-                      code="reconcile_choice", details={"state": device.state, "allowed": ["match", "accept"]})
     evidence = {"note": note} if note else None
-    if accept:
-        return apply_transition(session, device, "accept", actor, evidence=evidence)
+    if accept and manifest_device_id is None:
+        return apply_step(session, actor, device_id, Step("accept", {}, evidence), expected_version=expected_version)
+    held, device = hold(session, actor, device_id, expected_version=expected_version, action="match",
+                        also=() if manifest_device_id is None else (manifest_device_id,))
+    if accept or manifest_device_id is None:
+        raise Invalid("Either name the manifest line (manifest_device_id) or accept the unit (accept=true).",
+                      code="reconcile_choice", details={"state": device.facts.state, "allowed": ["match", "accept"]})
     line = session.get(Device, manifest_device_id)
     if line is None or line.batch_id != device.batch_id or line.manifest_row is None:
         raise Invalid(f"Device {manifest_device_id} is not a manifest line of batch {device.batch_id}.",
-                      code="not_a_manifest_line", details={"state": device.state, "needs": ["manifest_device_id"]})
-    lock_and_reload(session, device)
-    lock_and_reload(session, line)
-    applied = apply_transition(session, device, "match", actor, locked=True, manifest_device_id=line.id,
-                               evidence={"manifest_device_id": line.id, **(evidence or {})})
-    for medium in list(device.media):
-        medium.device_id = line.id
-    if line.state == "registered":
-        apply_transition(session, line, "receive", actor, locked=True,
-                         evidence={"matched_from_device_id": device.id, "scanned": device.serial})
-    session.expire(line, ["media"])
-    return applied
+                      code="not_a_manifest_line", details={"state": device.facts.state, "needs": ["manifest_device_id"]})
+    line_held = held.devices[line.id]
+    now = utcnow()
+    plans = [plan_or_refuse(held, device, Step("match", {"manifest_device_id": line.id},
+                                               {"manifest_device_id": line.id, **(evidence or {})}), actor, now)]
+    if line_held.facts.state == "registered":
+        serial = session.scalar(sa.select(Device.serial).where(Device.id == device.id))
+        plans.append(plan_or_refuse(held, line_held, Step("receive", {}, {"matched_from_device_id": device.id,
+                                                                          "scanned": serial}), actor, now))
+    write(session, plans, [device, line_held], now)
+    # The media recorded on the unexpected unit are the line's.
+    session.execute(sa.update(StorageMedium.__table__).where(StorageMedium.device_id == device.id)
+                    .values(device_id=line.id))
+    for instance in (session.get(Device, device.id), line):
+        session.expire(instance, ["media"])
+    return plans[0]

@@ -20,7 +20,7 @@ from itad.steps.schemas import (
 from itad.models import (
     Destruction, Device, DeviceGrading, SanitizationRecord, Verification, db,
 )
-from itad.steps import closing, disposition, grading, receiving, sanitizing, transitions, verifying
+from itad.steps import applying, closing, disposition, grading, receiving, sanitizing, verifying
 
 ADMIN = ("admin",)
 STEP_ERRORS = (403, 404, 409, 422)
@@ -46,12 +46,9 @@ def _device(device_id: int) -> Device:
     return batches.get_device(db.session, current_user(), device_id)
 
 
-def _locked(device_id: int) -> Device:
-    """A step's device, read and locked with its batch in one statement (404 as _device)."""
-    return transitions.lock_device(db.session, current_user(), device_id)
-
-
-def _step(device: Device, event) -> dict:
+def _step(device_id: int, event) -> dict:
+    """The device as the step left it, and the step's custody event (a row as written, or the ORM row)."""
+    device = db.session.get(Device, device_id)
     return {"device": DeviceOut.model_validate(device), "event": EventOut.model_validate(event) if event else None}
 
 
@@ -61,19 +58,16 @@ def _step(device: Device, event) -> dict:
 def receive(body: ReceiveIn):
     receipt = receiving.receive(db.session, current_user(), serial=body.serial, asset_tag=body.asset_tag,
                                 batch_id=body.batch_id)
-    event = db.session.get(transitions.custody.CustodyEvent, receipt.event_id) if receipt.event_id else None
-    return ReceiptOut(outcome=receipt.outcome, **_step(receipt.device, event))
+    return ReceiptOut(outcome=receipt.outcome, **_step(receipt.device.id, receipt.event))
 
 
 @bp.post("/devices/<int:device_id>/reconcile")
 @operation("Reconcile an unexpected unit: match it to a manifest line, or accept it",
            roles=OPERATOR_ROLES, body=ReconcileIn, response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def reconcile(device_id: int, body: ReconcileIn):
-    device = _locked(device_id)
-    transitions.check_version(device, body.version)
-    applied = receiving.reconcile(db.session, current_user(), device, manifest_device_id=body.manifest_device_id,
-                                  accept=body.accept, note=body.note)
-    return StepOut(**_step(device, applied.event))
+    done = receiving.reconcile(db.session, current_user(), device_id, manifest_device_id=body.manifest_device_id,
+                               accept=body.accept, note=body.note, expected_version=body.version)
+    return StepOut(**_step(device_id, done.event))
 
 
 @bp.post("/devices/<int:device_id>/sanitizations")
@@ -81,55 +75,49 @@ def reconcile(device_id: int, body: ReconcileIn):
            roles=OPERATOR_ROLES, body=SanitizationIn, response=SanitizationStepOut, status=201,
            tags=("workflow",), errors=STEP_ERRORS)
 def sanitize(device_id: int, body: SanitizationIn):
-    device = _locked(device_id)
     data = body.model_dump(exclude={"report_text", "version"})
     report = body.report_text.encode("utf-8") if body.report_text else None
-    done = sanitizing.record_sanitization(db.session, current_user(), device, sanitizing.claim_from(data),
+    done = sanitizing.record_sanitization(db.session, current_user(), device_id, sanitizing.claim_from(data),
                                           report=report, store=documents.storage(db.session, current_app.config),
                                           expected_version=body.version)
     return SanitizationStepOut(record=done.record, medium_added=done.medium_added,
-                               **_step(device, done.applied.event))
+                               **_step(device_id, done.planned.event))
 
 
 @bp.post("/devices/<int:device_id>/verifications")
 @operation("Verify a wipe (four-eyes: not by the person who wiped)", roles=OPERATOR_ROLES, body=VerifyIn,
            response=VerificationStepOut, status=201, tags=("workflow",), errors=STEP_ERRORS)
 def verify(device_id: int, body: VerifyIn):
-    device = _locked(device_id)
-    check, applied = verifying.verify(db.session, current_user(), device, medium_id=body.medium_id,
-                                      passed=body.passed, notes=body.notes, expected_version=body.version)
-    return VerificationStepOut(verification=check, **_step(device, applied.event))
+    done = verifying.verify(db.session, current_user(), device_id, medium_id=body.medium_id,
+                            passed=body.passed, notes=body.notes, expected_version=body.version)
+    return VerificationStepOut(verification=done.record[1], **_step(device_id, done.event))
 
 
 @bp.post("/devices/<int:device_id>/grade")
 @operation("Grade a unit (cosmetic grade, functional checks)", roles=OPERATOR_ROLES, body=GradeIn,
            response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def grade(device_id: int, body: GradeIn):
-    device = _locked(device_id)
-    _, applied = grading.grade(db.session, current_user(), device, grade=body.grade,
-                               functional_checks=body.functional_checks, notes=body.notes,
-                               expected_version=body.version)
-    return StepOut(**_step(device, applied.event))
+    done = grading.grade(db.session, current_user(), device_id, grade=body.grade,
+                         functional_checks=body.functional_checks, notes=body.notes, expected_version=body.version)
+    return StepOut(**_step(device_id, done.event))
 
 
 @bp.post("/devices/<int:device_id>/clear")
 @operation("Clear a graded unit for resale", roles=OPERATOR_ROLES, body=None, response=StepOut,
            tags=("workflow",), errors=STEP_ERRORS)
 def clear(device_id: int):
-    device = _locked(device_id)
-    applied = disposition.clear(db.session, current_user(), device)
-    return StepOut(**_step(device, applied.event))
+    done = disposition.clear(db.session, current_user(), device_id)
+    return StepOut(**_step(device_id, done.event))
 
 
 @bp.post("/devices/<int:device_id>/destroy")
 @operation("Destroy a unit physically (technique, witness, time)", roles=OPERATOR_ROLES, body=DestroyIn,
            response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def destroy(device_id: int, body: DestroyIn):
-    device = _locked(device_id)
-    _, applied = disposition.destroy(db.session, current_user(), device, technique=body.technique,
-                                     witness=body.witness, destroyed_at=body.destroyed_at, notes=body.notes,
-                                     expected_version=body.version)
-    return StepOut(**_step(device, applied.event))
+    done = disposition.destroy(db.session, current_user(), device_id, technique=body.technique,
+                               witness=body.witness, destroyed_at=body.destroyed_at, notes=body.notes,
+                               expected_version=body.version)
+    return StepOut(**_step(device_id, done.event))
 
 
 @bp.get("/devices/<int:device_id>/transitions")
@@ -137,10 +125,9 @@ def destroy(device_id: int, body: DestroyIn):
            response=TransitionsOut, tags=("workflow",), errors=(404,))
 def allowed(device_id: int):
     device = _device(device_id)
-    user = current_user()
-    return TransitionsOut(device_id=device.id, state=device.state, version=device.version,
-                          allowed=transitions.allowed_now(db.session, device, user),
-                          media=transitions.media_moves(db.session, device, user))
+    allowed, media = applying.allowed_now(db.session, current_user(), device.id)
+    return TransitionsOut(device_id=device.id, state=device.state, version=device.version, allowed=allowed,
+                          media=media)
 
 
 @bp.post("/batches/<int:batch_id>/close")

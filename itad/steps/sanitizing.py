@@ -1,28 +1,35 @@
-"""Recording a wipe of one storage medium, as the technician or the tool reports it.
+"""Recording wipes of storage media, as the technician or the tool reports them: one at the bench, or
+thousands at once (an erasure station's export, an nwipe log).
 
-The claim is judged by workflows.sanitization (refused: 422 with the reasons; downgraded: stored at the
-method an auditor accepts, with the reason). A drive found at the bench that was not on the list is
-added to the device first. The state change itself is the machine's `sanitize` step.
+Both go the same way: the media named are found, their devices locked and read (itad.steps.held),
+each wipe planned (itad.steps.planning: the machine's `sanitize`, the sampling draw, the skip of
+verification a sampled-out device earns, the custody events) and written (itad.steps.writing). A drive
+found at the bench that was not on the list is added to its device first. They differ in what they
+answer: one wipe refused is the request refused (422 for a claim the policy refuses, 409 for a step
+the state forbids); among many, each result is applied or rejected alone, with its reason, and the
+rows are streamed to the database a chunk at a time while the next chunk is planned.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from certificates.storage import Storage
 from itad.errors import Invalid
-from itad.models import Device, SanitizationRecord, StorageMedium, User, utcnow
+from itad.models import Batch, Device, StorageMedium, User, utcnow
+from itad.models.rowsets import streaming
 from itad.steps import custody
-from itad.steps.transitions import (
-    Applied, apply_transition, check_version, device_facts, flush, lock_and_reload, media_records, medium_of,
-    policy_for,
-)
-from itad.steps.verifying import verification_required
-from workflows.machine import Outcome, allowed_transitions
+from itad.steps.applying import actor_of, hold, plan_or_refuse
+from itad.steps.held import Held, HeldDevice, HeldMedium, among, chunks, lock
+from itad.steps.planning import Planned, Step, plan
+from itad.steps.writing import write
+from workflows.machine import MediumFacts, TransitionRefused
 from workflows.sanitization import assess
 
 
@@ -48,103 +55,292 @@ class WipeClaim:
     result: str = "erased"
 
 
-@dataclass
-class Recorded:
-    record: SanitizationRecord
-    applied: Applied
-    medium_added: bool
-
-
-def find_or_add_medium(session: Session, actor: User, device: Device, claim: WipeClaim) -> tuple[StorageMedium | None, bool]:
-    if claim.medium_id is not None:
-        return medium_of(device, claim.medium_id), False
-    if claim.medium_serial:
-        key = claim.medium_serial.strip().upper()
-        for m in device.media:
-            if (m.serial or "").strip().upper() == key:
-                return m, False
-        if device.state != "received":
-            return None, False      # the machine refuses with the state; add nothing
-        medium = StorageMedium(device_id=device.id, serial=claim.medium_serial.strip(),
-                               media_type=(claim.media_type or "unknown").lower(),
-                               manufacturer=claim.medium_manufacturer, model=claim.medium_model,
-                               capacity_bytes=claim.capacity_bytes, source="bench")
-        session.add(medium)
-        flush(session)
-        custody.append(session, device.batch_id, device_id=device.id, actor=actor, action="medium_added",
-                       from_state=device.state, to_state=device.state,
-                       evidence={"medium_id": medium.id, "serial": medium.serial, "media_type": medium.media_type})
-        session.refresh(device, ["media"])
-        return medium, True
-    return medium_of(device, None), False
-
-
-def record_sanitization(session: Session, actor: User, device: Device, claim: WipeClaim, *,
-                        report: bytes | None = None, store: Storage | None = None,
-                        source: str = "api", expected_version: int | None = None) -> Recorded:
-    check_version(device, expected_version)
-    lock_and_reload(session, device)
-    # Read before the transition: the attempt number follows the medium's latest record.
-    latest = media_records(session, device)
-    medium, added = find_or_add_medium(session, actor, device, claim)
-    policy = policy_for(session, device)
-    if device.state == "received" and medium is not None:
-        try:
-            verdict = assess(medium.media_type, claim.method, claim.technique, tool_result=claim.result,
-                             hidden_areas=claim.hidden_areas, verified_by_tool=claim.verified_by_tool,
-                             minimum=policy.minimum_method)
-        except ValueError as exc:
-            raise Invalid(str(exc), code="invalid_method", details={"state": device.state}) from None
-        if not verdict.accepted:
-            raise Invalid(f"The wipe record for medium {medium.id} is refused: " + "; ".join(verdict.reasons),
-                          code="sanitization_refused",
-                          details={"state": device.state, "medium_id": medium.id, "reasons": list(verdict.reasons),
-                                   "claimed_method": verdict.claimed_method.value,
-                                   "effective_method": verdict.effective_method.value if verdict.effective_method else None,
-                                   "minimum_method": policy.minimum_method.value,
-                                   "needs": ["a technique that reaches the policy minimum on this medium, or destroy"]})
-    digest = store.put(report) if report and store else None
-    evidence = {"tool": claim.tool, "tool_version": claim.tool_version, "passes": claim.passes,
-                "report_sha256": digest, "source": source}
-
-    def wipe_record(outcome: Outcome) -> tuple[type, dict]:
-        # From the machine's verdict; the attempt number follows the medium's latest record.
-        verdict = outcome.assessment
-        after = outcome.changed_media[0]
-        previous = latest.get(after.id, (None, None))[0]
-        return SanitizationRecord, dict(
-            medium_id=after.id, device_id=device.id, batch_id=device.batch_id,
-            attempt=(previous.attempt if previous else 0) + 1,
-            claimed_method=verdict.claimed_method.value, effective_method=verdict.effective_method.value,
-            decision=verdict.decision, technique=verdict.technique, tool=claim.tool, tool_version=claim.tool_version,
-            passes=claim.passes, tool_verified=claim.verified_by_tool, hidden_areas=claim.hidden_areas,
-            started_at=claim.started_at, finished_at=claim.finished_at, result=verdict.result.value,
-            reasons=list(verdict.reasons),
-            verification_required=verification_required(session, device.batch_id, after.id,
-                                                         verdict.effective_method.value, policy),
-            operator_id=actor.id, operator_label=actor.name, report_sha256=digest, source=source,
-            created_at=utcnow())
-
-    applied = apply_transition(
-        session, device, "sanitize", actor, locked=True, evidence=evidence, record=wipe_record,
-        medium_id=medium.id if medium else claim.medium_id, method=claim.method, technique=claim.technique,
-        result=claim.result, hidden_areas=claim.hidden_areas, verified_by_tool=claim.verified_by_tool)
-    skip_verification_if_sampled_out(session, actor, device)
-    return Recorded(applied.record, applied, added)
-
-
-def skip_verification_if_sampled_out(session: Session, actor: User, device: Device) -> None:
-    """A device whose media the sampling did not pick moves on to `verified`, and the log says why."""
-    if device.state != "sanitized":
-        return
-    policy = policy_for(session, device)
-    if policy.verification == "all":
-        return      # every medium is verified: sampling never lets one through
-    if "skip_verification" in allowed_transitions(device_facts(session, device, policy), policy, actor.id):
-        apply_transition(session, device, "skip_verification", actor, locked=True,
-                         evidence={"reason": "the policy's sampling picked none of this device's media"})
+_CLAIM = tuple(f.name for f in fields(WipeClaim))
 
 
 def claim_from(data: dict[str, Any]) -> WipeClaim:
-    fields = WipeClaim.__dataclass_fields__
-    return WipeClaim(**{k: v for k, v in data.items() if k in fields})
+    return WipeClaim(**{k: v for k, v in data.items() if k in _CLAIM})
+
+
+@dataclass
+class Recorded:
+    record: dict[str, Any]          # the wipe record's row, id included
+    planned: Planned
+    medium_added: bool
+
+
+def wipe_step(item: dict[str, Any], medium_id: int, *, source: str, report_sha256: str | None) -> Step:
+    """The `sanitize` step for a wipe as reported (a WipeClaim's fields, or a bulk item's, with an optional
+    "evidence" dict from the tool's report)."""
+    evidence = {**(item.get("evidence") or {}), "tool": item.get("tool"), "tool_version": item.get("tool_version"),
+                "passes": item.get("passes"), "report_sha256": report_sha256, "source": source}
+    return Step("sanitize",
+                {"medium_id": medium_id, "method": item.get("method"), "technique": item.get("technique"),
+                 "result": item.get("result") or "erased", "hidden_areas": item.get("hidden_areas"),
+                 "verified_by_tool": item.get("verified_by_tool")},
+                evidence,
+                {"tool": item.get("tool"), "tool_version": item.get("tool_version"), "passes": item.get("passes"),
+                 "verified_by_tool": item.get("verified_by_tool"), "hidden_areas": item.get("hidden_areas"),
+                 "started_at": item.get("started_at"), "finished_at": item.get("finished_at"),
+                 "report_sha256": report_sha256, "source": source})
+
+
+# ---------------------------------------------------------------- one wipe
+
+def record_sanitization(session: Session, actor: User, device_id: int, claim: WipeClaim, *,
+                        report: bytes | None = None, store: Storage | None = None, source: str = "api",
+                        expected_version: int | None = None) -> Recorded:
+    held, device = hold(session, actor, device_id, expected_version=expected_version, action="sanitize")
+    medium_id, added = _medium_at_the_bench(session, held, device, vars(claim), refuse=True)
+    if medium_id is not None and device.facts.state == "received":
+        _judge(held, device, medium_id, claim)
+    digest = store.put(report) if report and store else None
+    now = utcnow()
+    step = wipe_step(vars(claim), medium_id if medium_id is not None else claim.medium_id, source=source,
+                     report_sha256=digest)
+    planned = plan_or_refuse(held, device, step, actor, now, medium_added=added)
+    write(session, [planned], [device], now)
+    return Recorded(planned.record[1], planned, added)
+
+
+def _judge(held: Held, device: HeldDevice, medium_id: int, claim: WipeClaim) -> None:
+    """A claim the policy refuses is a 422 with the reasons (the machine would refuse it as a 409)."""
+    policy = held.batch_of(device).policy
+    medium = next(m for m in device.facts.media if m.id == medium_id)
+    try:
+        verdict = assess(medium.media_type, claim.method, claim.technique, tool_result=claim.result,
+                         hidden_areas=claim.hidden_areas, verified_by_tool=claim.verified_by_tool,
+                         minimum=policy.minimum_method)
+    except ValueError as exc:
+        raise Invalid(str(exc), code="invalid_method", details={"state": device.facts.state}) from None
+    if not verdict.accepted:
+        raise Invalid(f"The wipe record for medium {medium_id} is refused: " + "; ".join(verdict.reasons),
+                      code="sanitization_refused",
+                      details={"state": device.facts.state, "medium_id": medium_id, "reasons": list(verdict.reasons),
+                               "claimed_method": verdict.claimed_method.value,
+                               "effective_method": verdict.effective_method.value if verdict.effective_method else None,
+                               "minimum_method": policy.minimum_method.value,
+                               "needs": ["a technique that reaches the policy minimum on this medium, or destroy"]})
+
+
+def _medium_at_the_bench(session: Session, held: Held, device: HeldDevice, item: dict, *,
+                         refuse: bool) -> tuple[int | None, bool | str]:
+    """(the medium the wipe is of, whether it was added now): by id, by serial among the device's media,
+    a drive found at the bench (added while the device is received), or the device's only medium.
+    A medium that cannot be: refuse -> 422, else (None, the reason)."""
+    medium_id = item.get("medium_id")
+    if medium_id is not None:
+        if medium_id in device.media:
+            return medium_id, False
+        if refuse:
+            raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
+                          details={"state": device.facts.state, "media": list(device.media), "needs": ["medium_id"]})
+        return None, f"medium {medium_id} is not in device {device.id}"
+    serial = (item.get("medium_serial") or "").strip()
+    if not serial:
+        only = list(device.media)
+        return (only[0] if len(only) == 1 else None), False     # none or several: the machine asks which
+    for mid, medium in device.media.items():
+        if (medium.serial or "").strip().upper() == serial.upper():
+            return mid, False
+    if device.facts.state != "received":
+        if refuse:
+            return None, False      # the machine refuses with the device's state; nothing is added
+        return None, (f"device {device.id} is {device.facts.state}: a drive found at the bench (serial {serial}) "
+                      f"can be added only while the device is received")
+    return _add_medium(session, held, device, serial, item), True
+
+
+def _add_medium(session: Session, held: Held, device: HeldDevice, serial: str, item: dict) -> int:
+    """Insert the drive now: the machine, the record and the sampling draw need its id."""
+    media_type = (item.get("media_type") or "unknown").lower()
+    t = StorageMedium.__table__
+    medium_id = session.execute(t.insert().returning(t.c.id), {
+        "device_id": device.id, "serial": serial, "media_type": media_type,
+        "manufacturer": item.get("medium_manufacturer"), "model": item.get("medium_model"),
+        "capacity_bytes": item.get("capacity_bytes"), "source": "bench", "state": "pending",
+        "failed_wipes": 0, "created_at": utcnow()}).scalar_one()
+    device.media[medium_id] = HeldMedium(serial, 0, None)
+    device.facts = device.facts.moved(device.facts.state,
+                                      device.facts.media + (MediumFacts(id=medium_id, media_type=media_type),),
+                                      device.facts.grade)
+    _forget_media(session, device.id)
+    return medium_id
+
+
+def _drop_medium(session: Session, device: HeldDevice, medium_id: int) -> None:
+    """Its wipe was refused: each result stands alone, so the drive is not kept either."""
+    t = StorageMedium.__table__
+    session.execute(t.delete().where(t.c.id == medium_id))
+    del device.media[medium_id]
+    device.facts = device.facts.moved(device.facts.state,
+                                      tuple(m for m in device.facts.media if m.id != medium_id), device.facts.grade)
+
+
+def _forget_media(session: Session, device_id: int) -> None:
+    # A Device the session holds loads its media again when next read (the response lists them).
+    device = session.identity_map.get(identity_key(Device, device_id))
+    if device is not None:
+        session.expire(device, ["media"])
+
+
+# ---------------------------------------------------------------- many wipes
+
+# Results planned between two writes of their rows: small enough that the server's last chunk is
+# short, large enough that each statement's fixed cost is spread. The first chunk is smaller: the
+# server waits for it, idle, so the sooner it goes the sooner the writing overlaps.
+_CHUNK = 1000
+_FIRST_CHUNK = 250
+
+
+class _MediumRow(NamedTuple):
+    id: int
+    device_id: int
+    batch_id: int
+    serial: str | None
+
+
+def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, source: str = "bulk",
+                report_sha256: str | None = None, batch_id: int | None = None) -> list[dict[str, Any]]:
+    """Apply wipe results; returns one {index, status, reason, medium_id, device_id, state} per item.
+
+    Each item: medium_id or medium_serial (optionally batch_id; with device_id, a serial that is not among
+    the device's media is a drive found at the bench: added with media_type, medium_model,
+    medium_manufacturer and capacity_bytes, and reported with medium_added), method, technique, result,
+    hidden_areas, verified_by_tool, tool, tool_version, passes, started_at, finished_at, and an
+    optional "evidence" dict and "index" (its position in the caller's list).
+    """
+    session.flush()
+    found = _find_media(session, items, batch_id)
+    named = _find_devices(session, items, batch_id)
+    held = lock(session, {r.device_id for r in found.values()} | set(named))
+    open_batches = {b.id for b in held.batches.values() if b.status == "open"}    # none closed since found
+    found = {k: r for k, r in found.items() if r.batch_id in open_batches}
+    by_serial: dict[str, list[_MediumRow]] = {}
+    for r in found.values():
+        if r.serial:
+            by_serial.setdefault(r.serial.strip().upper(), []).append(r)
+    last = _last_touches(items, found, by_serial)
+    now = utcnow()
+    who = actor_of(actor)
+    results, plans = [], []
+    pending: dict[int, HeldDevice] = {}              # devices changed and not written yet
+    chunk = _FIRST_CHUNK
+    with custody.refusing_races(session), streaming(session) as stream:
+        for position, item in enumerate(items):
+            index = item.get("index", position)
+            device, medium_id, reason = _resolve(session, held, item, found, by_serial, open_batches)
+            if medium_id is None:
+                results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
+                                **({"device_id": device.id, "state": device.facts.state} if device else {})})
+                continue
+            added = reason is True
+            step = wipe_step(item, medium_id, source=source, report_sha256=report_sha256)
+            try:
+                planned = plan(held, device, step, who, now, medium_added=added)
+            except TransitionRefused as exc:
+                if added:
+                    _drop_medium(session, device, medium_id)
+                results.append({"index": index, "status": "rejected", "reason": str(exc),
+                                "medium_id": None if added else medium_id, "device_id": device.id,
+                                "state": exc.state, "needs": list(exc.needs), "medium_added": False})
+                continue
+            plans.append(planned)
+            pending[device.id] = device
+            verdict = planned.outcome.assessment
+            results.append({"index": index, "status": "applied", "reason": "; ".join(verdict.reasons) or None,
+                            "medium_id": medium_id, "device_id": device.id, "state": device.facts.state,
+                            "medium_added": added})
+            if len(plans) >= chunk:
+                done = [d for d in pending.values() if last.get(d.id, len(items)) <= position]
+                write(session, plans, done, now, stream=stream)
+                plans, chunk = [], _CHUNK
+                for d in done:
+                    del pending[d.id]
+            stream.check()
+        write(session, plans, list(pending.values()), now, stream=stream)
+    # The ORM may hold these rows from earlier in the request: make it read them again.
+    session.expire_all()
+    return results
+
+
+def _resolve(session: Session, held: Held, item: dict, found: dict[int, _MediumRow],
+             by_serial: dict[str, list[_MediumRow]], open_batches: set[int]):
+    """(the held device, the medium id, True if added now) or (device or None, None, why not)."""
+    if item.get("device_id") is not None:
+        device_id = item["device_id"]
+        device = held.devices.get(device_id)
+        if device is None or device.batch_id not in open_batches or \
+                (item.get("batch_id") is not None and device.batch_id != item["batch_id"]):
+            return None, None, f"device {device_id} is not in an open batch" + \
+                (f" (batch {item['batch_id']})" if item.get("batch_id") is not None else "")
+        medium_id, added = _medium_at_the_bench(session, held, device, item, refuse=False)
+        return device, medium_id, added
+    if item.get("medium_id") is not None:
+        row = found.get(item["medium_id"])
+        if row is None or (item.get("batch_id") is not None and row.batch_id != item["batch_id"]):
+            return None, None, f"medium {item['medium_id']} is not in an open batch" + \
+                (f" (batch {item['batch_id']})" if item.get("batch_id") is not None else "")
+        return held.devices[row.device_id], row.id, False
+    serial = item["medium_serial"].strip()
+    rows = by_serial.get(serial.upper(), [])
+    if item.get("batch_id") is not None:
+        rows = [r for r in rows if r.batch_id == item["batch_id"]]
+    if not rows:
+        return None, None, (f"no medium with serial {serial} in an open batch (a drive found at the bench: "
+                            f"give its device_id to add it)")
+    if len(rows) > 1:
+        return None, None, (f"serial {serial} names {len(rows)} media (batches "
+                            f"{', '.join(str(r.batch_id) for r in rows)}); give batch_id or medium_id")
+    return held.devices[rows[0].device_id], rows[0].id, False
+
+
+def _find_media(session: Session, items: list[dict], batch_id: int | None) -> dict[int, _MediumRow]:
+    """{medium id: row} of every open-batch medium an item names by id, or by serial without its device."""
+    ids = sorted({it["medium_id"] for it in items if it.get("medium_id") is not None})
+    # An item that names its device is matched among that device's media (_medium_at_the_bench).
+    serials = sorted({it["medium_serial"].strip().upper() for it in items
+                      if it.get("medium_id") is None and it.get("medium_serial") and it.get("device_id") is None})
+    base = sa.select(StorageMedium.id, StorageMedium.device_id, Device.batch_id, StorageMedium.serial) \
+        .join(Device, Device.id == StorageMedium.device_id) \
+        .join(Batch, Batch.id == Device.batch_id).where(Batch.status == "open")
+    if batch_id is not None:
+        base = base.where(Device.batch_id == batch_id)
+    connection = session.connection()
+    rows = []
+    for chunk in chunks(ids, session):
+        rows += connection.execute(base.where(among(session, StorageMedium.id, chunk))).all()
+    for chunk in chunks(serials, session):
+        rows += connection.execute(base.where(among(session, sa.func.upper(StorageMedium.serial), chunk,
+                                                    sa.String))).all()
+    return {r[0]: _MediumRow(*r) for r in rows}
+
+
+def _find_devices(session: Session, items: list[dict], batch_id: int | None) -> set[int]:
+    """The open-batch devices items name by device_id (drives found at the bench)."""
+    ids = sorted({it["device_id"] for it in items if it.get("device_id") is not None})
+    found: set[int] = set()
+    for chunk in chunks(ids, session):
+        stmt = sa.select(Device.id).join(Batch, Batch.id == Device.batch_id) \
+            .where(Batch.status == "open", among(session, Device.id, chunk))
+        if batch_id is not None:
+            stmt = stmt.where(Device.batch_id == batch_id)
+        found.update(session.scalars(stmt))
+    return found
+
+
+def _last_touches(items: list[dict], found: dict[int, _MediumRow], by_serial: dict) -> dict[int, int]:
+    """{device id: position of the last item that may change it}: after that item its row can be written.
+    Generous where an item is ambiguous (a serial several media share): a later write is only later."""
+    last: dict[int, int] = {}
+    for position, item in enumerate(items):
+        if item.get("device_id") is not None:
+            last[item["device_id"]] = position
+        elif item.get("medium_id") is not None:
+            if item["medium_id"] in found:
+                last[found[item["medium_id"]].device_id] = position
+        else:
+            for r in by_serial.get((item.get("medium_serial") or "").strip().upper(), ()):
+                last[r.device_id] = position
+    return last
+

@@ -59,11 +59,12 @@ def test_bulk_results_for_one_device_see_each_other_in_order(bench, world, sessi
     body = bench.ok(world.tech, "POST", "/sanitizations/bulk", {"items": items})
     assert [r["state"] for r in body["results"]] == ["received", "sanitized"]
     detail = bench.device(world.tech, device.id)
-    assert detail["version"] == 3 and detail["state"] == "sanitized"
+    # Received at version 2; one version per step applied, as two single wipes would have moved it.
+    assert detail["version"] == 4 and detail["state"] == "sanitized"
 
 
 def test_a_failed_wipe_in_a_bulk_does_not_use_up_the_batchs_one_verification_pick(bench, world, session):
-    # Same rule as a single wipe (verifying.batch_pick_stands): a failed wipe leaves nothing to verify.
+    # Same rule as a single wipe (itad.steps.planning: the batch's pick): a failed wipe leaves nothing to verify.
     batch = make_batch(session, world.acme.org, devices=2)
     session.commit()
     bench.ok(world.admin, "PUT", f"/batches/{batch.id}/policy", {"rules": {"verification": "sample", "sample_percent": 0}})

@@ -73,20 +73,26 @@ def test_parallel_wipes_of_different_devices_in_one_batch_all_land_on_one_unbrok
 
 def test_a_writer_holding_an_old_version_gets_409_with_the_current_state_not_a_lost_update(
         postgres_only, app, world, batch, session, bench):
-    """The version column is the last line: a write that skipped the batch lock still cannot overwrite."""
+    """The version column is the last line: a step planned on a read that skipped the locks still cannot
+    overwrite what another request committed meanwhile."""
     from sqlalchemy.orm import Session
 
     from itad.errors import Conflict
-    from itad.models import Device
-    from itad.steps.transitions import flush
+    from itad.models import utcnow
+    from itad.steps.held import read
+    from itad.steps.planning import Actor, Step, plan
+    from itad.steps.writing import write
 
     d = devices_of(session, batch)[0]
     bench.receive(world.tech, d.serial)
-    with Session(db.engine) as first, Session(db.engine) as second:
-        mine, theirs = first.get(Device, d.id), second.get(Device, d.id)
-        theirs.state = "destroyed"
-        second.commit()
-        mine.state = "sanitized"
+    with Session(db.engine) as late:
+        held = read(late, [d.id])
+        bench.ok(world.tech, "POST", f"/devices/{d.id}/destroy", {"technique": "shred"})
+        device, now = held.devices[d.id], utcnow()
+        planned = plan(held, device, Step("sanitize", {"medium_id": d.media[0].id, "method": "purge",
+                                                       "technique": "crypto_erase"}),
+                       Actor(world.tech.user.id, world.tech.user.name), now)
         with pytest.raises(Conflict) as refused:
-            flush(first, d.id)
+            write(late, [planned], [device], now)
+    assert refused.value.code == "concurrent_update"
     assert refused.value.details["state"] == "destroyed" and refused.value.details["version"] == 3

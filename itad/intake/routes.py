@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from itad import batches, documents
 from itad.api import bp
-from itad.api.batches import batch_out
+from itad.batches.routes import batch_out
 from itad.api.contract import current_user, operation
 from itad.api.schemas import BatchOut, Out
 from itad.errors import BadRequest, Invalid

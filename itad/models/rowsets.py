@@ -287,6 +287,9 @@ def streaming(session: Session):
     stream.close()
 
 
+_BY_KEY = 20
+
+
 def update_rows(session: Session, table: sa.Table, rows: list[dict], *, key: str = "id",
                 match: tuple[str, ...] = (), extra: dict[str, sa.ColumnElement] | None = None) -> int:
     """UPDATE the row whose `key` (and every column in `match`) equals each row's; set its other keys, and
@@ -294,12 +297,15 @@ def update_rows(session: Session, table: sa.Table, rows: list[dict], *, key: str
     if not rows:
         return 0
     names = tuple(rows[0])
-    if not on_postgres(session):
+    # A handful of rows (one step's device and media): an UPDATE by key each, through the index. The
+    # planner does not know how few rows a JSON recordset holds, and joined to one it may scan the table.
+    if not on_postgres(session) or len(rows) <= _BY_KEY:
         t = table
         where = [t.c[n] == sa.bindparam(f"b_{n}") for n in (key, *match)]
         values = {n: sa.bindparam(f"b_{n}") for n in names if n != key and n not in match} | (extra or {})
         params = [{f"b_{n}": row[n] for n in names} for row in rows]
-        return session.execute(sa.update(t).where(*where).values(values), params).rowcount
+        return session.execute(sa.update(t).where(*where).values(values),
+                               params[0] if len(params) == 1 else params).rowcount
     return session.execute(sa.text(_update(table, names, key, match, extra)), {"rows": _document(rows)}).rowcount
 
 

@@ -116,14 +116,20 @@ def lock(session: Session, device_ids, *, locking: bool = True) -> Held:
                 .order_by(Batch.id))
         for bid, org, status in connection.execute(stmt.with_for_update() if locking else stmt).all():
             held.batches[bid] = (org, status)
+    # One batch (a step at the bench, most bulks): its context rides in the devices' statement.
+    (only,) = held.batches if len(held.batches) == 1 else (None,)
+    context = {"organization_id": held.batches[only][0], "batch_id": only} if only is not None else {}
     rows: dict[int, list] = {}
     for chunk in _chunks(ids, _chunk_size(session)):
-        stmt = _devices_query(session, chunk)
-        for row in connection.execute(stmt.with_for_update(of=Device) if locking else stmt).all():
+        stmt = _devices_select(only is not None).where(among(session, Device.id, chunk))
+        for row in connection.execute(stmt.with_for_update(of=Device) if locking else stmt, context).all():
             rows.setdefault(row[0], []).append(row)
     for bid, (org, status) in list(held.batches.items()):
-        org_rules, batch_rules, seq, digest, picked = connection.execute(
-            _batch_query(), {"organization_id": org, "batch_id": bid}).one()
+        if bid == only and rows:
+            found = next(iter(rows.values()))[0][-5:]
+        else:
+            found = connection.execute(_batch_query(), {"organization_id": org, "batch_id": bid}).one()
+        org_rules, batch_rules, seq, digest, picked = found
         held.batches[bid] = HeldBatch(bid, org, status, policies.merged(org_rules, batch_rules),
                                       custody.head_of(bid, seq, digest), bool(picked))
     for did, device_rows in rows.items():
@@ -139,8 +145,8 @@ def read(session: Session, device_ids) -> Held:
 def _held_device(batch: HeldBatch, rows: list) -> HeldDevice:
     did, bid, org, category, state, version, grade = rows[0][:7]
     facts, media = [], {}
-    for (*_, mid, media_type, m_state, failed, serial, rid, attempt, method, technique, result, operator,
-         required, verifier, checked) in rows:
+    for (mid, media_type, m_state, failed, serial, rid, attempt, method, technique, result, operator,
+         required, verifier, checked) in (row[7:21] for row in rows):
         if mid is None:
             continue        # a device with no media (outer-joined)
         facts.append(MediumFacts(
@@ -152,14 +158,11 @@ def _held_device(batch: HeldBatch, rows: list) -> HeldDevice:
                                                           tuple(facts), did, grade=grade), media)
 
 
-def _devices_query(session: Session, device_ids: list[int]) -> sa.Select:
-    """One row per medium (one with NULLs for a device without media), ordered by device and medium."""
-    return _devices_select().where(among(session, Device.id, device_ids))
-
-
 @functools.cache
-def _devices_select() -> sa.Select:
-    # Built once: composing the aliases and correlated subqueries costs more than running the query.
+def _devices_select(with_context: bool) -> sa.Select:
+    """One row per medium (one with NULLs for a device without media), ordered by device and medium;
+    with_context: each row ends with the batch context of _batch_query (uncorrelated: computed once).
+    Built once: composing the aliases and correlated subqueries costs more than running the query."""
     later = aliased(SanitizationRecord)
     newer = aliased(Verification)
     latest_attempt = sa.select(sa.func.max(later.attempt)).where(later.medium_id == StorageMedium.id) \
@@ -175,7 +178,8 @@ def _devices_select() -> sa.Select:
                       StorageMedium.serial,
                       SanitizationRecord.id, SanitizationRecord.attempt, SanitizationRecord.effective_method,
                       SanitizationRecord.technique, SanitizationRecord.result, SanitizationRecord.operator_id,
-                      SanitizationRecord.verification_required, Verification.verifier_id, Verification.result)
+                      SanitizationRecord.verification_required, Verification.verifier_id, Verification.result,
+                      *(_context_columns() if with_context else ()))
             .select_from(Device)
             .outerjoin(StorageMedium, StorageMedium.device_id == Device.id)
             .outerjoin(SanitizationRecord, sa.and_(SanitizationRecord.medium_id == StorageMedium.id,
@@ -186,8 +190,12 @@ def _devices_select() -> sa.Select:
 
 @functools.cache
 def _batch_query() -> sa.Select:
-    """(organization rules, batch rules, head seq, head hash, picked) for :organization_id and :batch_id."""
-    return sa.select(*policies.rules_columns(), *custody.head_columns(), _picked().label("picked"))
+    return sa.select(*_context_columns())
+
+
+def _context_columns() -> tuple:
+    """(organization rules, batch rules, head seq, head hash, picked), bound by :organization_id and :batch_id."""
+    return (*policies.rules_columns(), *custody.head_columns(), _picked().label("picked"))
 
 
 def _picked() -> sa.Exists:
@@ -219,6 +227,8 @@ def among(session: Session, column, values: list, item_type=sa.Integer):
     a quarter of a second for 10,000 ids. Unnested in a subquery, the cast runs once, not once per row."""
     if not on_postgres(session):
         return column.in_(values)
+    if len(values) == 1:
+        return column == values[0]
     if item_type is sa.Integer:
         literal = "{" + ",".join(str(int(v)) for v in values) + "}"
         return column.in_(sa.select(sa.func.unnest(sa.cast(sa.bindparam(None, literal, type_=sa.Text),

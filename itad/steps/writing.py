@@ -8,11 +8,13 @@
 - the steps' records (grouped by table) and their custody events; with a stream (itad.models.rowsets:
   thousands of rows, written while the next are planned) by COPY, else one INSERT ... RETURNING per
   table, the ids set on the rows (a response names them).
+One device's steps on PostgreSQL (a step at the bench) go as one statement doing all of that.
 ORM instances the session already holds for the devices and media are told the new values.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import datetime
 
@@ -23,7 +25,7 @@ from sqlalchemy.orm.util import identity_key
 
 from itad.errors import Conflict
 from itad.models import CustodyEvent, Device, StorageMedium
-from itad.models.rowsets import RowStream, update_rows
+from itad.models.rowsets import RowStream, on_postgres, update_rows
 from itad.steps import custody
 from itad.steps.held import HeldDevice
 from itad.steps.planning import Planned
@@ -38,6 +40,9 @@ def write(session: Session, plans: list[Planned], devices: list[HeldDevice], now
             records[planned.record[0]].append(planned.record[1])
         events += planned.events
     with custody.refusing_races(session):
+        if stream is None and len(devices) == 1 and devices[0].steps and on_postgres(session):
+            _write_one(session, devices[0], records, events, now)
+            return _written(session, devices, now)
         # The devices first: a version someone else moved stops the write before anything else is sent.
         _update_devices(session, [d for d in devices if d.steps], now, stream)
         media = [{"id": m.id, "state": m.state, "failed_wipes": m.failed_wipes}
@@ -49,10 +54,74 @@ def write(session: Session, plans: list[Planned], devices: list[HeldDevice], now
         for table, rows in records.items():
             _insert(session, table, rows, stream)
         _insert(session, CustodyEvent.__table__, events, stream)
+    _written(session, devices, now)
+
+
+def _written(session: Session, devices: list[HeldDevice], now: datetime) -> None:
     _tell_the_orm(session, devices, now)
     for d in devices:       # written: later steps in this request start from here
         d.version, d.steps = d.new_version, 0
         d.changed_media.clear()
+
+
+def _write_one(session: Session, device: HeldDevice, records: dict[sa.Table, list[dict]], events: list[dict],
+               now: datetime) -> None:
+    """One step on PostgreSQL: every row in one statement (data-modifying CTEs). A step at the bench is a
+    handful of small rows, and each statement is a round trip and a pass through SQLAlchemy, psycopg
+    and the server's executor: most of what a step costs beyond its reads. The device's UPDATE is the
+    CTE the others select from, so when its version check fails nothing else is written."""
+    inserts = [(table, rows) for table, rows in records.items()] + [(CustodyEvent.__table__, events)]
+    media = list(device.changed_media.values())
+    params = {"device": device.id, "old_version": device.version, "new_version": device.new_version,
+              "new_state": device.facts.state, "now": now}
+    for i, m in enumerate(media):
+        params.update({f"m{i}_id": m.id, f"m{i}_state": m.state, f"m{i}_failed_wipes": m.failed_wipes})
+    shape = []
+    for t, (table, rows) in enumerate(inserts):
+        names = tuple(rows[0])
+        shape.append((table, names, len(rows)))
+        for r, row in enumerate(rows):
+            params.update({f"t{t}r{r}_{name}": value for name, value in row.items()})
+    found = session.execute(_one_statement(len(media), tuple(shape)), params).first()
+    if found is None:
+        session.rollback()
+        raise current_state_conflict(session, device.id, "Another technician changed this device first.")
+    ids = iter(found)
+    for _, rows in inserts:
+        for row in rows:
+            row["id"] = next(ids)
+
+
+@functools.cache
+def _one_statement(n_media: int, shape: tuple) -> sa.Select:
+    """_write_one's statement, built once per shape (how many media; per table, its columns and rows)."""
+    device = Device.__table__
+    moved = (sa.update(device).where(device.c.id == sa.bindparam("device"),
+                                     device.c.version == sa.bindparam("old_version"))
+             .values({device.c.state: sa.bindparam("new_state", type_=device.c.state.type),
+                      device.c.version: sa.bindparam("new_version", type_=device.c.version.type),
+                      device.c.updated_at: sa.bindparam("now", type_=device.c.updated_at.type)})
+             .returning(device.c.id).cte("moved"))
+    medium = StorageMedium.__table__
+    ctes = [sa.update(medium).where(medium.c.id == sa.bindparam(f"m{i}_id", type_=medium.c.id.type),
+                                    sa.exists(sa.select(moved.c.id)))
+            .values({medium.c.state: sa.bindparam(f"m{i}_state", type_=medium.c.state.type),
+                     medium.c.failed_wipes: sa.bindparam(f"m{i}_failed_wipes", type_=medium.c.failed_wipes.type)})
+            .cte(f"m{i}") for i in range(n_media)]
+    inserted = []
+    for t, (table, names, n_rows) in enumerate(shape):
+        for r in range(n_rows):
+            # INSERT ... SELECT <values> FROM moved: a row only if the device moved. Each value is cast to
+            # its column's type: a SELECT list does not take its types from the INSERT (a NULL would be text).
+            values = [sa.cast(sa.bindparam(f"t{t}r{r}_{name}", type_=table.c[name].type), table.c[name].type)
+                      for name in names]
+            inserted.append(sa.insert(table).from_select(list(names), sa.select(*values).select_from(moved),
+                                                         include_defaults=False)
+                            .returning(table.c.id).cte(f"t{t}r{r}"))
+    joined = inserted[0]
+    for cte in inserted[1:]:
+        joined = joined.join(cte, sa.true())
+    return sa.select(*(cte.c.id for cte in inserted)).select_from(joined).add_cte(*ctes)
 
 
 def _insert(session: Session, table: sa.Table, rows: list[dict], stream: RowStream | None) -> None:
@@ -60,6 +129,9 @@ def _insert(session: Session, table: sa.Table, rows: list[dict], stream: RowStre
         return
     if stream is not None:
         stream.insert(table, rows)
+        return
+    if len(rows) == 1:          # one step's record or event: a plain INSERT, not an executemany
+        rows[0]["id"] = session.execute(sa.insert(table).returning(table.c.id), rows[0]).scalar_one()
         return
     ids = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
     for row, row_id in zip(rows, ids):

@@ -57,7 +57,7 @@ def form_errors(form) -> str:
 
 
 # Page modules register themselves on import; each capability's pages live in its folder.
-from itad.web import portal  # noqa: E402,F401
+from itad.batches import portal_pages  # noqa: E402,F401
 from itad.steps import bench_pages  # noqa: E402,F401
 from itad.accounts import admin_pages, sign_in_pages  # noqa: E402,F401
 from itad.certification import pages, signing_key_pages, verify_page  # noqa: E402,F401

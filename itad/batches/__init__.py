@@ -1,4 +1,5 @@
-"""Reading batches and devices, always through the tenant rule."""
+"""Batches and their devices as clients and the operator read them, always through the tenant rule:
+the reading service (here), its API routes (routes.py) and the client portal's pages (portal_pages.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Benchmark: identify 200 simulated SNMP agents on 127.0.0.1 concurrently; target < 5 s.
+"""Benchmark: identify 200 simulated SNMP agents on 127.0.0.1 concurrently; target < 30 s (issue #18: every
+request goes through pysnmp's public asyncio API, no hand-made codec).
 
 snmpsim listens on 200 distinct UDP endpoints (127.0.0.1:P..P+199), so each target is a separate agent
 address, as 200 devices on a subnet would be; the community picks the recording. One snmpsim process per
@@ -21,7 +22,7 @@ fleet is swept twice:
 Per-host times are printed too. Bounded: every probe has a 60 s budget, the whole run 300 s; snmpsim and
 the front are killed at the end whatever happens.
 
-    python bench/snmp.py [--agents 200] [--target-seconds 5] [--simulators 2]
+    python bench/snmp.py [--agents 200] [--target-seconds 30] [--simulators 2]
 """
 
 from __future__ import annotations
@@ -200,7 +201,7 @@ def report(name: str, result: dict, count: int, floor: float, limit: float | Non
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=200)
-    parser.add_argument("--target-seconds", type=float, default=5.0)
+    parser.add_argument("--target-seconds", type=float, default=30.0)
     parser.add_argument("--simulators", type=int, default=os.cpu_count() or 1,
                         help="snmpsim processes, each serving an equal share of the endpoints (default: one a core)")
     args = parser.parse_args()

@@ -18,32 +18,67 @@ import argparse
 import asyncio
 import json
 import signal
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from itad.snmp import ber  # noqa: E402
 
 FORWARD_AGAIN_AFTER = 1.0  # seconds: snmpsim dropped the first copy (a full socket buffer), ask again
 
 
+# The few BER primitives the front needs to find and replace a request id (X.690, definite lengths).
+
+
+class Unusual(ValueError):
+    """The datagram is not a plain v2c message this front knows; it is dropped."""
+
+
+def _length(data: bytes, at: int) -> tuple[int, int]:
+    """(length, offset of the contents) for the length octets at `at`; definite form only."""
+    first = data[at]
+    if first < 0x80:
+        return first, at + 1
+    count = first & 0x7F
+    if count == 0 or count > 4:
+        raise Unusual("indefinite or oversized length")
+    return int.from_bytes(data[at + 1: at + 1 + count], "big"), at + 1 + count
+
+
+def element(data: bytes, at: int, end: int) -> tuple[int, int, int]:
+    """(tag, start of contents, end of contents) of the element at `at`, which must end by `end`."""
+    if at + 2 > end:
+        raise Unusual("truncated element")
+    length, start = _length(data, at + 1)
+    if start + length > end:
+        raise Unusual("element longer than its container")
+    return data[at], start, start + length
+
+
+def tlv(tag: int, contents: bytes) -> bytes:
+    size = len(contents)
+    if size < 0x80:
+        return bytes((tag, size)) + contents
+    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(octets))) + octets + contents
+
+
+def encode_integer(number: int) -> bytes:
+    return tlv(0x02, number.to_bytes(number.bit_length() // 8 + 1, "big", signed=True))
+
+
 def split(message: bytes) -> tuple[bytes, int, int, bytes]:
     """(version + community octets, PDU tag, request id, the PDU after its request id) of a v2c message."""
-    tag, start, end = ber.element(message, 0, len(message))
-    version_tag, version_start, version_end = ber.element(message, start, end)
+    tag, start, end = element(message, 0, len(message))
+    version_tag, version_start, version_end = element(message, start, end)
     if tag != 0x30 or version_tag != 0x02 or message[version_start:version_end] != b"\x01":
-        raise ber.Unusual("not SNMPv2c")
-    _, _, community_end = ber.element(message, version_end, end)
-    pdu_tag, pdu_start, pdu_end = ber.element(message, community_end, end)
-    _, id_start, id_end = ber.element(message, pdu_start, pdu_end)
+        raise Unusual("not SNMPv2c")
+    _, _, community_end = element(message, version_end, end)
+    pdu_tag, pdu_start, pdu_end = element(message, community_end, end)
+    _, id_start, id_end = element(message, pdu_start, pdu_end)
     return (message[start:community_end], pdu_tag, int.from_bytes(message[id_start:id_end], "big", signed=True),
             message[id_end:pdu_end])
 
 
 def join(head: bytes, tag: int, request_id: int, rest: bytes) -> bytes:
-    return ber.tlv(0x30, head + ber.tlv(tag, ber.encode_integer(request_id) + rest))
+    return tlv(0x30, head + tlv(tag, encode_integer(request_id) + rest))
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -81,7 +116,7 @@ class Memo:
     def request(self, endpoint: _Endpoint, data: bytes, peer) -> None:
         try:
             head, tag, request_id, rest = split(data)
-        except (ber.Unusual, IndexError):
+        except (Unusual, IndexError):
             return
         key = (head, tag, rest)
         self.received += 1
@@ -100,7 +135,7 @@ class Memo:
     def answer(self, data: bytes, upstream_port: int) -> None:
         try:
             head, tag, request_id, rest = split(data)
-        except (ber.Unusual, IndexError):
+        except (Unusual, IndexError):
             return
         key = self.asked.pop((upstream_port, request_id), None)
         if key is None:

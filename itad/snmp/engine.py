@@ -1,40 +1,31 @@
-"""The pysnmp side of a sweep: engines shared by many devices, and one request sent through them.
-
-SNMPv1 and v3 go through here; v2c requests skip pysnmp's engine (itad.snmp.direct), whose per-message
-pyasn1 work was most of a sweep's CPU, and the pool only lends them its socket set-up and garbage tally.
+"""The pysnmp side of a sweep: engines shared by many devices, and one request sent through pysnmp's
+public asyncio API (pysnmp.hlapi.v3arch.asyncio: get_cmd, next_cmd, bulk_cmd).
 
 Building a pysnmp SnmpEngine costs ~90 ms of CPU, so a sweep of hundreds of devices uses one engine per
-credential set (EnginePool), not one per device. Requests go to pysnmp's message dispatcher (RFC 3412)
-directly: its command generators first look the device up in the engine's SNMP-TARGET-MIB, so each new
-device would have to be written there (LCD.configure), which cost ~4 ms of CPU per device, a sixth of a
-sweep. Credentials are still registered once per engine the hlapi's way; the address goes with the request.
+credential set (EnginePool), not one per device. Each engine receives on one UDP socket of its own with a
+large buffer, added before the first request the way pysnmp's own configuration does (the hlapi then
+uses it), and every datagram passes a routing callback first: pysnmp drops a datagram that is no SNMP
+message without a word, and a device answering garbage must not look merely silent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from dataclasses import dataclass
 from pathlib import Path
 
 import pysnmp.smi.mibs
 from pyasn1.type import univ
 from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity import config
-from pysnmp.entity.rfc3413 import config as rfc3413_config
-from pysnmp.hlapi.v3arch.asyncio import SnmpEngine, UdpTransportTarget
-from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
-from pysnmp.proto import errind
-from pysnmp.proto.api import v2c
-from pysnmp.proto.error import StatusInformation
-from pysnmp.proto.proxy import rfc2576
+from pysnmp.hlapi.v3arch.asyncio import (
+    ContextData, ObjectIdentity, ObjectType, SnmpEngine, UdpTransportTarget, bulk_cmd, get_cmd, next_cmd,
+)
 from pysnmp.smi import builder, view
 
-from itad.snmp.direct import DirectV2c
 from itad.snmp.target import Target
 
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
-DISCOVERY_RETRIES = 4  # SNMPv3 engine-id / time-window discovery rounds, as pysnmp's command generator allows
 NULL = univ.Null("")
 
 
@@ -60,95 +51,49 @@ def _socket() -> socket.socket:
     return sock
 
 
-def _engine() -> tuple[SnmpEngine, udp.UdpAsyncioTransport]:
-    engine = SnmpEngine()
-    mibs = builder.MibBuilder()
-    mibs.set_mib_compiler(_NoMibCompiler(), str(Path(pysnmp.smi.mibs.__file__).parent))
-    engine.cache["mibViewController"] = view.MibViewController(mibs)  # the key pysnmp's hlapi looks up
-    transport = udp.UdpAsyncioTransport().open_server_mode(sock=_socket())
-    config.add_transport(engine, udp.DOMAIN_NAME, transport)
-    return engine, transport
-
-
-@dataclass(frozen=True)
-class Route:
-    """Everything pysnmp needs to send a PDU to one device, worked out once per device."""
-
-    engine: SnmpEngine
-    address: tuple[str, int]
-    mp_model: int
-    security_model: object
-    security_name: object
-    security_level: object
-    context_name: object
-    timeout_ticks: float
-    retries: int
-
-
 class EnginePool:
-    """SNMP engines for one sweep (v1, v3), the direct v2c client, and a tally of datagrams that were not
-    SNMP at all.
-
-    The tally exists because pysnmp silently drops undecodable datagrams, so a device answering garbage
-    would look exactly like a silent one. A routing callback (pysnmp's public hook that sees every datagram
-    before decoding) counts them per source address; the direct client reports its own.
-    """
+    """SNMP engines for one sweep, and a tally of datagrams that were not SNMP at all, by source address."""
 
     def __init__(self) -> None:
         self._engines: dict[tuple, SnmpEngine] = {}
-        self._security: dict[tuple, tuple] = {}  # credentials -> (mp model, security model, name, level)
         self._transports: list[udp.UdpAsyncioTransport] = []
         self.undecodable: dict[tuple[str, int], int] = {}
         self.first_garbage: dict[tuple[str, int], bytes] = {}
-        self._direct: DirectV2c | None = None
-
-    async def direct(self) -> DirectV2c:
-        """The sweep's v2c client (one socket), opened on first use."""
-        if self._direct is None:
-            client = DirectV2c(_socket(), self._garbage)
-            await client.open()
-            self._direct = self._direct or client
-            if self._direct is not client:  # another device of the sweep opened one meanwhile
-                client.close()
-        return self._direct
 
     def engine_for(self, target: Target) -> SnmpEngine:
         key = target.credentials_key()
         if key not in self._engines:
-            engine, transport = _engine()
-            self._transports.append(transport)
+            engine = SnmpEngine()
+            mibs = builder.MibBuilder()
+            mibs.set_mib_compiler(_NoMibCompiler(), str(Path(pysnmp.smi.mibs.__file__).parent))
+            engine.cache["mibViewController"] = view.MibViewController(mibs)  # the key pysnmp's hlapi looks up
+            transport = udp.UdpAsyncioTransport().open_server_mode(sock=_socket())
+            config.add_transport(engine, udp.DOMAIN_NAME, transport)
             engine.transport_dispatcher.register_routing_callback(self._observe)
+            self._transports.append(transport)
             self._engines[key] = engine
         return self._engines[key]
 
-    async def route(self, target: Target) -> Route:
-        """Resolve the device's address and make sure its engine knows these credentials."""
+    async def request(self, target: Target, to: UdpTransportTarget, kind: str, names: list[tuple[int, ...]],
+                      repetitions: int = 0, non_repeaters: int = 0):
+        """One GET / GETNEXT / GETBULK of numeric OIDs: (indication, error status, error index,
+        [(oid, value), ...]). Answers are not looked up in MIBs (lookupMib=False): we read numbers."""
         engine = self.engine_for(target)
-        transport = await UdpTransportTarget.create((target.host, target.port), timeout=target.timeout,
-                                                    retries=target.retries)
-        key = (target.credentials_key(), target.version, target.community)
-        if key not in self._security:
-            # The community / v3 user, once per engine, the hlapi's way (which also adds this one address);
-            # the security parameters are read back as pysnmp itself will look them up when sending.
-            target_name, _ = LCD.configure(engine, target.auth_data(), transport, target.context_name)
-            self._security[key] = rfc3413_config.get_target_info(engine, target_name)[4:]
-        mp_model, security_model, security_name, security_level = self._security[key]
-        snmp_admin_string, = engine.get_mib_builder().import_symbols("SNMP-FRAMEWORK-MIB", "SnmpAdminString")
-        return Route(
-            engine=engine, address=tuple(transport.transport_address)[:2], mp_model=int(mp_model),
-            security_model=security_model, security_name=security_name, security_level=security_level,
-            context_name=snmp_admin_string(target.context_name),
-            timeout_ticks=target.timeout / engine.transport_dispatcher.get_timer_resolution(),
-            retries=target.retries)
+        objects = [ObjectType(ObjectIdentity(name), NULL) for name in names]
+        common = (engine, target.auth_data(), to, ContextData(contextName=target.context_name))
+        options = {"lookupMib": False, "ignoreNonIncreasingOid": True}   # a looping agent is bounded by the walk
+        if kind == "bulk":
+            return await bulk_cmd(*common, non_repeaters, repetitions, *objects, **options)
+        if kind == "next":
+            return await next_cmd(*common, *objects, **options)
+        return await get_cmd(*common, *objects, **options)
 
     def _observe(self, _domain, address, message) -> None:
         if _snmp_version(message) not in (0, 1, 3):  # v1, v2c, v3
-            self._garbage((str(address[0]), int(address[1])), message)
+            self.undecodable[(str(address[0]), int(address[1]))] = \
+                self.undecodable.get((str(address[0]), int(address[1])), 0) + 1
+            self.first_garbage.setdefault((str(address[0]), int(address[1])), bytes(message[:16]))
         return None  # None routes the datagram to the engine as usual
-
-    def _garbage(self, source: tuple[str, int], message: bytes) -> None:
-        self.undecodable[source] = self.undecodable.get(source, 0) + 1
-        self.first_garbage.setdefault(source, bytes(message[:16]))
 
     async def aclose(self) -> None:
         """Stop reading, let datagrams already queued reach the engine, then close.
@@ -166,9 +111,6 @@ class EnginePool:
         self.close()
 
     def close(self) -> None:
-        if self._direct is not None:
-            self._direct.close()
-            self._direct = None
         for engine in self._engines.values():
             try:
                 engine.close_dispatcher()
@@ -181,9 +123,7 @@ class EnginePool:
 def _snmp_version(message: bytes) -> int | None:
     """The version field of an SNMP message (SEQUENCE { INTEGER version, ... }), None if it is not one.
 
-    Read by hand: pysnmp's decode_message_version runs the full BER decoder, a measurable cost on every
-    datagram of a sweep when all we need is the first few bytes.
-    """
+    Only the first few bytes, read where they lie: the routing callback sees every datagram of a sweep."""
     try:
         if message[0] != 0x30:
             return None
@@ -193,73 +133,3 @@ def _snmp_version(message: bytes) -> int | None:
         return int.from_bytes(message[at + 2: at + 2 + message[at + 1]], "big", signed=True)
     except IndexError:
         return None
-
-
-def send(route: Route, kind: str, names: list[tuple[int, ...]], repetitions: int = 0,
-         non_repeaters: int = 0) -> asyncio.Future:
-    """Send one GET / GETNEXT / GETBULK of numeric OIDs; resolves to (indication, status, index, varbinds).
-
-    What pysnmp's command generator does, minus the SNMP-TARGET-MIB lookup: retries after a timeout,
-    the SNMPv3 discovery exchange (a report of unknown engine id or time window is answered by sending
-    again, which pysnmp then does with the learnt values), SNMPv1 PDU translation, request-id check.
-    """
-    if kind == "bulk":
-        pdu = v2c.GetBulkRequestPDU()
-        v2c.apiBulkPDU.set_defaults(pdu)
-        v2c.apiBulkPDU.set_non_repeaters(pdu, non_repeaters)
-        v2c.apiBulkPDU.set_max_repetitions(pdu, repetitions)
-    else:
-        pdu = v2c.GetNextRequestPDU() if kind == "next" else v2c.GetRequestPDU()
-        v2c.apiPDU.set_defaults(pdu)
-    v2c.apiPDU.set_varbinds(pdu, [(name, NULL) for name in names])
-    future = asyncio.get_running_loop().create_future()
-    attempts = {"retries": 0, "discovery": 0}
-
-    def finish(result) -> None:
-        if not future.done():
-            future.set_result(result)
-
-    def transmit() -> None:
-        outgoing = rfc2576.v2_to_v1(pdu) if route.mp_model == 0 else pdu
-        route.engine.message_dispatcher.send_pdu(
-            route.engine, udp.DOMAIN_NAME, route.address, route.mp_model, route.security_model,
-            route.security_name, route.security_level, None, route.context_name,
-            0 if route.mp_model == 0 else 1, outgoing, True, route.timeout_ticks, answered, None)
-
-    def answered(_engine, mp_model, _security_model, _security_name, _security_level, _context_engine_id,
-                 _context_name, _pdu_version, response, status_information, _handle, _context) -> None:
-        if status_information:
-            indication = status_information["errorIndication"]
-            if indication in (errind.notInTimeWindow, errind.unknownEngineID):
-                attempts["discovery"] += 1
-                attempts["retries"] = 0
-                again = attempts["discovery"] <= DISCOVERY_RETRIES
-            else:
-                attempts["discovery"] = 0
-                attempts["retries"] += 1
-                again = attempts["retries"] <= route.retries
-            return attempt() if again else finish((indication, 0, 0, ()))
-        try:
-            if mp_model == 0:
-                response = rfc2576.v1_to_v2(response, pdu)
-            if v2c.apiPDU.get_request_id(response) != v2c.apiPDU.get_request_id(pdu):
-                return finish(("badResponse", 0, 0, ()))
-            finish((None, v2c.apiPDU.get_error_status(response),
-                    v2c.apiPDU.get_error_index(response, muteErrors=True), v2c.apiPDU.get_varbinds(response)))
-        except Exception as exc:  # raised here, it would vanish in pysnmp's receive path and leave us waiting
-            fail(exc)
-
-    def fail(exc: Exception) -> None:
-        if not future.done():
-            future.set_exception(exc)
-
-    def attempt() -> None:
-        try:
-            transmit()
-        except StatusInformation as information:  # the security module refused to build the message
-            finish((information["errorIndication"], 0, 0, ()))
-        except Exception as exc:  # a retry runs in pysnmp's timer callback, where a raise would be lost
-            fail(exc)
-
-    attempt()
-    return future

@@ -1,18 +1,17 @@
 """Talking SNMP to one device: GET a few OIDs, walk a few table columns, and say plainly what went wrong.
 
 pysnmp reports failures as error-indication objects; here they become AgentError subclasses whose message
-a technician can act on. The engines behind a session are shared by a whole sweep (itad.snmp.engine).
+a technician can act on. The engines behind a session are shared by a whole sweep (itad.snmp.engine),
+and every request goes through pysnmp's public asyncio API.
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
-
 from pyasn1.type import univ
+from pysnmp.hlapi.v3arch.asyncio import UdpTransportTarget
 from pysnmp.proto import errind, rfc1905
 
-from itad.snmp.engine import EnginePool, Route, send
+from itad.snmp.engine import EnginePool
 from itad.snmp.oids import as_dotted, as_tuple
 from itad.snmp.target import Target
 
@@ -57,8 +56,8 @@ class Session:
     def __init__(self, pool: EnginePool, target: Target) -> None:
         self.pool = pool
         self.target = target
-        self._route: Route | None = None  # v1 and v3: through a pysnmp engine
-        self._address: tuple[str, int] | None = None  # v2c: straight to this address (itad.snmp.direct)
+        self._to: UdpTransportTarget | None = None  # the device's address, resolved on first use
+        self._address: tuple[str, int] | None = None
         self._max_varbinds = MAX_VARBINDS_PER_REQUEST
 
     async def get(self, oids: tuple[str, ...]) -> dict[str, object]:
@@ -183,24 +182,17 @@ class Session:
 
     async def _request(self, kind: str, names: list[tuple[int, ...]], repetitions: int = 0,
                        non_repeaters: int = 0):
-        """One GET / GETNEXT / GETBULK by numeric OID: never through the MIB view, whose name resolution
-        of every requested OID cost about a fifth of the CPU of a sweep."""
+        """One GET / GETNEXT / GETBULK by numeric OID (itad.snmp.engine)."""
         target = self.target
-        if self._route is None and self._address is None:
+        if self._to is None:
             try:
-                if target.version == "2c":
-                    self._address = await _resolve(target.host, target.port)
-                else:
-                    self._route = await self.pool.route(target)
-                    self._address = self._route.address
+                self._to = await UdpTransportTarget.create((target.host, target.port), timeout=target.timeout,
+                                                           retries=target.retries)
             except Exception as exc:
                 raise NoResponse(f"cannot resolve {target.host}: {exc}") from None
+            self._address = (str(self._to.transport_address[0]), int(self._to.transport_address[1]))
         try:
-            if self._route is None:
-                client = await self.pool.direct()
-                return await client.request(self._address, target.community, kind, names, repetitions,
-                                            non_repeaters, target.timeout, target.retries)
-            return await send(self._route, kind, names, repetitions, non_repeaters)
+            return await self.pool.request(target, self._to, kind, names, repetitions, non_repeaters)
         except Exception as exc:  # pysnmp raises from deep inside the decoder on malformed answers
             raise Garbage(f"device answered garbage: {type(exc).__name__}: {exc}") from None
 
@@ -225,13 +217,6 @@ class Session:
         if isinstance(indication, errind.NotInTimeWindow):
             return AuthenticationFailed("v3 message outside the device's time window (clock/boots mismatch)")
         return AgentError(f"SNMP error: {indication}")
-
-
-async def _resolve(host: str, port: int) -> tuple[str, int]:
-    """The IPv4 address to send to, as pysnmp's UDP transport target would resolve it."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM)
-    address = infos[0][4]
-    return str(address[0]), int(address[1])
 
 
 def _status_text(status) -> str:

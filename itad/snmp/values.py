@@ -4,15 +4,13 @@ Devices are sloppy: serials padded with spaces or NULs, strings in latin-1, a co
 Integer arriving as an OctetString, noSuchObject where a value was expected. Everything here returns None
 rather than raise, because one odd varbind must not cost us the rest of a device's identity.
 
-Values come as pyasn1 objects (read by pysnmp: SNMPv1, v3, unusual answers) or as plain Python values
-(read by itad.snmp.ber: bytes, int, ber.Oid); both read the same here.
+Values come as pyasn1 objects, as pysnmp read them; plain bytes and ints read the same.
 """
 
 from __future__ import annotations
 
 from pyasn1.type import univ
 
-from itad.snmp.ber import Oid
 
 _PAD = " \t\r\n\x00"
 
@@ -35,7 +33,7 @@ def text(value: object) -> str | None:
             if _is_ip_address(value):
                 return ".".join(str(octet) for octet in value.asOctets())
             result = decode_bytes(value.asOctets())
-        elif isinstance(value, (univ.ObjectIdentifier, Oid)):
+        elif isinstance(value, univ.ObjectIdentifier):
             result = ".".join(str(part) for part in value)
         elif isinstance(value, univ.Integer):
             result = str(int(value))
@@ -69,8 +67,6 @@ def integer(value: object) -> int | None:
 
 def oid(value: object) -> tuple[int, ...] | None:
     """An OID value as a tuple, or None when the agent put anything else there."""
-    if isinstance(value, Oid):
-        return tuple(value)
     if isinstance(value, univ.ObjectIdentifier):
         try:
             return tuple(int(part) for part in value)

@@ -3,12 +3,16 @@ the reading service (here), its API routes (routes.py) and the client portal's p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad.pagination import page
 from itad.auth.access import get_visible, scope
-from itad.models import Batch, CustodyEvent, Device, User
+from itad.models import (
+    Batch, CustodyEvent, Destruction, Device, DeviceGrading, SanitizationRecord, User, Verification,
+)
 
 
 def list_batches(session: Session, user: User, *, status: str | None, limit: int, cursor: int | None):
@@ -109,3 +113,22 @@ def queue_counts(session: Session, user: User, states) -> dict[str, int]:
         Batch, Batch.id == Device.batch_id).where(Batch.status == "open", Device.state.in_(list(states)))
     found = dict(session.execute(stmt.group_by(Device.state)).all())
     return {s: found.get(s, 0) for s in states}
+
+
+@dataclass
+class DeviceHistory:
+    records: list[SanitizationRecord]       # every wipe, by medium and attempt
+    checks: list[Verification]              # every verification, in order
+    grading: DeviceGrading | None
+    destruction: Destruction | None
+
+
+def device_history(session: Session, device: Device) -> DeviceHistory:
+    """What the bench recorded about a device (read after the tenant check that gave the device)."""
+    return DeviceHistory(
+        session.scalars(sa.select(SanitizationRecord).where(SanitizationRecord.device_id == device.id)
+                        .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)).all(),
+        session.scalars(sa.select(Verification).where(Verification.device_id == device.id)
+                        .order_by(Verification.id)).all(),
+        session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id)),
+        session.scalar(sa.select(Destruction).where(Destruction.device_id == device.id)))

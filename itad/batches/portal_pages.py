@@ -19,7 +19,7 @@ from itad.auth.access import get_visible
 from itad.certification import issuing
 from itad.errors import Invalid, TooLarge
 from itad.intake import service as intake
-from itad.models import db
+from itad.models import Certificate, db
 from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, download, roles
 from itad.web.progress import STATE_ORDER, bar_segments
 from workflows.machine import ALL_STATES
@@ -70,8 +70,6 @@ def batch(batch_id: int):
 @login_required
 def certificate_pdf(certificate_id: int):
     """The signed PDF, for the owning client and the operator; anyone else gets the 404 page."""
-    from itad.models import Certificate
-
     cert = get_visible(db.session, Certificate, certificate_id, current_user, "certificate")
     return download(issuing.read_pdf(cert), "application/pdf", f"{cert.number}.pdf")
 
@@ -80,8 +78,6 @@ def certificate_pdf(certificate_id: int):
 @login_required
 def certificate_json(certificate_id: int):
     """The machine-readable certificate (same content as the PDF), for the same readers."""
-    from itad.models import Certificate
-
     cert = get_visible(db.session, Certificate, certificate_id, current_user, "certificate")
     return download(issuing.read_json(cert), "application/json", f"{cert.number}.json")
 

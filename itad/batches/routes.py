@@ -70,6 +70,15 @@ def list_devices(batch_id: int, query: DeviceListQuery):
 @operation("Get a device with its storage media and their wipe and verification records",
            response=DeviceWorkflowOut, tags=("devices",), errors=(404,))
 def get_device(device_id: int):
-    from itad.steps.routes import device_detail
+    return _detail(batches.get_device(db.session, current_user(), device_id))
 
-    return device_detail(batches.get_device(db.session, current_user(), device_id))
+
+def _detail(device) -> DeviceWorkflowOut:
+    """The device with each medium's wipe and verification records, its grade and its destruction."""
+    history = batches.device_history(db.session, device)
+    out = DeviceWorkflowOut.model_validate(device)
+    for medium in out.media:
+        medium.sanitizations = [r for r in history.records if r.medium_id == medium.id]
+        medium.verifications = [v for v in history.checks if v.medium_id == medium.id]
+    out.grading, out.destruction = history.grading, history.destruction
+    return DeviceWorkflowOut.model_validate(out.model_dump())

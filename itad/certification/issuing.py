@@ -21,13 +21,14 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import certificates
-from itad import documents
+from itad import batches, documents
 from itad.certification import content, keys
 from itad.errors import Conflict, Invalid, NotFound
 from itad.jobs import JobContext, enqueue, job
 from itad.models import (
     Batch, Certificate, CertificateCounter, CertificateRequest, CertificateStatus, Device, User, db, utcnow,
 )
+from itad.inventory.stock import withdraw_from_stock
 from itad.steps import custody
 
 log = logging.getLogger(__name__)
@@ -205,11 +206,7 @@ def revoke(session: Session, actor: User, cert: Certificate, reason: str) -> Cer
 
 def withdraw_covered_units(session: Session, cert: Certificate, reason: str, actor: User) -> int:
     """INVENTORY CALL POINT: a revoked certificate no longer vouches for its units, so they must not
-    be sold. Uses itad.inventory.stock.withdraw_from_stock when the inventory part is installed."""
-    try:
-        from itad.inventory.stock import withdraw_from_stock
-    except ImportError:
-        return 0
+    be sold (itad.inventory.stock.withdraw_from_stock)."""
     stmt = sa.select(Device.id).where(Device.state.in_(IN_STOCK_STATES))
     stmt = stmt.where(Device.id == cert.device_id) if cert.device_id else stmt.where(Device.batch_id == cert.batch_id)
     ids = session.scalars(stmt.order_by(Device.id)).all()
@@ -220,8 +217,6 @@ def withdraw_covered_units(session: Session, cert: Certificate, reason: str, act
 
 def batch_certificates(session: Session, user, batch_id: int) -> list[Certificate]:
     """A batch's certificates (batch and device), newest first, through the tenant rule."""
-    from itad import batches
-
     batch = batches.get_batch(session, user, batch_id)
     return session.scalars(sa.select(Certificate).where(Certificate.batch_id == batch.id)
                            .order_by(Certificate.id.desc())).all()

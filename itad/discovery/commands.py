@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 
 from itad.discovery import probes
 from itad.discovery.jobs import probe_assets
-from itad.discovery.probes import TargetSpec
+from itad.discovery.targets import TargetSpec, check_address
 from itad.errors import DomainError
 from itad.jobs import JobContext
 from itad.jobs.progress import cli_progress
@@ -93,7 +93,7 @@ def probe_command(addresses, file, port, version, community, user, auth_key, aut
         specs = []
         for text in listed:
             host, host_port = _address_and_port(text, port)
-            specs.append(TargetSpec(probes.check_address(host), host_port, version, device_id, secret))
+            specs.append(TargetSpec(check_address(host), host_port, version, device_id, secret))
         probe, sealed = probes.request_probe(session, actor, specs, batch_id=batch_id, send_job=False)
         with cli_progress(f"Probing {len(specs)} address(es)", len(specs),
                           file=click.get_text_stream("stderr")) as report:

@@ -15,7 +15,7 @@ from flask import current_app
 
 from itad.discovery import credentials as sealing
 from itad.discovery import recording
-from itad.discovery.probes import TargetSpec, target_for
+from itad.discovery.targets import TargetSpec, target_for
 from itad.errors import NotFound
 from itad.jobs import JobContext, job
 from itad.jobs.runner import fails_for_good

@@ -7,9 +7,6 @@ SnmpResult per address and a job on the `snmp` queue, sent after commit.
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass, field
-
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -17,46 +14,11 @@ from sqlalchemy.orm import Session
 from itad.auth.access import get_visible
 from itad.errors import Conflict, Invalid, NotFound
 from itad.discovery import credentials as sealing
+from itad.discovery.jobs import probe_assets
+from itad.discovery.targets import TargetSpec, target_for
+from itad.jobs import enqueue
 from itad.models import Batch, Device, Job, Organization, SnmpProbe, SnmpResult, User
-from itad.snmp import Target, TargetError
-
-
-@dataclass(frozen=True)
-class TargetSpec:
-    """One address as asked for. `secret` holds the credential fields (see credentials.CREDENTIAL_FIELDS)."""
-
-    address: str
-    port: int = 161
-    version: str = "2c"  # 1, 2c, 3
-    device_id: int | None = None
-    secret: dict = field(default_factory=dict, repr=False)
-
-
-def target_for(spec: TargetSpec, config) -> Target:
-    """The probe's Target, with the per-host timeout and retries from the app's configuration."""
-    return Target(host=spec.address, port=spec.port, version=spec.version,
-                  timeout=config["SNMP_TIMEOUT"], retries=config["SNMP_RETRIES"],
-                  max_seconds=config["SNMP_MAX_SECONDS"],
-                  **{k: v for k, v in spec.secret.items() if v is not None})
-
-
-def normal_version(version: str) -> str:
-    """'v2c', '2c', 'V3' -> '2c', '3' (people write it both ways)."""
-    value = str(version).strip().lower().removeprefix("v")
-    if value not in ("1", "2c", "3"):
-        raise Invalid(f"SNMP version must be v1, v2c or v3, not {version!r}.", code="snmp_version")
-    return value
-
-
-def check_address(address: str) -> str:
-    """A unicast IPv4 address: a probe is aimed at one device, never a broadcast or a whole network."""
-    try:
-        ip = ipaddress.IPv4Address(str(address).strip())
-    except ValueError:
-        raise Invalid(f"{address!r} is not an IPv4 address.", code="snmp_address") from None
-    if ip.is_multicast or ip.is_unspecified or ip == ipaddress.IPv4Address("255.255.255.255"):
-        raise Invalid(f"{ip} is not a single device's address.", code="snmp_address")
-    return str(ip)
+from itad.snmp import TargetError
 
 
 def request_probe(session: Session, actor: User | None, specs: list[TargetSpec], *,
@@ -65,8 +27,6 @@ def request_probe(session: Session, actor: User | None, specs: list[TargetSpec],
 
     With send_job=False (the CLI) the caller runs itad.discovery.jobs.probe_assets itself.
     """
-    from itad.discovery.jobs import probe_assets  # the job module imports this one
-
     config = current_app.config
     if not specs:
         raise Invalid("Name at least one address to probe.", code="snmp_no_targets")
@@ -99,8 +59,6 @@ def request_probe(session: Session, actor: User | None, specs: list[TargetSpec],
 
 
 def _enqueue(session: Session, func, probe: SnmpProbe, actor: User | None, sealed: str) -> Job:
-    from itad.jobs import enqueue
-
     return enqueue(session, func, probe_id=probe.id, sealed=sealed, organization_id=probe.organization_id,
                    created_by_id=actor.id if actor else None)
 

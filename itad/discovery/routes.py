@@ -18,7 +18,7 @@ from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.jobs.routes import JobOut, job_out
 from itad.api.schemas import Out, PageQuery
 from itad.discovery import probes
-from itad.discovery.probes import TargetSpec
+from itad.discovery.targets import TargetSpec, check_address, normal_version
 from itad.models import Job, SnmpResult, db
 from itad.pagination import page
 
@@ -145,8 +145,8 @@ def start_probe(body: SnmpProbeIn):
     specs = []
     for target in body.targets:
         credentials = target.credentials or body.credentials
-        specs.append(TargetSpec(address=probes.check_address(str(target.address)), port=target.port,
-                                version=probes.normal_version(credentials.version), device_id=target.device_id,
+        specs.append(TargetSpec(address=check_address(str(target.address)), port=target.port,
+                                version=normal_version(credentials.version), device_id=target.device_id,
                                 secret=credentials.secret()))
     probe, _sealed = probes.request_probe(db.session, current_user(), specs, batch_id=body.batch_id)
     return _probe_out(probe)

@@ -19,6 +19,7 @@ from itad.api.contract import current_user, operation
 from itad.api.schemas import BatchOut, Out
 from itad.errors import BadRequest, Invalid
 from itad.intake import service
+from itad.intake.jobs import enqueue_registration
 from itad.models import db
 
 
@@ -97,8 +98,6 @@ def register_batch(body: RegisterIn | None):
     if config.get("REDIS_URL") and service.estimate_rows(data) > config["INTAKE_ASYNC_ROWS"]:
         existing = service.find_registered(db.session, organization.id, service.sha256_of(data))
         if existing is None:
-            from itad.intake.jobs import enqueue_registration
-
             job = enqueue_registration(db.session, documents.storage(db.session, config), data,
                                        organization=organization, actor=user, reference=reference,
                                        filename=filename)

@@ -22,7 +22,7 @@ from itad.api.schemas import Out, PageQuery
 from itad.errors import NotFound
 from itad.inventory import feeds, pricing, settlement, statements, stock
 from itad.inventory.money import CURRENCY, fmt, parse_amount
-from itad.models import Organization, db
+from itad.models import InventoryItem, Organization, db
 
 ADMIN = ("admin",)
 AMOUNT_SCHEMA = {"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["199.00"]}
@@ -217,8 +217,6 @@ def _csv(text: str, filename: str, **headers) -> Response:
 @operation("List resale stock (filter by category, make, model, grade, status, batch, client)",
            roles=OPERATOR_ROLES, query=StockQuery, response=ItemPage, tags=("inventory",))
 def list_stock(query: StockQuery):
-    from itad.models import InventoryItem
-
     rows, next_cursor = page(db.session, _filtered(query), InventoryItem.id, query.limit, query.cursor)
     return ItemPage(items=[ItemOut.model_validate(i) for i in rows], next_cursor=next_cursor)
 
@@ -227,8 +225,6 @@ def list_stock(query: StockQuery):
 @operation("Export resale stock as CSV (same filters as the list)", roles=OPERATOR_ROLES, query=StockFilter,
            tags=("inventory",), produces="text/csv")
 def export_stock(query: StockFilter):
-    from itad.models import InventoryItem
-
     items = db.session.scalars(_filtered(query).order_by(InventoryItem.id)).all()
     return _csv(feeds.inventory_csv(db.session, items), "inventory.csv")
 
@@ -237,8 +233,6 @@ def export_stock(query: StockFilter):
 @operation("Marketplace listing feed: one row per SKU (sku, title, condition_grade, price, currency, quantity)",
            roles=OPERATOR_ROLES, query=ListingQuery, tags=("inventory",), produces="text/csv")
 def listing_feed(query: ListingQuery):
-    from itad.models import InventoryItem
-
     items = db.session.scalars(_filtered(query).order_by(InventoryItem.id)).all()
     feed = feeds.listing_feed(db.session, items, currency=query.currency)
     return _csv(feed.csv, "listing.csv", **{"X-Unpriced-SKUs": str(len(feed.unpriced))})

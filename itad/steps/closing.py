@@ -12,6 +12,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from itad.certification.issuing import request_certificate, signing_ready
 from itad.errors import Conflict
 from itad.models import Batch, Device, User, utcnow
 from itad.models.rowsets import streaming
@@ -82,8 +83,6 @@ def after_batch_closed(session: Session, batch: Batch, actor: User | None = None
     With no signing key set up yet the close still goes through: an admin issues the certificate
     later (POST /api/v1/batches/<id>/certificates), and the log says so.
     """
-    from itad.certification.issuing import request_certificate, signing_ready
-
     if not signing_ready(session):
         log.warning("batch %s closed without a certificate: no signing key or passphrase is set up", batch.id)
         return None

@@ -16,9 +16,7 @@ from itad.steps import custody
 @operation("A device's custody timeline", query=PageQuery, response=EventPage, tags=("custody",), errors=(404,))
 def device_custody(device_id: int, query: PageQuery):
     device = batches.get_device(db.session, current_user(), device_id)
-    rows, nxt = page(db.session, custody.timeline(db.session, device_id=device.id), CustodyEvent.id,
-                     query.limit, query.cursor)
-    return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=nxt)
+    return _page(custody.timeline(db.session, device_id=device.id), query)
 
 
 @bp.get("/batches/<int:batch_id>/custody")
@@ -26,9 +24,7 @@ def device_custody(device_id: int, query: PageQuery):
            tags=("custody",), errors=(404,))
 def batch_custody(batch_id: int, query: PageQuery):
     batch = batches.get_batch(db.session, current_user(), batch_id)
-    rows, nxt = page(db.session, custody.timeline(db.session, batch_id=batch.id), CustodyEvent.id,
-                     query.limit, query.cursor)
-    return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=nxt)
+    return _page(custody.timeline(db.session, batch_id=batch.id), query)
 
 
 @bp.get("/batches/<int:batch_id>/custody/verify")
@@ -37,3 +33,8 @@ def batch_custody(batch_id: int, query: PageQuery):
 def verify_custody(batch_id: int):
     batch = batches.get_batch(db.session, current_user(), batch_id)
     return ChainVerifyOut(**custody.verify_batch(db.session, batch.id))
+
+
+def _page(timeline, query: PageQuery) -> EventPage:
+    rows, nxt = page(db.session, timeline, CustodyEvent.id, query.limit, query.cursor)
+    return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=nxt)

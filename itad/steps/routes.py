@@ -14,32 +14,14 @@ from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.api.schemas import DeviceOut
 from itad.steps.schemas import (
-    CloseOut, DestroyIn, DeviceWorkflowOut, EventOut, GradeIn, ReceiptOut, ReceiveIn, ReconcileIn,
+    CloseOut, DestroyIn, EventOut, GradeIn, ReceiptOut, ReceiveIn, ReconcileIn,
     SanitizationIn, SanitizationStepOut, StepOut, TransitionsOut, VerificationStepOut, VerifyIn,
 )
-from itad.models import (
-    Destruction, Device, DeviceGrading, SanitizationRecord, Verification, db,
-)
+from itad.models import Device, db
 from itad.steps import applying, closing, disposition, grading, receiving, sanitizing, verifying
 
 ADMIN = ("admin",)
 STEP_ERRORS = (403, 404, 409, 422)
-
-
-def device_detail(device: Device) -> DeviceWorkflowOut:
-    """The device with each medium's wipe and verification records, its grade and its destruction."""
-    session = db.session
-    records = session.scalars(sa.select(SanitizationRecord).where(SanitizationRecord.device_id == device.id)
-                              .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)).all()
-    checks = session.scalars(sa.select(Verification).where(Verification.device_id == device.id)
-                             .order_by(Verification.id)).all()
-    out = DeviceWorkflowOut.model_validate(device)
-    for medium in out.media:
-        medium.sanitizations = [r for r in records if r.medium_id == medium.id]
-        medium.verifications = [v for v in checks if v.medium_id == medium.id]
-    out.grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id))
-    out.destruction = session.scalar(sa.select(Destruction).where(Destruction.device_id == device.id))
-    return DeviceWorkflowOut.model_validate(out.model_dump())
 
 
 def _device(device_id: int) -> Device:

@@ -187,7 +187,8 @@ def test_storage_found_in_a_confirmed_device_becomes_media_to_sanitize_once(snmp
 
 
 def test_running_the_same_probe_job_twice_adds_nothing_the_second_time(snmp_app, session, world, agent, app):
-    from itad.discovery.probes import TargetSpec, request_probe
+    from itad.discovery.probes import request_probe
+    from itad.discovery.targets import TargetSpec
     from itad.jobs import JobContext
 
     batch, devices = make_devices(session, world.acme.org, printer="JPBCK12345")
@@ -278,7 +279,8 @@ def test_bad_targets_are_refused_before_anything_is_written_and_the_refusal_show
 
 
 def test_a_job_that_fails_for_good_drops_its_sealed_credentials(snmp_app, session, world, app):
-    from itad.discovery.probes import TargetSpec, request_probe
+    from itad.discovery.probes import request_probe
+    from itad.discovery.targets import TargetSpec
 
     probe, _ = request_probe(session, world.tech.user, [TargetSpec("127.0.0.1", 9, "2c", None, {"community": CISCO})],
                              send_job=False)

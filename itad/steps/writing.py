@@ -54,11 +54,12 @@ def write(session: Session, plans: list[Planned], devices: list[HeldDevice], now
         for table, rows in records.items():
             _insert(session, table, rows, stream)
         _insert(session, CustodyEvent.__table__, events, stream)
-    _written(session, devices, now)
+    _written(session, devices, now, tell_the_orm=stream is None)
 
 
-def _written(session: Session, devices: list[HeldDevice], now: datetime) -> None:
-    _tell_the_orm(session, devices, now)
+def _written(session: Session, devices: list[HeldDevice], now: datetime, *, tell_the_orm: bool = True) -> None:
+    if tell_the_orm:        # a streamed bulk expires the whole session at its end instead
+        _tell_the_orm(session, devices, now)
     for d in devices:       # written: later steps in this request start from here
         d.version, d.steps = d.new_version, 0
         d.changed_media.clear()

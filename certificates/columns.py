@@ -1,10 +1,7 @@
 """The per-medium table's columns: title, width and value of each.
 
-The record pages are drawn from these (sheets.py). `header_line` and
-`medium_line` give the same record as one tab-aligned text line, in DejaVu
-Sans metrics (fontTools): the plain-text form of a record, used where text
-rather than a drawn page is wanted. Text that would not fit its column is
-cut with an ellipsis; the JSON certificate keeps the full values.
+The record pages are drawn from these (sheets.py); a value wider than its
+column wraps within its row, never cut.
 """
 
 from __future__ import annotations
@@ -12,23 +9,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
 from .data import MediumLine
 
 FONT_FAMILY = "DejaVu Sans"
 FONT_SIZE_PT = 6.4
-# Tab stops every TAB_PX CSS px; the CSS sets the same `tab-size`. WeasyPrint
-# hands Pango the tab size as a whole number of px whatever the unit, hence px.
-# Coarse on purpose: every tab is a glyph WeasyPrint writes out, and with a
-# fine grid the tabs outnumbered the letters three to one. Columns therefore
-# start on multiples of the grid.
-TAB_PX = 12
-TAB_GRID_MM = TAB_PX * 25.4 / 96
 # Space kept free at the right of every column so text never touches the next.
 COLUMN_GAP_MM = 1.4
-PT_TO_MM = 25.4 / 72
 FALLBACK_FONTS = {
     False: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     True: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -45,39 +33,6 @@ def _font_path(bold: bool) -> str:
         if out:
             return out
     return FALLBACK_FONTS[bold]
-
-
-@lru_cache(maxsize=2)
-def _advances(bold: bool) -> tuple[dict[int, float], float]:
-    """Advance width in em for every code point the font maps."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(_font_path(bold), lazy=True)
-    upem = font["head"].unitsPerEm
-    hmtx = font["hmtx"].metrics
-    widths = {cp: hmtx[name][0] / upem for cp, name in font.getBestCmap().items()}
-    # Pango falls back to another font for unmapped characters; assume a wide glyph.
-    return widths, 1.0
-
-
-def text_width_mm(text: str, bold: bool = False, size_pt: float = FONT_SIZE_PT) -> float:
-    widths, missing = _advances(bold)
-    em = sum(widths.get(ord(ch), missing) for ch in text)
-    return em * size_pt * PT_TO_MM
-
-
-def fit(text: str, width_mm: float, bold: bool = False) -> tuple[str, float]:
-    """The text cut to width_mm (with an ellipsis when cut) and its width."""
-    text = " ".join(text.split())  # tabs or newlines in data must not move columns
-    w = text_width_mm(text, bold)
-    if w <= width_mm:
-        return text, w
-    ell = text_width_mm("…", bold)
-    while text and w + ell > width_mm:
-        w -= text_width_mm(text[-1], bold)
-        text = text[:-1]
-    text = text.rstrip() + "…"
-    return text, text_width_mm(text, bold)
 
 
 @dataclass(frozen=True)
@@ -115,39 +70,3 @@ COLUMNS: tuple[Column, ...] = (
     Column("Outcome", 16, lambda l: l.outcome.replace("_", " ")),
     Column("Notes", 16, lambda l: l.notes),
 )
-
-
-def tabbed(cells: list[str], bold: bool = False, columns=COLUMNS) -> str:
-    """One line of text whose cells start at the columns' left edges."""
-    grid = TAB_GRID_MM
-    stops = _stops(columns)
-    out: list[str] = []
-    x = 0.0  # where the pen is after the text written so far
-    for k, cell in enumerate(cells):
-        if k:
-            # A tab moves to the next stop strictly right of the pen.
-            tabs = stops[k] - int(x / grid + 1e-9)
-            out.append("\t" * max(tabs, 1))
-            x = stops[k] * grid
-        text, w = fit(cell, (stops[k + 1] - stops[k]) * grid - COLUMN_GAP_MM, bold)
-        out.append(text)
-        x += w
-    return "".join(out)
-
-
-@lru_cache(maxsize=4)
-def _stops(columns: tuple[Column, ...]) -> tuple[int, ...]:
-    """Each column's start (and the last one's end) in tab stops."""
-    stops, total = [0], 0.0
-    for column in columns:
-        total += column.width_mm
-        stops.append(round(total / TAB_GRID_MM))
-    return tuple(stops)
-
-
-def header_line(columns=COLUMNS) -> str:
-    return tabbed([c.title for c in columns], bold=True, columns=columns)
-
-
-def medium_line(line: MediumLine, columns=COLUMNS) -> str:
-    return tabbed([c.value(line) for c in columns], columns=columns)

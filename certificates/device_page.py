@@ -28,6 +28,7 @@ from .sheets import PAGE_H, PAGE_W, _margins
 
 MEDIA_ROWS = 8
 MEDIA_ROW_H = 4.2 * MM
+MEDIA_LINE_H = 2.9 * MM   # each further line of a wrapped media row
 PX = 0.75  # CSS px in pt
 # Storage-media columns (mm); the last takes the rest of the line.
 MEDIA_COLUMNS: tuple[tuple[str, float], ...] = (
@@ -144,7 +145,7 @@ def frame(superseded: bool) -> Frame:
 def _put(c: Canvas, slot: Slot, text: str, **style) -> None:
     size = style.get("size", slot.size)
     bold = style.get("bold", slot.bold)
-    fitted = font(bold).fit(text, slot.w, size)
+    fitted = _fitted(c, font(bold), text, slot.w, size)
     c.text(slot.x, slot.y + 1.02 * size, fitted, size, style.get("color", slot.color), bold)
 
 
@@ -153,14 +154,22 @@ def _runs(c: Canvas, slot: Slot, runs: list[tuple[str, bool]]) -> None:
     x, right = slot.x, slot.x + slot.w
     for text, bold in runs:
         f = font(bold)
-        fitted = f.fit(text, right - x, slot.size)
+        fitted = _fitted(c, f, text, right - x, slot.size)
         c.text(x, slot.y + 1.02 * slot.size, fitted, slot.size, slot.color, bold)
         x += f.width(fitted, slot.size)
-        if fitted != f.printable(" ".join(text.split())):
+        if c.cut:
             break  # cut: nothing more fits
 
 
-def _wrap(text: str, width: float, size: float, lines: int) -> list[str]:
+def _fitted(c: Canvas, f, text: str, width: float, size: float) -> str:
+    """The text as it fits `width`; when it had to be cut, the canvas says so (c.cut)."""
+    fitted = f.fit(text, width, size)
+    if fitted != f.printable(" ".join(text.split())):
+        c.cut = True
+    return fitted
+
+
+def _wrap(c: Canvas, text: str, width: float, size: float, lines: int) -> list[str]:
     """Cut anywhere (a URL has no spaces to break at), at most `lines` lines."""
     f, out = font(False), []
     text = f.printable(text)
@@ -171,7 +180,7 @@ def _wrap(text: str, width: float, size: float, lines: int) -> list[str]:
         out.append(text[:n])
         text = text[n:]
     if text:
-        out.append(f.fit(text, width, size))
+        out.append(_fitted(c, f, text, width, size))
     return out
 
 
@@ -226,7 +235,7 @@ def draw(d: CertificateData, fr: Frame, head: tuple[str, str, str]) -> Canvas:
     _put(c, s["batch-id"], f"Batch id {d.batch.id}")
     _qr(c, s["qr"], d.verify_url)
     url = s["url"]
-    for k, part in enumerate(_wrap(d.verify_url, url.w, url.size, 3)):
+    for k, part in enumerate(_wrap(c, d.verify_url, url.w, url.size, 3)):
         c.text(url.x, url.y + 1.02 * url.size + k * 1.35 * url.size, part, url.size, url.color)
     first = d.lines[0]
     _put(c, s["device"], f"{first.make} {first.model} ({first.category})")
@@ -238,12 +247,20 @@ def draw(d: CertificateData, fr: Frame, head: tuple[str, str, str]) -> Canvas:
     _put(c, s["classification"], f"Classification: {first.classification} → {first.post_classification}")
     media = s["media"]
     pad = 1.5 * MM
-    for k, line in enumerate(d.lines):
-        top = media.y + k * MEDIA_ROW_H
-        cells = [(font(False).fit(v, w - 2 * pad, 7), w) for v, (_, w) in zip(_media_cells(line), fr.columns)]
-        c.cells(fr.columns[0][0] + pad, top + MEDIA_ROW_H - 1.3 * MM, cells, 7)
-        c.rule(fr.columns[0][0], top + MEDIA_ROW_H, fr.columns[-1][0] + fr.columns[-1][1],
-               top + MEDIA_ROW_H, 0.4, "#e2e8f0")
+    top, bottom = media.y, media.y + MEDIA_ROWS * MEDIA_ROW_H
+    for line in d.lines:
+        # A value wider than its cell wraps within the row; rows that no longer fit the slot send the
+        # certificate to the laid-out page (c.cut), where the table grows.
+        wrapped = [font(False).wrap(v, w - 2 * pad, 7) for v, (_, w) in zip(_media_cells(line), fr.columns)]
+        height = MEDIA_ROW_H + (max(map(len, wrapped)) - 1) * MEDIA_LINE_H
+        if top + height > bottom + 0.01:
+            c.cut = True
+            break
+        for n in range(max(map(len, wrapped))):
+            c.cells(fr.columns[0][0] + pad, top + MEDIA_ROW_H - 1.3 * MM + n * MEDIA_LINE_H,
+                    [(cell[n] if n < len(cell) else "", w) for cell, (_, w) in zip(wrapped, fr.columns)], 7)
+        top += height
+        c.rule(fr.columns[0][0], top, fr.columns[-1][0] + fr.columns[-1][1], top, 0.4, "#e2e8f0")
     for who, p in (("performer", d.performer), ("validator", d.validator)):
         _runs(c, s[who], [(p.name, True), (f", {p.title}", False)])
         _put(c, s[f"{who}-org"], p.organization)
@@ -252,10 +269,13 @@ def draw(d: CertificateData, fr: Frame, head: tuple[str, str, str]) -> Canvas:
     return c
 
 
-def device_pdf(d: CertificateData, head: tuple[str, str, str], info: dict[str, str]) -> bytes:
-    """The frame plus this device's values, as one incremental update."""
+def device_pdf(d: CertificateData, head: tuple[str, str, str], info: dict[str, str]) -> bytes | None:
+    """The frame plus this device's values, as one incremental update; None when a value would not fit
+    its slot whole (the caller lays that certificate out in full, where values wrap)."""
     fr = frame(d.supersedes is not None)
     c = draw(d, fr, head)
+    if c.cut:
+        return None
     update = PdfFile(first=fr.size)
     update.stream(b"q", compress=False)
     embed_fonts(update, c.chars)

@@ -82,6 +82,41 @@ class Font:
                 break
         return text[:n].rstrip() + "…"
 
+    def wrap(self, text: str, width: float, size: float) -> list[str]:
+        """The whole text in lines of at most `width` pt: broken at spaces, and inside a word only when
+        the word alone is wider than the line (a serial, an asset tag, a URL). Nothing is left out."""
+        text = self.printable(" ".join(text.split()))
+        if self.width(text, size) <= width:
+            return [text]
+        budget = width * 1000 / size
+        adv = self.advance
+        lines: list[str] = []
+        line, used = "", 0.0
+        for word in text.split(" "):
+            w = sum(map(adv.__getitem__, word))
+            gap = adv[" "] if line else 0.0
+            if used + gap + w <= budget:
+                line, used = (line + " " + word if line else word), used + gap + w
+                continue
+            if line:
+                lines.append(line)
+                line, used = "", 0.0
+            while w > budget:           # a word longer than the line: broken where the line ends
+                n, run = 0, 0.0
+                while n < len(word) and run + adv[word[n]] <= budget:
+                    run += adv[word[n]]
+                    n += 1
+                if n > 1 and word[n - 1] == "-":
+                    n -= 1          # a line ending in "-" reads (and extracts) as a hyphenated word
+                n = max(n, 1)
+                lines.append(word[:n])
+                word = word[n:]
+                w = sum(map(adv.__getitem__, word))
+            line, used = word, w
+        if line:
+            lines.append(line)
+        return lines
+
     def hex(self, text: str) -> str:
         """Printable text as 4-hex-digit glyph ids."""
         return text.translate(self._hex)
@@ -127,6 +162,9 @@ class Canvas:
     height: float = A4_LANDSCAPE[1]
     ops: list[str] = field(default_factory=list)
     chars: set[str] = field(default_factory=set)
+    # Set by a drawer that had to cut a value to fit a fixed slot: such a page is not issued
+    # (device_page falls back to a page laid out in full, where values wrap).
+    cut: bool = False
 
     def box(self, x: float, y: float, w: float, h: float, fill: str) -> None:
         self.ops.append(f"{_rgb(fill)} rg {x:.2f} {self.height - y - h:.2f} {w:.2f} {h:.2f} re f")

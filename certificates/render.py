@@ -5,9 +5,9 @@ How a batch certificate is built:
    from the HTML template through WeasyPrint; it is laid out once, assuming
    one page, and again only when the missing/unexpected lists make it longer;
 2. the per-medium records are drawn straight into PDF content streams
-   (sheets.py, ROWS_PER_SHEET a page), so the page count, and "Page X of Y",
-   is known before anything is drawn, and drawing is fast enough that no
-   process pool is needed (bench/README.md);
+   (sheets.py): laid out first (a long value wraps, so rows differ in height),
+   so the page count, and "Page X of Y", is known before anything is drawn,
+   and drawing is fast enough that no process pool is needed (bench/README.md);
 3. the two are concatenated with pypdf and the certificate number written
    into the document information (/Subject, /CertificateNumber) so a
    verifier can read it back.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import atexit
 import io
-import math
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -34,13 +33,10 @@ from typing import Callable, Sequence
 import jinja2
 import segno
 
-from . import columns, device_page, sheets
+from . import device_page, sheets
 from .data import METHOD_TYPES, CertificateData
 
 TEMPLATES = Path(__file__).parent / "templates"
-ROWS_PER_SHEET = sheets.ROWS_PER_SHEET
-# Records drawn per call: bounds the memory of one chunk's text.
-SHEETS_PER_CHUNK = 40
 # Per-device certificates with more media than this may need a second page,
 # so they are rendered on their own rather than grouped.
 DEVICE_LINES_PER_PAGE = 8
@@ -135,15 +131,6 @@ def _write(document) -> bytes:
     return document.write_pdf()
 
 
-def _shade_at(lines: Sequence, index: int) -> bool:
-    """The zebra shade of lines[index], counting device changes before it."""
-    shade = False
-    for a, b in zip(lines[:index], lines[1:index + 1]):
-        if a.device_serial != b.device_serial:
-            shade = not shade
-    return shade
-
-
 def _metadata(d: CertificateData) -> dict:
     return {
         "/Title": f"Certificate of Sanitization {d.number}",
@@ -200,14 +187,11 @@ def shutdown_pool() -> None:
     _POOL = None
 
 
-def _draw_chunk(args: tuple) -> tuple[list[bytes], set[str]]:
-    return sheets.draw_sheets(*args)
-
-
 def render_pdf(data: CertificateData) -> bytes:
     """The unsigned certificate PDF, rendered in this process."""
     lines = data.lines
-    n_sheets = math.ceil(len(lines) / ROWS_PER_SHEET)
+    plan = sheets.layout(lines)
+    n_sheets = len(plan.pages)
 
     # The cover's length depends on the missing/unexpected lists; nearly
     # always one page. Guess one, and lay it out again only when wrong (the
@@ -222,23 +206,11 @@ def render_pdf(data: CertificateData) -> bytes:
     total = cover_pages + n_sheets
     parts = [_write(cover)]
     if lines:
-        parts.append(_sheets_pdf(data, cover_pages, total))
+        text = sheets.SheetText(_head_left(data), _head_right(data), _foot_left(data))
+        # Drawn in this process: sending the lines to a pool and back costs more than drawing them.
+        streams, chars = sheets.draw_sheets(lines, plan, cover_pages + 1, total, text)
+        parts.append(sheets.sheets_pdf(streams, chars, {}))
     return merge_pdfs(parts, _metadata(data))
-
-
-def _sheets_pdf(data: CertificateData, cover_pages: int, total: int) -> bytes:
-    lines = data.lines
-    text = sheets.SheetText(_head_left(data), _head_right(data), _foot_left(data))
-    per_chunk = ROWS_PER_SHEET * SHEETS_PER_CHUNK
-    jobs = []
-    for start in range(0, len(lines), per_chunk):
-        jobs.append((lines[start:start + per_chunk], start, _shade_at(lines, start),
-                     cover_pages + 1 + start // ROWS_PER_SHEET, total, len(lines), text))
-    # Drawn in this process: sending the lines to a pool and back costs more than drawing them.
-    results = [_draw_chunk(j) for j in jobs]
-    streams = [s for r in results for s in r[0]]
-    chars = set().union(*(r[1] for r in results))
-    return sheets.sheets_pdf(streams, chars, {})
 
 
 # --- per-device certificates -----------------------------------------------
@@ -263,6 +235,8 @@ def _render_device_html(datas: Sequence[CertificateData]) -> list[bytes]:
     """Device certificates the frame cannot hold, laid out in full."""
     from pypdf import PdfReader, PdfWriter
 
+    if not datas:
+        return []
     if len(datas) == 1 or any(len(d.lines) > DEVICE_LINES_PER_PAGE for d in datas):
         return [_render_device_solo(d) for d in datas]
     document = _weasy(device_html(datas, solo=False)).render()
@@ -284,13 +258,11 @@ def _render_device_html(datas: Sequence[CertificateData]) -> list[bytes]:
 def _render_device_group(
     datas: Sequence[CertificateData], finish: Callable[[bytes, CertificateData], bytes] | None
 ) -> list[bytes]:
-    slow = [d for d in datas if not device_page.fits(d)]
-    laid_out = iter(_render_device_html(slow) if slow else [])
-    pdfs = [
-        device_page.device_pdf(d, (_head_left(d), _head_right(d), _foot_left(d)), _metadata(d))
-        if device_page.fits(d) else next(laid_out)
-        for d in datas
-    ]
+    head = {id(d): (_head_left(d), _head_right(d), _foot_left(d)) for d in datas}
+    pdfs = [device_page.device_pdf(d, head[id(d)], _metadata(d)) if device_page.fits(d) else None for d in datas]
+    # What the frame cannot hold whole (more media than its rows, a value longer than its slot).
+    laid_out = iter(_render_device_html([d for d, p in zip(datas, pdfs) if p is None]))
+    pdfs = [p if p is not None else next(laid_out) for p in pdfs]
     return [finish(p, d) for p, d in zip(pdfs, datas)] if finish else pdfs
 
 

@@ -1,12 +1,14 @@
 """The per-medium record pages of a batch certificate, drawn straight into
 PDF content streams (see pdfdraw for why), with the same look as the HTML
 pages around them: page header and footer in the margins, a bold column
-header over a navy rule, one line per medium, devices shaded alternately so
+header over a navy rule, one row per medium, devices shaded alternately so
 a device's media read as one group.
 
-Pages are drawn in chunks, so a process pool can draw a large batch in
-parallel; the chunks' streams are then written into one PDF with one shared
-font subset.
+A value wider than its column wraps onto more lines of its row (at spaces, or
+inside a serial or asset tag that has none): a certificate never cuts a value
+short. Rows are therefore of different heights, so the pages are laid out
+first (`layout`: which rows go on which page, hence the page count the cover
+and every footer print) and then drawn.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from . import columns
 from .data import MediumLine
 from .pdfdraw import A4_LANDSCAPE, MM, Canvas, PdfFile, embed_fonts, font, pdf_string
 
-ROWS_PER_SHEET = 50
+ROWS_PER_SHEET = 50     # rows of one line each that a page holds
 PAGE_W, PAGE_H = A4_LANDSCAPE
 LEFT, RIGHT, TOP, BOTTOM = 10 * MM, 10 * MM, 13 * MM, 13 * MM
 ROW_H = 3.35 * MM
+LINE_H = 2.75 * MM      # each further line of a wrapped row
+PAGE_ROWS_H = ROWS_PER_SHEET * ROW_H
 HEAD_H = 4.6 * MM
 ROW_SIZE = 6.4
 PAD = 0.8 * MM
@@ -43,60 +47,86 @@ def _widths() -> tuple[float, ...]:
     return tuple(c.width_mm * MM for c in columns.COLUMNS)
 
 
-def _fit_row(values: list[str], bold: bool, memo: dict | None = None) -> list[tuple[str, float]]:
-    """The cells cut to their columns. `memo` remembers cut values: most
-    columns (model, method, tool, people, destination) repeat line after line."""
+def _wrap_row(values: list[str], bold: bool, memo: dict | None = None) -> list[list[str]]:
+    """Each cell's lines in its column. `memo` remembers wrapped values: most columns (model, method,
+    tool, people, destination) repeat row after row."""
     f = font(bold)
     gap = columns.COLUMN_GAP_MM * MM
     memo = {} if memo is None else memo
     out = []
     for k, (v, w) in enumerate(zip(values, _widths())):
-        cut = memo.get((k, v))
-        if cut is None:
-            cut = memo[(k, v)] = f.fit(v, w - gap, ROW_SIZE)
-        out.append((cut, w))
+        lines = memo.get((k, v))
+        if lines is None:
+            lines = memo[(k, v)] = f.wrap(v, w - gap, ROW_SIZE)
+        out.append(lines)
     return out
 
 
-def draw_sheets(
-    lines: Sequence[MediumLine], first_line: int, first_shade: bool, first_page: int,
-    total_pages: int, total_lines: int, text: SheetText,
-) -> tuple[list[bytes], set[str]]:
-    """Content streams of the pages holding `lines` (ROWS_PER_SHEET a page),
-    and the characters drawn (for the font subset)."""
+@dataclass(frozen=True)
+class Layout:
+    """The record pages: each page's rows as (first, end) indexes into the lines, and every row's cells."""
+
+    pages: list[tuple[int, int]]
+    rows: list[list[list[str]]]
+
+
+def layout(lines: Sequence[MediumLine]) -> Layout:
+    values = [c.value for c in columns.COLUMNS]
+    memo: dict = {}
+    rows = [_wrap_row([v(line) for v in values], False, memo) for line in lines]
+    pages, start, used = [], 0, 0.0
+    for k, cells in enumerate(rows):
+        height = _height(cells)
+        if used + height > PAGE_ROWS_H + 0.01 and k > start:
+            pages.append((start, k))
+            start, used = k, 0.0
+        used += height
+    if start < len(rows):
+        pages.append((start, len(rows)))
+    return Layout(pages, rows)
+
+
+def _height(cells: list[list[str]]) -> float:
+    return ROW_H + (max(map(len, cells)) - 1) * LINE_H
+
+
+def draw_sheets(lines: Sequence[MediumLine], plan: Layout, first_page: int, total_pages: int,
+                text: SheetText) -> tuple[list[bytes], set[str]]:
+    """Content streams of the record pages, and the characters drawn (for the font subset)."""
     streams: list[bytes] = []
     chars: set[str] = set()
-    header = _fit_row([c.title for c in columns.COLUMNS], bold=True)
-    values = [c.value for c in columns.COLUMNS]
+    header = [(lines_[0], w) for lines_, w in zip(_wrap_row([c.title for c in columns.COLUMNS], bold=True),
+                                                  _widths())]
     width = PAGE_W - LEFT - RIGHT
-    shade = first_shade
-    previous = None
-    memo: dict = {}
-    for start in range(0, len(lines), ROWS_PER_SHEET):
-        page_lines = lines[start:start + ROWS_PER_SHEET]
+    shade, previous = False, None
+    for number, (first, end) in enumerate(plan.pages):
         c = Canvas(PAGE_W, PAGE_H)
-        first = first_line + start + 1
-        last = first_line + start + len(page_lines)
-        page = first_page + start // ROWS_PER_SHEET
         _margins(c, text.head_left,
-                 f"{text.client_batch} · media records {first:,}–{last:,} of {total_lines:,}",
-                 text.foot_left, f"Page {page} of {total_pages}")
+                 f"{text.client_batch} · media records {first + 1:,}–{end:,} of {len(lines):,}",
+                 text.foot_left, f"Page {first_page + number} of {total_pages}")
         y = TOP
         c.cells(LEFT + PAD, y + HEAD_H - 1.3 * MM, header, ROW_SIZE, INK, bold=True)
         y += HEAD_H
         c.rule(LEFT, y, LEFT + width, y, 0.8, NAVY)
         y += 0.6 * MM + 0.4
         rows = []
-        for line in page_lines:
-            if previous is not None and line.device_serial != previous:
+        for k in range(first, end):
+            if previous is not None and lines[k].device_serial != previous:
                 shade = not shade
-            previous = line.device_serial
-            rows.append((shade, _fit_row([v(line) for v in values], False, memo)))
-        for k, (shaded, _) in enumerate(rows):
+            previous = lines[k].device_serial
+            rows.append((shade, plan.rows[k], _height(plan.rows[k])))
+        top = y
+        for shaded, _, height in rows:
             if shaded:
-                c.box(LEFT, y + k * ROW_H, width, ROW_H, SHADE)
-        for k, (_, cells) in enumerate(rows):
-            c.cells(LEFT + PAD, y + k * ROW_H + ROW_H - 1.0 * MM, cells, ROW_SIZE, INK)
+                c.box(LEFT, top, width, height, SHADE)
+            top += height
+        top = y
+        for _, cells, height in rows:
+            for n in range(max(map(len, cells))):
+                c.cells(LEFT + PAD, top + ROW_H - 1.0 * MM + n * LINE_H,
+                        [(cell[n] if n < len(cell) else "", w) for cell, w in zip(cells, _widths())],
+                        ROW_SIZE, INK)
+            top += height
         streams.append(c.content())
         chars |= c.chars
     return streams, chars

@@ -6,7 +6,6 @@ calls one service in itad.steps, which goes through the one transition function.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
 
 from itad import batches, documents

@@ -35,6 +35,7 @@ class MediumOut(Out):
     source: str
     state: str
     failed_wipes: int
+    review_reason: str | None = None
 
 
 class DeviceOut(Out):

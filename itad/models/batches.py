@@ -109,5 +109,8 @@ class StorageMedium(db.Model):
     state: Mapped[str] = mapped_column(sa.String(16), default="pending")
     failed_wipes: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Why a person must look at the drive's facts: a wipe or a report said another type, make, model or
+    # capacity than the list or the bench did. The stored facts stay as they were (itad.steps.planning).
+    review_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     device: Mapped[Device] = relationship(back_populates="media")

@@ -44,11 +44,15 @@ class HeldBatch:
 
 @dataclass
 class HeldMedium:
-    """What a step reads of a medium beyond the machine's facts."""
+    """What a step reads of a medium beyond the machine's facts (its type is among those)."""
 
     serial: str | None
     attempt: int                # its latest wipe's attempt number, 0 before the first
     record_id: int | None       # that wipe record's id (a verification names it)
+    manufacturer: str | None = None
+    model: str | None = None
+    capacity_bytes: int | None = None
+    review_reason: str | None = None
 
 
 @dataclass
@@ -61,6 +65,7 @@ class HeldDevice:
     media: dict[int, HeldMedium]
     steps: int = 0              # steps planned in this request: written once, at version + steps
     changed_media: dict[int, MediumFacts] = field(default_factory=dict)
+    described: set[int] = field(default_factory=set)     # media whose facts (type, make, ...) changed
 
     @property
     def new_version(self) -> int:
@@ -145,15 +150,15 @@ def read(session: Session, device_ids) -> Held:
 def _held_device(batch: HeldBatch, rows: list) -> HeldDevice:
     did, bid, org, category, state, version, grade = rows[0][:7]
     facts, media = [], {}
-    for (mid, media_type, m_state, failed, serial, rid, attempt, method, technique, result, operator,
-         required, verifier, checked) in (row[7:21] for row in rows):
+    for (mid, media_type, m_state, failed, serial, manufacturer, model, capacity, review, rid, attempt, method,
+         technique, result, operator, required, verifier, checked) in (row[7:25] for row in rows):
         if mid is None:
             continue        # a device with no media (outer-joined)
         facts.append(MediumFacts(
             id=mid, media_type=media_type, state=m_state, method=method, technique=technique, result=result,
             sanitized_by=operator, verified_by=verifier if checked == "passed" else None, failed_wipes=failed,
             verification_required=required if rid is not None else True))
-        media[mid] = HeldMedium(serial, attempt or 0, rid)
+        media[mid] = HeldMedium(serial, attempt or 0, rid, manufacturer, model, capacity, review)
     return HeldDevice(did, bid, org, version, DeviceFacts(state, batch.policy.is_data_bearing(category),
                                                           tuple(facts), did, grade=grade), media)
 
@@ -175,7 +180,8 @@ def _devices_select(with_context: bool) -> sa.Select:
     return (sa.select(Device.id, Device.batch_id, Device.organization_id, Device.category, Device.state,
                       Device.version, grade,
                       StorageMedium.id, StorageMedium.media_type, StorageMedium.state, StorageMedium.failed_wipes,
-                      StorageMedium.serial,
+                      StorageMedium.serial, StorageMedium.manufacturer, StorageMedium.model,
+                      StorageMedium.capacity_bytes, StorageMedium.review_reason,
                       SanitizationRecord.id, SanitizationRecord.attempt, SanitizationRecord.effective_method,
                       SanitizationRecord.technique, SanitizationRecord.result, SanitizationRecord.operator_id,
                       SanitizationRecord.verification_required, Verification.verifier_id, Verification.result,

@@ -83,6 +83,84 @@ def plan(held: Held, device: HeldDevice, step: Step, actor: Actor, now: datetime
     return Planned(device, outcome, events, event, record)
 
 
+# A drive's facts, as a wipe, a report or a person gives them (the key) and as the medium stores them.
+DRIVE_FACTS = {"media_type": "media_type", "medium_manufacturer": "manufacturer", "medium_model": "model",
+               "capacity_bytes": "capacity_bytes"}
+_UNKNOWN = (None, "", "unknown")
+
+
+def describe(held: Held, device: HeldDevice, medium_id: int, given: dict[str, Any], actor: Actor, now: datetime, *,
+             source: str, correcting: bool = False) -> Planned | None:
+    """A drive's facts (type, make, model, capacity) filled from what a wipe, a report or a person says of it;
+    None when that adds nothing. A fact the drive does not have yet is filled. One it has and that is said
+    differently is kept, and the drive flagged for review (review_reason), unless a person is correcting it
+    (correcting=True, which also ends the review). Either way the custody log says what was set, what it
+    was, and who said so."""
+    facts = next(m for m in device.facts.media if m.id == medium_id)
+    medium = device.media[medium_id]
+    stored = {"media_type": facts.media_type, "manufacturer": medium.manufacturer, "model": medium.model,
+              "capacity_bytes": medium.capacity_bytes}
+    changes, conflicts = {}, {}
+    for key, column in DRIVE_FACTS.items():
+        value = given.get(key)
+        if value in _UNKNOWN:
+            continue
+        value = value.lower() if column == "media_type" else value
+        if stored[column] in _UNKNOWN:
+            changes[column] = value
+        elif _same(stored[column], value):
+            continue
+        elif correcting:        # a person, before the wipe (itad.steps.drives says when)
+            changes[column] = value
+        else:
+            conflicts[column] = {"stored": stored[column], "said": value}
+    cleared = correcting and medium.review_reason is not None     # a person has looked at the drive
+    if not changes and not conflicts and not cleared:
+        return None
+    for column, value in changes.items():
+        if column == "media_type":
+            facts = replace(facts, media_type=value)
+        else:
+            setattr(medium, column, value)
+    evidence = {"medium_id": medium_id, "source": source,
+                "set": {c: {"was": stored[c], "now": v} for c, v in changes.items()}}
+    if cleared:
+        evidence["review_cleared"] = medium.review_reason
+        medium.review_reason = None
+    if conflicts:
+        # Who said it is in the event's evidence (source, actor); the reason says what disagreed.
+        medium.review_reason = "; ".join(f"{c} said {v['said']!r}, stored {v['stored']!r}"
+                                         for c, v in conflicts.items())[:500]
+        evidence["conflicts"] = conflicts
+    new = device.facts.moved(device.facts.state, tuple(facts if m.id == medium_id else m for m in device.facts.media),
+                             device.facts.grade)
+    outcome = Outcome("describe_medium", device.facts.state, device.facts.state, new, (facts,), None, evidence)
+    device.described.add(medium_id)
+    _advance(device, outcome)
+    batch = held.batch_of(device)
+    event = _event(batch, device, actor, now, "describe_medium", outcome.from_state, outcome.to_state, evidence)
+    return Planned(device, outcome, [event], event)
+
+
+def typed(device: HeldDevice, medium_id: int, given: dict[str, Any]):
+    """The device's facts as the machine would see them once `describe` filled the drive's unknown type from
+    `given`; None when it would not (a bulk checks a wipe on these before describing: each result stands
+    alone, and a refused one must leave the drive as it was)."""
+    media_type = given.get("media_type")
+    facts = next(m for m in device.facts.media if m.id == medium_id)
+    if media_type in _UNKNOWN or facts.media_type not in _UNKNOWN:
+        return None
+    filled = replace(facts, media_type=media_type.lower())
+    return device.facts.moved(device.facts.state, tuple(filled if m.id == medium_id else m
+                                                        for m in device.facts.media), device.facts.grade)
+
+
+def _same(stored: Any, said: Any) -> bool:
+    if isinstance(stored, str) and isinstance(said, str):
+        return stored.strip().casefold() == said.strip().casefold()
+    return stored == said
+
+
 def _advance(device: HeldDevice, outcome: Outcome) -> None:
     device.facts = outcome.device
     device.steps += 1

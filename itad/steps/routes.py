@@ -13,11 +13,11 @@ from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.api.schemas import DeviceOut
 from itad.steps.schemas import (
-    CloseOut, DestroyIn, EventOut, GradeIn, ReceiptOut, ReceiveIn, ReconcileIn,
+    CloseOut, DestroyIn, EventOut, GradeIn, MediumFactsIn, ReceiptOut, ReceiveIn, ReconcileIn,
     SanitizationIn, SanitizationStepOut, StepOut, TransitionsOut, VerificationStepOut, VerifyIn,
 )
 from itad.models import Device, db
-from itad.steps import applying, closing, disposition, grading, receiving, sanitizing, verifying
+from itad.steps import applying, closing, disposition, drives, grading, receiving, sanitizing, verifying
 
 ADMIN = ("admin",)
 STEP_ERRORS = (403, 404, 409, 422)
@@ -63,6 +63,16 @@ def sanitize(device_id: int, body: SanitizationIn):
                                           expected_version=body.version)
     return SanitizationStepOut(record=done.record, medium_added=done.medium_added,
                                **_step(device_id, done.planned.event))
+
+
+@bp.put("/devices/<int:device_id>/media/<int:medium_id>")
+@operation("Set or correct a drive's facts (type, make, model, capacity) before its wipe", roles=OPERATOR_ROLES,
+           body=MediumFactsIn, response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
+def describe_medium(device_id: int, medium_id: int, body: MediumFactsIn):
+    done = drives.describe_medium(db.session, current_user(), device_id, medium_id, media_type=body.media_type,
+                                  manufacturer=body.manufacturer, model=body.model,
+                                  capacity_bytes=body.capacity_bytes, expected_version=body.version)
+    return StepOut(**_step(device_id, done.event if done else None))
 
 
 @bp.post("/devices/<int:device_id>/verifications")

@@ -27,9 +27,9 @@ from itad.models.rowsets import streaming
 from itad.steps import custody
 from itad.steps.applying import actor_of, hold, plan_or_refuse
 from itad.steps.held import Held, HeldDevice, HeldMedium, among, chunks, lock
-from itad.steps.planning import Planned, Step, plan
+from itad.steps.planning import DRIVE_FACTS, Planned, Step, describe, plan, typed
 from itad.steps.writing import write
-from workflows.machine import MediumFacts, TransitionRefused
+from workflows.machine import MediumFacts, TransitionRefused, apply
 from workflows.sanitization import assess
 
 
@@ -92,14 +92,18 @@ def record_sanitization(session: Session, actor: User, device_id: int, claim: Wi
                         expected_version: int | None = None) -> Recorded:
     held, device = hold(session, actor, device_id, expected_version=expected_version, action="sanitize")
     medium_id, added = _medium_at_the_bench(session, held, device, vars(claim), refuse=True)
+    now = utcnow()
+    plans = []
+    if medium_id is not None and not added:     # what the wipe says of a listed drive fills its unknowns
+        described = describe(held, device, medium_id, vars(claim), actor_of(actor), now, source=source)
+        plans += [described] if described else []
     if medium_id is not None and device.facts.state == "received":
         _judge(held, device, medium_id, claim)
     digest = store.put(report) if report and store else None
-    now = utcnow()
     step = wipe_step(vars(claim), medium_id if medium_id is not None else claim.medium_id, source=source,
                      report_sha256=digest)
     planned = plan_or_refuse(held, device, step, actor, now, medium_added=added)
-    write(session, [planned], [device], now)
+    write(session, [*plans, planned], [device], now)
     return Recorded(planned.record[1], planned, added)
 
 
@@ -160,7 +164,8 @@ def _add_medium(session: Session, held: Held, device: HeldDevice, serial: str, i
         "manufacturer": item.get("medium_manufacturer"), "model": item.get("medium_model"),
         "capacity_bytes": item.get("capacity_bytes"), "source": "bench", "state": "pending",
         "failed_wipes": 0, "created_at": utcnow()}).scalar_one()
-    device.media[medium_id] = HeldMedium(serial, 0, None)
+    device.media[medium_id] = HeldMedium(serial, 0, None, item.get("medium_manufacturer"), item.get("medium_model"),
+                                         item.get("capacity_bytes"))
     device.facts = device.facts.moved(device.facts.state,
                                       device.facts.media + (MediumFacts(id=medium_id, media_type=media_type),),
                                       device.facts.grade)
@@ -237,6 +242,8 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
             added = reason is True
             step = wipe_step(item, medium_id, source=source, report_sha256=report_sha256)
             try:
+                if not added:           # what the result says of a listed drive fills its unknowns
+                    _describe_if_accepted(held, device, medium_id, item, step, who, now, source, plans)
                 planned = plan(held, device, step, who, now, medium_added=added)
             except TransitionRefused as exc:
                 if added:
@@ -262,6 +269,19 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     # The ORM may hold these rows from earlier in the request: make it read them again.
     session.expire_all()
     return results
+
+
+def _describe_if_accepted(held: Held, device: HeldDevice, medium_id: int, item: dict, step: Step, who, now,
+                          source: str, plans: list) -> None:
+    """Fill the drive's unknown facts from the result, if the wipe will then be accepted (checked first on
+    the facts it fills: a rejected result must leave the drive as it was). Raises TransitionRefused."""
+    if all(item.get(key) in (None, "", "unknown") for key in DRIVE_FACTS):
+        return                  # the result says nothing of the drive (most do)
+    apply(typed(device, medium_id, item) or device.facts, "sanitize", who.id, held.batch_of(device).policy,
+          evidence=step.evidence, **step.facts)
+    described = describe(held, device, medium_id, item, who, now, source=source)
+    if described is not None:
+        plans.append(described)
 
 
 def _resolve(session: Session, held: Held, item: dict, found: dict[int, _MediumRow],

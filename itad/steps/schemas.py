@@ -94,6 +94,13 @@ class BulkSanitizationIn(In):
     items: list[dict] = Field(min_length=1, max_length=10_000)
 
 
+class MediumFactsIn(VersionedIn):
+    media_type: MediaType | None = None
+    manufacturer: str | None = Field(None, max_length=120)
+    model: str | None = Field(None, max_length=200)
+    capacity_bytes: int | None = Field(None, ge=0, le=2**62)
+
+
 class VerifyIn(VersionedIn):
     medium_id: int | None = None
     passed: bool

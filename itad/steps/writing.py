@@ -40,17 +40,20 @@ def write(session: Session, plans: list[Planned], devices: list[HeldDevice], now
             records[planned.record[0]].append(planned.record[1])
         events += planned.events
     with custody.refusing_races(session):
-        if stream is None and len(devices) == 1 and devices[0].steps and on_postgres(session):
+        if stream is None and len(devices) == 1 and devices[0].steps and not devices[0].described \
+                and on_postgres(session):
             _write_one(session, devices[0], records, events, now)
             return _written(session, devices, now)
         # The devices first: a version someone else moved stops the write before anything else is sent.
         _update_devices(session, [d for d in devices if d.steps], now, stream)
         media = [{"id": m.id, "state": m.state, "failed_wipes": m.failed_wipes}
                  for d in devices for m in d.changed_media.values()]
-        if stream is not None:
-            stream.update(StorageMedium.__table__, media)
-        else:
-            update_rows(session, StorageMedium.__table__, media)
+        described = [_facts_row(d, mid) for d in devices for mid in sorted(d.described)]
+        for rows in (media, described):
+            if stream is not None:
+                stream.update(StorageMedium.__table__, rows)
+            else:
+                update_rows(session, StorageMedium.__table__, rows)
         for table, rows in records.items():
             _insert(session, table, rows, stream)
         _insert(session, CustodyEvent.__table__, events, stream)
@@ -63,6 +66,15 @@ def _written(session: Session, devices: list[HeldDevice], now: datetime, *, tell
     for d in devices:       # written: later steps in this request start from here
         d.version, d.steps = d.new_version, 0
         d.changed_media.clear()
+        d.described.clear()
+
+
+def _facts_row(device: HeldDevice, medium_id: int) -> dict:
+    """A described drive's facts as held (itad.steps.planning.describe)."""
+    held = device.media[medium_id]
+    media_type = next(m.media_type for m in device.facts.media if m.id == medium_id)
+    return {"id": medium_id, "media_type": media_type, "manufacturer": held.manufacturer, "model": held.model,
+            "capacity_bytes": held.capacity_bytes, "review_reason": held.review_reason}
 
 
 def _write_one(session: Session, device: HeldDevice, records: dict[sa.Table, list[dict]], events: list[dict],
@@ -178,3 +190,8 @@ def _tell_the_orm(session: Session, devices: list[HeldDevice], now: datetime) ->
             if medium is not None:
                 set_committed_value(medium, "state", m.state)
                 set_committed_value(medium, "failed_wipes", m.failed_wipes)
+        for medium_id in d.described:
+            medium = held.get(identity_key(StorageMedium, medium_id))
+            if medium is not None:
+                for name, value in _facts_row(d, medium_id).items():
+                    set_committed_value(medium, name, value)

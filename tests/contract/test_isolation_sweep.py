@@ -44,6 +44,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "SanitizationIn": {"method": "purge", "technique": "crypto_erase"},
     "VerifyIn": {"passed": True},
     "GradeIn": {"grade": "A"},
+    "MediumFactsIn": {"media_type": "ssd"},
     "DestroyIn": {"technique": "shred"},
     "IssueIn": {},
     "RevokeIn": {"reason": "probe"},

@@ -115,3 +115,22 @@ def test_queues_list_devices_waiting_for_each_step(session, world, as_user):
     assert device.serial in tech.text("/bench/queue/received")
     assert device.serial not in tech.text("/bench/queue/sanitized")
     assert tech.get("/bench/queue/nonsense").status_code == 404
+
+
+def test_the_wipe_form_asks_the_type_of_a_drive_listed_without_one_and_a_purge_then_counts(session, world, as_user):
+    from itad.models import SanitizationRecord, StorageMedium
+
+    device = _device(session, world)
+    session.execute(sa.update(StorageMedium).values(media_type="unknown"))
+    session.commit()
+    tech = as_user(world.tech.user)
+    url = f"/bench/devices/{device.id}"
+    tech.post(f"{url}/receive", {"version": _version(device.id)})
+    assert 'name="media_type"' in tech.text(url)
+    tech.post(f"{url}/sanitize", {"version": _version(device.id), "medium_id": device.media[0].id, "method": "purge",
+                                  "technique": "crypto_erase", "tool": "hdparm", "result": "erased",
+                                  "media_type": "ssd"})
+    db.session.expire_all()
+    assert db.session.get(StorageMedium, device.media[0].id).media_type == "ssd"
+    record = db.session.scalar(sa.select(SanitizationRecord).where(SanitizationRecord.device_id == device.id))
+    assert (record.effective_method, record.decision) == ("purge", "accepted")

@@ -2,7 +2,7 @@
 
 Two fresh databases (on the database the suite runs on) get the same client, batch, policy and users.
 The same random sequence of steps (receive, wipe, a drive found at the bench, verify, grade, clear,
-destroy) goes to each: to the first one request per step; to the second with every run of wipes sent as
+destroy; a wipe may say what the drive is, which fills or contradicts what was listed) goes to each: to the first one request per step; to the second with every run of wipes sent as
 one bulk request. Each step must be applied or refused alike, and then every column of every row the
 steps wrote must be equal in the two, ids and the times of writing aside (so the custody hashes too,
 which cover those times: each chain is verified instead).
@@ -107,7 +107,7 @@ class Twin:
                 s.add(device)
                 s.flush()
                 drives = [StorageMedium(device_id=device.id, serial=f"DR{i:03d}{m}", media_type=kind)
-                          for m, kind in zip(range(count), ("ssd", "hdd", "nvme"))]
+                          for m, kind in zip(range(count), ("unknown", "hdd", "ssd"))]
                 s.add_all(drives)
                 s.flush()
                 self.devices.append((device.id, device.serial))
@@ -158,6 +158,9 @@ wipe = st.fixed_dictionaries({
     "passes": st.integers(0, 3), "hidden_areas": st.sampled_from(["none", "removed", "present", "unknown"]),
     "verified_by_tool": st.booleans(), "started_at": st.just(WHEN.isoformat()),
     "finished_at": st.just(WHEN.replace(hour=11).isoformat()),
+    # what a result says of the drive: fills a listed drive's unknowns, or flags a contradiction
+    "media_type": st.sampled_from(["ssd", "hdd", "nvme"]), "medium_model": st.sampled_from(["PM9A1", "MX500"]),
+    "capacity_bytes": st.sampled_from([500107862016, 256060514304]),
 })
 step = st.one_of(
     st.tuples(st.just("receive"), st.integers(0, 2)),
@@ -179,7 +182,7 @@ def _wipe_of(twin: Twin, s: tuple, n: int) -> tuple[int, dict]:
     kind, d = s[0], s[1]
     device_id, serial = twin.devices[d]
     if kind == "new_drive":
-        return device_id, {"medium_serial": f"BENCH{serial}{n}", "media_type": s[2], **s[3]}
+        return device_id, {**s[3], "medium_serial": f"BENCH{serial}{n}", "media_type": s[2]}
     media = twin.media[d]
     # A device listed without drives: a medium id it does not have (the single endpoint would take a
     # drive added at the bench as the device's only one, which a bulk item must name).

@@ -59,7 +59,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Make / model", 27, lambda l: f"{l.make} {l.model}".strip()),
     Column("Category", 14, lambda l: l.category),
     Column("Media", 10, lambda l: l.media_type),
-    Column("Medium serial", 22, lambda l: l.medium_serial),
+    Column("Drive", 22, lambda l: l.drive()),
     Column("Method", 13, lambda l: l.method_type or "n/a"),
     Column("Technique", 18, lambda l: l.technique),
     Column("Tool", 21, lambda l: f"{l.tool} {l.tool_version}".strip()),

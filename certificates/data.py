@@ -124,6 +124,15 @@ class MediumLine:
     classification: str = "unclassified"
     post_classification: str = "unclassified"
     data_backed_up: bool | None = None
+    # The drive itself, as the list, the bench or a report gave it ("" / None: not known).
+    medium_make: str = ""
+    medium_model: str = ""
+    capacity_bytes: int | None = None
+
+    def drive(self) -> str:
+        """The drive as one value: serial, make and model, capacity (what is known of them)."""
+        made = f"{self.medium_make} {self.medium_model}".strip()
+        return " · ".join(p for p in (self.medium_serial, made, capacity_text(self.capacity_bytes)) if p)
 
     def __post_init__(self) -> None:
         where = f"line for device {self.device_serial!r}"
@@ -170,6 +179,16 @@ def _person(p: Person) -> dict:
     return {"name": p.name, "title": p.title, "organization": p.organization}
 
 
+def capacity_text(size: int | None) -> str:
+    """Bytes as a drive's label says them: decimal units, as the trade does ("512 GB", "1.92 TB")."""
+    if not size:
+        return ""
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} B"
+
+
 def line_to_json(line: MediumLine) -> dict:
     return {
         "device_serial": line.device_serial,
@@ -179,6 +198,9 @@ def line_to_json(line: MediumLine) -> dict:
         "category": line.category,
         "media_type": line.media_type,
         "medium_serial": line.medium_serial,
+        "medium_make": line.medium_make,
+        "medium_model": line.medium_model,
+        "capacity_bytes": line.capacity_bytes,
         "classification": line.classification,
         "data_backed_up": line.data_backed_up,
         "method_type": line.method_type,

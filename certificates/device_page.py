@@ -32,7 +32,7 @@ MEDIA_LINE_H = 2.9 * MM   # each further line of a wrapped media row
 PX = 0.75  # CSS px in pt
 # Storage-media columns (mm); the last takes the rest of the line.
 MEDIA_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("Media", 14), ("Medium serial", 30), ("Method", 15), ("Technique", 22), ("Tool", 32),
+    ("Media", 14), ("Drive", 30), ("Method", 15), ("Technique", 22), ("Tool", 32),
     ("Verification", 30), ("Performed by", 36), ("Performed at", 26), ("Outcome", 20), ("Notes", 0),
 )
 
@@ -203,7 +203,7 @@ def _qr(c: Canvas, slot: Slot, url: str) -> None:
 
 def _media_cells(line: MediumLine) -> list[str]:
     return [
-        line.media_type, line.medium_serial, line.method_type or "n/a", line.technique,
+        line.media_type, line.drive(), line.method_type or "n/a", line.technique,
         f"{line.tool} {line.tool_version}".strip(),
         f"{line.verification} · {line.verified_by}" if line.verified_by and line.verification != "none"
         else line.verification,

@@ -72,7 +72,7 @@ def _load(session: Session, device_filter) -> _Rows:
     media: dict[int, list] = {}
     for m in session.execute(
         sa.select(StorageMedium.id, StorageMedium.device_id, StorageMedium.serial, StorageMedium.media_type,
-                  StorageMedium.state)
+                  StorageMedium.state, StorageMedium.manufacturer, StorageMedium.model, StorageMedium.capacity_bytes)
         .where(StorageMedium.device_id.in_(in_scope)).order_by(StorageMedium.id)
     ):
         media.setdefault(m.device_id, []).append(m)
@@ -188,6 +188,8 @@ def _lines_for(device, rows: _Rows, operator_name: str) -> list[MediumLine]:
             notes.append(f"{media_type} medium not sanitized")
             media_type = "none"
         lines.append(MediumLine(**common, media_type=media_type, medium_serial=m.serial or "",
+                                medium_make=m.manufacturer or "", medium_model=m.model or "",
+                                capacity_bytes=m.capacity_bytes,
                                 method_type=method, technique=technique, tool=tool, tool_version=version,
                                 verification=verification, verified_by=verified_by, performed_by=name,
                                 performed_by_title=title or "Technician", performed_at=performed_at,

@@ -84,3 +84,19 @@ def test_a_device_certificate_whose_values_overflow_the_frame_is_laid_out_whole(
     other = _squeezed(_pdftotext(pdfs[1], tmp_path, name="other.pdf"))
     for line in devices[1].lines:
         assert _squeezed(line.medium_serial) in other
+
+
+def test_a_drives_make_model_and_capacity_are_printed_beside_its_serial_and_carried_in_the_json(tmp_path):
+    from certificates import to_json
+
+    data = specimen_batch(4)
+    lines = [dataclasses.replace(line, medium_make="Samsung", medium_model="PM9A1 MZVL2512HCJQ",
+                                 capacity_bytes=512110190592) for line in data.lines]
+    data = dataclasses.replace(data, lines=tuple(lines))
+    column = _squeezed(_column_text(render_pdf(data), tmp_path, "Drive"))
+    wanted = [_squeezed(f"{line.medium_serial} · Samsung PM9A1 MZVL2512HCJQ · 512 GB") for line in lines
+              if line.medium_serial]
+    assert _contains_in_order(column, wanted)
+    first = to_json(data)["lines"][0]
+    assert (first["medium_make"], first["medium_model"], first["capacity_bytes"]) == \
+        ("Samsung", "PM9A1 MZVL2512HCJQ", 512110190592)

@@ -137,3 +137,17 @@ def test_content_takes_the_same_number_of_queries_for_any_batch_size(session, wo
         assert data.summary.total == size
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 10
+
+
+def test_a_drives_facts_from_the_bench_reach_the_certificate_lines(session, world, bench, signing_key):
+    from itad.models import StorageMedium
+    from tests.factories import make_batch
+
+    batch = make_batch(session, world.acme.org, devices=1)
+    session.execute(sa.update(StorageMedium).values(manufacturer="Samsung", model="PM9A1", capacity_bytes=512 * 10**9))
+    session.commit()
+    data = content.certificate_data_for_batch(session, batch.id, "COS-2099-000002",
+                                              content.issuer_from(session, current_app.config))
+    line = data.lines[0]
+    assert (line.medium_make, line.medium_model, line.capacity_bytes) == ("Samsung", "PM9A1", 512 * 10**9)
+    assert line.drive().endswith("Samsung PM9A1 · 512 GB")

@@ -42,12 +42,17 @@ def test_without_a_type_the_same_wipe_is_downgraded_and_the_record_says_why(benc
     assert any("unknown" in reason for reason in record["reasons"])
 
 
-def test_a_wipe_that_contradicts_the_listed_model_flags_the_drive_and_keeps_what_was_listed(bench, world, session):
+def _received_with_model(bench, world, session, model):
     batch = make_batch(session, world.acme.org, devices=1)
-    session.execute(sa.update(StorageMedium).values(model="Crucial MX500"))
+    session.execute(sa.update(StorageMedium).values(model=model))
     session.commit()
     (d,) = devices_of(session, batch)
     bench.receive(world.tech, d.serial)
+    return d
+
+
+def test_a_wipe_that_contradicts_the_listed_model_flags_the_drive_and_keeps_what_was_listed(bench, world, session):
+    d = _received_with_model(bench, world, session, "Crucial MX500")
     bench.wipe(world.tech, d.id, medium_model="Samsung 870 EVO")
     medium = bench.device(world.acme, d.id)["media"][0]
     assert medium["model"] == "Crucial MX500"
@@ -69,11 +74,7 @@ def test_a_technician_sets_a_drives_type_before_the_wipe_and_cannot_change_it_af
 
 
 def test_a_person_correcting_a_flagged_drive_ends_its_review(bench, world, session):
-    batch = make_batch(session, world.acme.org, devices=1)
-    session.execute(sa.update(StorageMedium).values(model="Crucial MX500"))
-    session.commit()
-    (d,) = devices_of(session, batch)
-    bench.receive(world.tech, d.serial)
+    d = _received_with_model(bench, world, session, "Crucial MX500")
     status, _ = bench.post(world.tech, f"/devices/{d.id}/sanitizations",
                            {"method": "purge", "technique": "crypto_erase", "medium_model": "Samsung 870 EVO",
                             "result": "failed"})

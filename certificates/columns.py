@@ -46,12 +46,6 @@ def _when(line: MediumLine) -> str:
     return line.performed_at.strftime("%Y-%m-%d %H:%M") if line.performed_at else ""
 
 
-def _verification(line: MediumLine) -> str:
-    if line.verification == "none":
-        return "none"
-    return f"{line.verification} · {line.verified_by}" if line.verified_by else line.verification
-
-
 # A4 landscape with 10 mm side margins leaves 277 mm; these add up to 276.
 COLUMNS: tuple[Column, ...] = (
     Column("Device serial", 22, lambda l: l.device_serial),
@@ -61,9 +55,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("Media", 10, lambda l: l.media_type),
     Column("Drive", 22, lambda l: l.drive()),
     Column("Method", 13, lambda l: l.method_type or "n/a"),
-    Column("Technique", 18, lambda l: l.technique),
+    Column("Technique", 18, lambda l: l.how()),
     Column("Tool", 21, lambda l: f"{l.tool} {l.tool_version}".strip()),
-    Column("Verification", 21, _verification),
+    Column("Verification", 21, lambda l: l.checked()),
     Column("Performed by", 19, lambda l: l.performed_by),
     Column("Performed at", 22, _when),
     Column("Destination", 20, lambda l: l.destination),

@@ -128,6 +128,22 @@ class MediumLine:
     medium_make: str = ""
     medium_model: str = ""
     capacity_bytes: int | None = None
+    passes: int | None = None           # overwrite passes the tool reported
+    hidden_areas: str = ""              # HPA/DCO as the tool saw them (none, removed, present, unknown)
+    verified_at: datetime | None = None
+
+    def how(self) -> str:
+        """The technique with what the tool said of it: "overwrite · 3 passes · hidden areas removed"."""
+        passes = f"{self.passes} pass{'es' if self.passes != 1 else ''}" if self.passes is not None else ""
+        hidden = f"hidden areas {self.hidden_areas.replace('_', ' ')}" if self.hidden_areas else ""
+        return " · ".join(p for p in (self.technique, passes, hidden) if p)
+
+    def checked(self) -> str:
+        """The verification, by whom and when: "sampled · Dana Kim · 2025-03-04"."""
+        if self.verification == "none":
+            return "none"
+        when = self.verified_at.strftime("%Y-%m-%d") if self.verified_at else ""
+        return " · ".join(p for p in (self.verification, self.verified_by, when) if p)
 
     def drive(self) -> str:
         """The drive as one value: serial, make and model, capacity (what is known of them)."""
@@ -209,6 +225,9 @@ def line_to_json(line: MediumLine) -> dict:
         "tool_version": line.tool_version,
         "verification": line.verification,
         "verified_by": line.verified_by,
+        "verified_at": _dt(line.verified_at),
+        "passes": line.passes,
+        "hidden_areas": line.hidden_areas or None,
         "performed_by": {"name": line.performed_by, "title": line.performed_by_title},
         "performed_at": _dt(line.performed_at),
         "post_classification": line.post_classification,

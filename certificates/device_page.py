@@ -203,10 +203,8 @@ def _qr(c: Canvas, slot: Slot, url: str) -> None:
 
 def _media_cells(line: MediumLine) -> list[str]:
     return [
-        line.media_type, line.drive(), line.method_type or "n/a", line.technique,
-        f"{line.tool} {line.tool_version}".strip(),
-        f"{line.verification} · {line.verified_by}" if line.verified_by and line.verification != "none"
-        else line.verification,
+        line.media_type, line.drive(), line.method_type or "n/a", line.how(),
+        f"{line.tool} {line.tool_version}".strip(), line.checked(),
         f"{line.performed_by}, {line.performed_by_title}" if line.performed_by_title else line.performed_by,
         line.performed_at.strftime("%Y-%m-%d %H:%M") if line.performed_at else "",
         line.outcome.replace("_", " "), line.notes,

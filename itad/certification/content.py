@@ -83,7 +83,8 @@ def _load(session: Session, device_filter) -> _Rows:
                   SanitizationRecord.result, SanitizationRecord.hidden_areas, SanitizationRecord.reasons,
                   SanitizationRecord.decision, SanitizationRecord.operator_id,
                   SanitizationRecord.operator_label, SanitizationRecord.finished_at,
-                  SanitizationRecord.created_at, SanitizationRecord.verification_required)
+                  SanitizationRecord.created_at, SanitizationRecord.verification_required,
+                  SanitizationRecord.passes)
         .where(SanitizationRecord.device_id.in_(in_scope))
         .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)
     ):
@@ -91,7 +92,7 @@ def _load(session: Session, device_filter) -> _Rows:
     checks: dict[int, object] = {}
     for v in session.execute(
         sa.select(Verification.sanitization_record_id, Verification.verifier_label, Verification.result,
-                  Verification.mode)
+                  Verification.mode, Verification.created_at)
         .where(Verification.device_id.in_(in_scope)).order_by(Verification.id)
     ):
         checks[v.sanitization_record_id] = v
@@ -149,6 +150,7 @@ def _lines_for(device, rows: _Rows, operator_name: str) -> list[MediumLine]:
     lines = []
     for m in media:
         record = rows.records.get(m.id)
+        passes, hidden, verified_at = None, "", None
         media_type = MEDIA_TYPES.get((m.media_type or "").lower(), "unknown")
         notes: list[str] = []
         if destruction is not None:
@@ -166,9 +168,11 @@ def _lines_for(device, rows: _Rows, operator_name: str) -> list[MediumLine]:
             name, title = rows.people.get(record.operator_id, (record.operator_label, ""))
             method = METHODS.get(record.effective_method, "Clear")
             technique, tool, version = _words(record.technique), record.tool or "", record.tool_version or ""
+            passes, hidden = record.passes, record.hidden_areas or ""
             check = rows.checks.get(record.id)
             if check is not None and check.result == "passed":
                 verification, verified_by = ("full" if check.mode == "full" else "sampled"), check.verifier_label
+                verified_at = check.created_at
             elif not record.verification_required:
                 verification, verified_by = "sampled", ""
                 notes.append("not drawn in the verification sample")
@@ -178,8 +182,7 @@ def _lines_for(device, rows: _Rows, operator_name: str) -> list[MediumLine]:
             if record.decision == "downgraded":
                 notes.append("method downgraded: " + "; ".join(record.reasons or []))
             if record.result == "erased_with_warning":
-                notes.append("erased with warning" + (f" (hidden areas {record.hidden_areas})"
-                                                      if record.hidden_areas else ""))
+                notes.append("erased with warning")     # the hidden areas are in the technique
         else:
             # A medium with no wipe on a closed batch: only a missing or non-final unit gets here.
             name, title, method, technique, tool, version = "", "", None, "", "", ""
@@ -189,7 +192,8 @@ def _lines_for(device, rows: _Rows, operator_name: str) -> list[MediumLine]:
             media_type = "none"
         lines.append(MediumLine(**common, media_type=media_type, medium_serial=m.serial or "",
                                 medium_make=m.manufacturer or "", medium_model=m.model or "",
-                                capacity_bytes=m.capacity_bytes,
+                                capacity_bytes=m.capacity_bytes, passes=passes, hidden_areas=hidden,
+                                verified_at=verified_at,
                                 method_type=method, technique=technique, tool=tool, tool_version=version,
                                 verification=verification, verified_by=verified_by, performed_by=name,
                                 performed_by_title=title or "Technician", performed_at=performed_at,
@@ -210,22 +214,30 @@ def _summary(devices: list) -> Summary:
 
 
 def _people(rows: _Rows, lines: list[MediumLine], issued_by: User | None, operator_name: str) -> tuple[Person, Person]:
-    """Performer: the technician with the most media on the certificate. Validator: who issues it."""
+    """Performer: the technician with the most media on the certificate. Validator: the person who verified
+    the most of them (the four-eyes check); when no wipe was verified, who issues the certificate, as the
+    signatory, not as a verifier."""
+    performer = _most(lines, lambda l: (l.performed_by, l.performed_by_title or "Technician"))
+    if performer is None:
+        performer = (issued_by.name, issued_by.title or "Technician") if issued_by else ("n/a", "Technician")
+    validator = _most(lines, lambda l: (l.verified_by, "Verifier") if l.verification != "none" else ("", ""))
+    if validator is None:
+        validator = (issued_by.name if issued_by else operator_name,
+                     (issued_by.title if issued_by else None) or "Authorized signatory (no verification recorded)")
+    return Person(performer[0] or "n/a", performer[1], operator_name), Person(validator[0], validator[1], operator_name)
+
+
+def _most(lines: list[MediumLine], who) -> tuple[str, str] | None:
+    """The (name, title) that most lines name, with how many others there are; None when none names one."""
     counts: dict[tuple[str, str], int] = {}
     for line in lines:
-        if line.performed_by:
-            key = (line.performed_by, line.performed_by_title)
+        key = who(line)
+        if key[0]:
             counts[key] = counts.get(key, 0) + 1
-    if counts:
-        name, title = max(counts.items(), key=lambda kv: kv[1])[0]
-        if len(counts) > 1:
-            name = f"{name} and {len(counts) - 1} other(s), per line"
-    else:
-        name, title = (issued_by.name, issued_by.title or "") if issued_by else ("", "")
-    performer = Person(name or "n/a", title or "Technician", operator_name)
-    validator = Person(issued_by.name if issued_by else operator_name,
-                       (issued_by.title if issued_by else None) or "Authorized signatory", operator_name)
-    return performer, validator
+    if not counts:
+        return None
+    name, title = max(counts.items(), key=lambda kv: kv[1])[0]
+    return (f"{name} and {len(counts) - 1} other(s), per line" if len(counts) > 1 else name), title
 
 
 def _batch(session: Session, batch_id: int) -> tuple[Batch, str]:

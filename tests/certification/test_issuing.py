@@ -151,3 +151,21 @@ def test_a_drives_facts_from_the_bench_reach_the_certificate_lines(session, worl
     line = data.lines[0]
     assert (line.medium_make, line.medium_model, line.capacity_bytes) == ("Samsung", "PM9A1", 512 * 10**9)
     assert line.drive().endswith("Samsung PM9A1 · 512 GB")
+
+
+def test_the_certificate_names_passes_hidden_areas_and_who_verified_when(bench, world, session, signing_key):
+    from tests.factories import make_batch
+    from tests.workflow_db.conftest import devices_of
+
+    batch = make_batch(session, world.acme.org, devices=1)
+    session.commit()
+    (d,) = devices_of(session, batch)
+    bench.receive(world.tech, d.serial)
+    bench.wipe(world.tech, d.id, method="clear", technique="overwrite", passes=3, hidden_areas="removed")
+    bench.verify(world.tech2, d.id)
+    data = content.certificate_data_for_batch(session, batch.id, "COS-2099-000003",
+                                              content.issuer_from(session, current_app.config), issued_by=world.admin.user)
+    line = data.lines[0]
+    assert line.how() == "overwrite · 3 passes · hidden areas removed"
+    assert line.checked() == f"full · {world.tech2.user.name} · {line.verified_at:%Y-%m-%d}"
+    assert data.validator.name == world.tech2.user.name and data.validator.name != world.admin.user.name

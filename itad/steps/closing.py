@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from itad.certification.issuing import request_certificate, signing_ready
 from itad.errors import Conflict
-from itad.models import Batch, Device, User, utcnow
+from itad.models import Batch, Device, StorageMedium, User, utcnow
 from itad.models.rowsets import streaming
 from itad.steps import custody
 from itad.steps.applying import actor_of
@@ -37,6 +37,16 @@ def close_blockers(session: Session, batch_id: int) -> list[dict]:
         needs = "match it to a manifest line or accept it" if r.state == "unexpected" else \
             "finish it: clear or destroy"
         blockers.append({"device_id": r.id, "serial": r.serial, "state": r.state, "needs": needs})
+    # A drive whose facts a wipe or a report contradicted: the certificate would print what a person has not
+    # settled (itad.steps.drives: confirm or correct them).
+    for r in session.execute(
+            sa.select(Device.id, Device.serial, Device.state, StorageMedium.id.label("medium_id"),
+                      StorageMedium.review_reason)
+            .join(StorageMedium, StorageMedium.device_id == Device.id)
+            .where(Device.batch_id == batch_id, StorageMedium.review_reason.is_not(None)).order_by(StorageMedium.id)):
+        blockers.append({"device_id": r.id, "serial": r.serial, "state": r.state, "medium_id": r.medium_id,
+                         "needs": f"settle the facts of drive {r.medium_id} ({r.review_reason}): confirm or "
+                                  f"correct them"})
     return blockers
 
 

@@ -32,17 +32,31 @@ def describe_medium(session: Session, actor: User, device_id: int, medium_id: in
         raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
                       details={"state": device.facts.state, "media": list(device.media), "needs": ["medium_id"]})
     medium = next(m for m in device.facts.media if m.id == medium_id)
+    given = {"media_type": media_type, "medium_manufacturer": manufacturer, "medium_model": model,
+             "capacity_bytes": capacity_bytes}
     try:
-        if device.facts.state not in DEVICE_STATES or medium.state not in MEDIUM_STATES:
+        if (device.facts.state not in DEVICE_STATES or medium.state not in MEDIUM_STATES) \
+                and not _confirms(device, medium_id, given):
             raise TransitionRefused("describe_medium", device.facts.state,
                                     f"medium {medium_id} is {medium.state}: a drive's facts are set before its "
-                                    f"wipe; after it they are those the wipe was judged by")
+                                    f"wipe; after it they are those the wipe was judged by (a drive under review "
+                                    f"can still be confirmed as it stands)")
         now = utcnow()
-        planned = describe(held, device, medium_id, {"media_type": media_type, "medium_manufacturer": manufacturer,
-                                                     "medium_model": model, "capacity_bytes": capacity_bytes},
-                           actor_of(actor), now, source="bench", correcting=True)
+        planned = describe(held, device, medium_id, given, actor_of(actor), now, source="bench", correcting=True)
     except TransitionRefused as exc:
         raise refused(exc, allowed_transitions(device.facts, held.batch_of(device).policy, actor.id)) from None
     if planned is not None:
         write(session, [planned], [device], now)
     return planned
+
+
+def _confirms(device, medium_id: int, given: dict) -> bool:
+    """After the wipe, a drive under review may only be confirmed as stored: every fact given is the stored one."""
+    held = device.media[medium_id]
+    if held.review_reason is None:
+        return False
+    stored = {"media_type": next(m.media_type for m in device.facts.media if m.id == medium_id),
+              "medium_manufacturer": held.manufacturer, "medium_model": held.model,
+              "capacity_bytes": held.capacity_bytes}
+    return all(value in (None, "") or str(value).strip().casefold() == str(stored[key] or "").strip().casefold()
+               for key, value in given.items())

@@ -95,3 +95,22 @@ def test_bulk_results_fill_a_drives_type_only_when_the_result_is_applied(bench, 
     assert bench.device(world.acme, first.id)["media"][0]["media_type"] == "ssd"
     assert bench.device(world.acme, second.id)["media"][0]["media_type"] == "unknown"
     assert not [e for e in _events(bench, world, second.id) if e["action"] == "describe_medium"]
+
+
+def test_a_drive_under_review_blocks_the_close_until_confirmed_and_after_its_wipe_cannot_be_changed(
+        bench, world, session):
+    d = _received_with_model(bench, world, session, "Crucial MX500")
+    medium_id = d.media[0].id
+    bench.wipe(world.tech, d.id, medium_model="Samsung 870 EVO")          # accepted, and the drive flagged
+    status, body = bench.post(world.admin, f"/batches/{d.batch_id}/close")
+    assert status == 409
+    assert any(b.get("medium_id") == medium_id and "settle the facts" in b["needs"]
+               for b in body["error"]["details"]["blockers"])
+    status, _ = bench.call(world.tech, "PUT", f"/devices/{d.id}/media/{medium_id}", {"model": "Samsung 870 EVO"})
+    assert status == 409                                                  # wiped: no other facts now
+    confirmed = bench.ok(world.tech, "PUT", f"/devices/{d.id}/media/{medium_id}", {"model": "Crucial MX500"})
+    assert confirmed["event"]["evidence"]["review_cleared"]
+    medium = bench.device(world.acme, d.id)["media"][0]
+    assert medium["model"] == "Crucial MX500" and medium["review_reason"] is None
+    status, body = bench.post(world.admin, f"/batches/{d.batch_id}/close")
+    assert not any(b.get("medium_id") == medium_id for b in body["error"]["details"]["blockers"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from itad.errors import Invalid
 from itad.models import User, utcnow
 from itad.steps.applying import actor_of, hold, refused
 from itad.steps.planning import Planned, describe
@@ -28,9 +27,7 @@ def describe_medium(session: Session, actor: User, device_id: int, medium_id: in
                     expected_version: int | None = None) -> Planned | None:
     """Set the drive's facts; None when they are already so (nothing is written)."""
     held, device = hold(session, actor, device_id, expected_version=expected_version, action="describe_medium")
-    if medium_id not in device.media:
-        raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
-                      details={"state": device.facts.state, "media": list(device.media), "needs": ["medium_id"]})
+    device.require_medium(medium_id)
     medium = next(m for m in device.facts.media if m.id == medium_id)
     given = {"media_type": media_type, "medium_manufacturer": manufacturer, "medium_model": model,
              "capacity_bytes": capacity_bytes}

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
-from itad.errors import Conflict, NotFound
+from itad.errors import Conflict, Invalid, NotFound
 from itad.models import Batch, Device, DeviceGrading, SanitizationRecord, StorageMedium, User, Verification
 from itad.models.rowsets import on_postgres
 from itad.steps import custody, policies
@@ -70,6 +70,12 @@ class HeldDevice:
     @property
     def new_version(self) -> int:
         return self.version + self.steps
+
+    def require_medium(self, medium_id: int) -> None:
+        """422 unless the medium is one of this device's."""
+        if medium_id not in self.media:
+            raise Invalid(f"Medium {medium_id} is not in device {self.id}.", code="unknown_medium",
+                          details={"state": self.facts.state, "media": list(self.media), "needs": ["medium_id"]})
 
 
 @dataclass

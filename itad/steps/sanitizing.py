@@ -137,8 +137,7 @@ def _medium_at_the_bench(session: Session, held: Held, device: HeldDevice, item:
         if medium_id in device.media:
             return medium_id, False
         if refuse:
-            raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
-                          details={"state": device.facts.state, "media": list(device.media), "needs": ["medium_id"]})
+            device.require_medium(medium_id)
         return None, f"medium {medium_id} is not in device {device.id}"
     serial = (item.get("medium_serial") or "").strip()
     if not serial:

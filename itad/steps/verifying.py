@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from itad.errors import Invalid
 from itad.models import User
 from itad.steps.applying import hold, run
 from itad.steps.planning import Planned, Step
@@ -18,8 +17,7 @@ from itad.steps.planning import Planned, Step
 def verify(session: Session, actor: User, device_id: int, *, medium_id: int | None, passed: bool,
            notes: str | None = None, expected_version: int | None = None) -> Planned:
     held, device = hold(session, actor, device_id, expected_version=expected_version, action="verify")
-    if medium_id is not None and medium_id not in device.media:
-        raise Invalid(f"Medium {medium_id} is not in device {device.id}.", code="unknown_medium",
-                      details={"state": device.facts.state, "media": list(device.media), "needs": ["medium_id"]})
+    if medium_id is not None:
+        device.require_medium(medium_id)
     return run(session, held, device, Step("verify", {"medium_id": medium_id, "passed": passed},
                                            {"notes": notes}, {"notes": notes}), actor)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from itad.models import User, utcnow
 from itad.steps.applying import actor_of, hold, refused
-from itad.steps.planning import Planned, describe
+from itad.steps.planning import Planned, compared, describe
 from itad.steps.writing import write
 from workflows.machine import TransitionRefused, allowed_transitions
 
@@ -28,7 +28,7 @@ def describe_medium(session: Session, actor: User, device_id: int, medium_id: in
     """Set the drive's facts; None when they are already so (nothing is written)."""
     held, device = hold(session, actor, device_id, expected_version=expected_version, action="describe_medium")
     device.require_medium(medium_id)
-    medium = next(m for m in device.facts.media if m.id == medium_id)
+    medium = device.facts.medium(medium_id)
     given = {"media_type": media_type, "medium_manufacturer": manufacturer, "medium_model": model,
              "capacity_bytes": capacity_bytes}
     try:
@@ -48,12 +48,6 @@ def describe_medium(session: Session, actor: User, device_id: int, medium_id: in
 
 
 def _confirms(device, medium_id: int, given: dict) -> bool:
-    """After the wipe, a drive under review may only be confirmed as stored: every fact given is the stored one."""
-    held = device.media[medium_id]
-    if held.review_reason is None:
-        return False
-    stored = {"media_type": next(m.media_type for m in device.facts.media if m.id == medium_id),
-              "medium_manufacturer": held.manufacturer, "medium_model": held.model,
-              "capacity_bytes": held.capacity_bytes}
-    return all(value in (None, "") or str(value).strip().casefold() == str(stored[key] or "").strip().casefold()
-               for key, value in given.items())
+    """After the wipe, a drive under review may only be confirmed as stored: nothing given fills or differs."""
+    _, fills, conflicts = compared(device, medium_id, given)
+    return device.media[medium_id].review_reason is not None and not fills and not conflicts

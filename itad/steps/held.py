@@ -121,21 +121,22 @@ def lock(session: Session, device_ids, *, locking: bool = True) -> Held:
         return held
     session.flush()         # what the request changed before is read (Core statements do not autoflush)
     connection = session.connection()
+    locked: dict[int, tuple[int, str]] = {}         # batch id -> (organization id, status)
     for chunk in _chunks(ids, _chunk_size(session)):
         stmt = (sa.select(Batch.id, Batch.organization_id, Batch.status)
                 .where(Batch.id.in_(sa.select(Device.batch_id).where(among(session, Device.id, chunk))))
                 .order_by(Batch.id))
         for bid, org, status in connection.execute(stmt.with_for_update() if locking else stmt).all():
-            held.batches[bid] = (org, status)
+            locked[bid] = (org, status)
     # One batch (a step at the bench, most bulks): its context rides in the devices' statement.
-    (only,) = held.batches if len(held.batches) == 1 else (None,)
-    context = {"organization_id": held.batches[only][0], "batch_id": only} if only is not None else {}
+    (only,) = locked if len(locked) == 1 else (None,)
+    context = {"organization_id": locked[only][0], "batch_id": only} if only is not None else {}
     rows: dict[int, list] = {}
     for chunk in _chunks(ids, _chunk_size(session)):
         stmt = _devices_select(only is not None).where(among(session, Device.id, chunk))
         for row in connection.execute(stmt.with_for_update(of=Device) if locking else stmt, context).all():
             rows.setdefault(row[0], []).append(row)
-    for bid, (org, status) in list(held.batches.items()):
+    for bid, (org, status) in locked.items():
         if bid == only and rows:
             found = next(iter(rows.values()))[0][-5:]
         else:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from itad.models import Destruction, DeviceGrading, SanitizationRecord, Verification
 from itad.steps import custody
 from itad.steps.held import Held, HeldBatch, HeldDevice
-from workflows.machine import Outcome, allowed_transitions, apply
+from workflows.machine import DeviceFacts, MediumFacts, Outcome, allowed_transitions, apply
 from workflows.sampling import picked_by_rule
 
 
@@ -86,7 +86,26 @@ def plan(held: Held, device: HeldDevice, step: Step, actor: Actor, now: datetime
 # A drive's facts, as a wipe, a report or a person gives them (the key) and as the medium stores them.
 DRIVE_FACTS = {"media_type": "media_type", "medium_manufacturer": "manufacturer", "medium_model": "model",
                "capacity_bytes": "capacity_bytes"}
-_UNKNOWN = (None, "", "unknown")
+UNKNOWN = (None, "", "unknown")     # a fact nobody has given
+
+
+def compared(device: HeldDevice, medium_id: int, given: dict[str, Any]) -> tuple[dict, dict, dict]:
+    """(stored, to fill, contradicted): the drive's stored facts by column, what `given` says that the drive
+    lacks, and what it says otherwise than stored ({column: {"stored", "said"}})."""
+    medium = device.media[medium_id]
+    stored = {"media_type": device.facts.medium(medium_id).media_type, "manufacturer": medium.manufacturer,
+              "model": medium.model, "capacity_bytes": medium.capacity_bytes}
+    fills, conflicts = {}, {}
+    for key, column in DRIVE_FACTS.items():
+        value = given.get(key)
+        if value in UNKNOWN:
+            continue
+        value = value.lower() if column == "media_type" else value
+        if stored[column] in UNKNOWN:
+            fills[column] = value
+        elif not _same(stored[column], value):
+            conflicts[column] = {"stored": stored[column], "said": value}
+    return stored, fills, conflicts
 
 
 def describe(held: Held, device: HeldDevice, medium_id: int, given: dict[str, Any], actor: Actor, now: datetime, *,
@@ -96,27 +115,15 @@ def describe(held: Held, device: HeldDevice, medium_id: int, given: dict[str, An
     differently is kept, and the drive flagged for review (review_reason), unless a person is correcting it
     (correcting=True, which also ends the review). Either way the custody log says what was set, what it
     was, and who said so."""
-    facts = next(m for m in device.facts.media if m.id == medium_id)
     medium = device.media[medium_id]
-    stored = {"media_type": facts.media_type, "manufacturer": medium.manufacturer, "model": medium.model,
-              "capacity_bytes": medium.capacity_bytes}
-    changes, conflicts = {}, {}
-    for key, column in DRIVE_FACTS.items():
-        value = given.get(key)
-        if value in _UNKNOWN:
-            continue
-        value = value.lower() if column == "media_type" else value
-        if stored[column] in _UNKNOWN:
-            changes[column] = value
-        elif _same(stored[column], value):
-            continue
-        elif correcting:        # a person, before the wipe (itad.steps.drives says when)
-            changes[column] = value
-        else:
-            conflicts[column] = {"stored": stored[column], "said": value}
+    stored, changes, conflicts = compared(device, medium_id, given)
+    if correcting:              # a person, before the wipe (itad.steps.drives says when)
+        changes.update({column: said["said"] for column, said in conflicts.items()})
+        conflicts = {}
     cleared = correcting and medium.review_reason is not None     # a person has looked at the drive
     if not changes and not conflicts and not cleared:
         return None
+    facts = device.facts.medium(medium_id)
     for column, value in changes.items():
         if column == "media_type":
             facts = replace(facts, media_type=value)
@@ -132,9 +139,8 @@ def describe(held: Held, device: HeldDevice, medium_id: int, given: dict[str, An
         medium.review_reason = "; ".join(f"{c} said {v['said']!r}, stored {v['stored']!r}"
                                          for c, v in conflicts.items())[:500]
         evidence["conflicts"] = conflicts
-    new = device.facts.moved(device.facts.state, tuple(facts if m.id == medium_id else m for m in device.facts.media),
-                             device.facts.grade)
-    outcome = Outcome("describe_medium", device.facts.state, device.facts.state, new, (facts,), None, evidence)
+    outcome = Outcome("describe_medium", device.facts.state, device.facts.state, _with_medium(device.facts, facts),
+                      (facts,), None, evidence)
     device.described.add(medium_id)
     _advance(device, outcome)
     batch = held.batch_of(device)
@@ -147,12 +153,15 @@ def typed(device: HeldDevice, medium_id: int, given: dict[str, Any]):
     `given`; None when it would not (a bulk checks a wipe on these before describing: each result stands
     alone, and a refused one must leave the drive as it was)."""
     media_type = given.get("media_type")
-    facts = next(m for m in device.facts.media if m.id == medium_id)
-    if media_type in _UNKNOWN or facts.media_type not in _UNKNOWN:
+    facts = device.facts.medium(medium_id)
+    if media_type in UNKNOWN or facts.media_type not in UNKNOWN:
         return None
-    filled = replace(facts, media_type=media_type.lower())
-    return device.facts.moved(device.facts.state, tuple(filled if m.id == medium_id else m
-                                                        for m in device.facts.media), device.facts.grade)
+    return _with_medium(device.facts, replace(facts, media_type=media_type.lower()))
+
+
+def _with_medium(device: DeviceFacts, medium: MediumFacts) -> DeviceFacts:
+    """The device's facts with one medium's replaced."""
+    return replace(device, media=tuple(medium if m.id == medium.id else m for m in device.media))
 
 
 def _same(stored: Any, said: Any) -> bool:
@@ -220,8 +229,7 @@ def _sampled(batch: HeldBatch, outcome: Outcome) -> Outcome:
     if after.verification_required == required:
         return outcome
     after = replace(after, verification_required=required)
-    media = tuple(after if m.id == after.id else m for m in outcome.device.media)
-    return replace(outcome, device=replace(outcome.device, media=media), changed_media=(after,))
+    return replace(outcome, device=_with_medium(outcome.device, after), changed_media=(after,))
 
 
 def _checked(device: HeldDevice, outcome: Outcome) -> Outcome:

@@ -27,7 +27,7 @@ from itad.models.rowsets import streaming
 from itad.steps import custody
 from itad.steps.applying import actor_of, hold, plan_or_refuse
 from itad.steps.held import Held, HeldDevice, HeldMedium, among, chunks, lock
-from itad.steps.planning import DRIVE_FACTS, Planned, Step, describe, plan, typed
+from itad.steps.planning import DRIVE_FACTS, UNKNOWN, Planned, Step, describe, plan, typed
 from itad.steps.writing import write
 from workflows.machine import MediumFacts, TransitionRefused, apply
 from workflows.sanitization import assess
@@ -91,7 +91,7 @@ def record_sanitization(session: Session, actor: User, device_id: int, claim: Wi
                         report: bytes | None = None, store: Storage | None = None, source: str = "api",
                         expected_version: int | None = None) -> Recorded:
     held, device = hold(session, actor, device_id, expected_version=expected_version, action="sanitize")
-    medium_id, added = _medium_at_the_bench(session, held, device, vars(claim), refuse=True)
+    medium_id, added, _ = _medium_at_the_bench(session, held, device, vars(claim), refuse=True)
     now = utcnow()
     plans = []
     if medium_id is not None and not added:     # what the wipe says of a listed drive fills its unknowns
@@ -110,7 +110,7 @@ def record_sanitization(session: Session, actor: User, device_id: int, claim: Wi
 def _judge(held: Held, device: HeldDevice, medium_id: int, claim: WipeClaim) -> None:
     """A claim the policy refuses is a 422 with the reasons (the machine would refuse it as a 409)."""
     policy = held.batch_of(device).policy
-    medium = next(m for m in device.facts.media if m.id == medium_id)
+    medium = device.facts.medium(medium_id)
     try:
         verdict = assess(medium.media_type, claim.method, claim.technique, tool_result=claim.result,
                          hidden_areas=claim.hidden_areas, verified_by_tool=claim.verified_by_tool,
@@ -128,30 +128,29 @@ def _judge(held: Held, device: HeldDevice, medium_id: int, claim: WipeClaim) -> 
 
 
 def _medium_at_the_bench(session: Session, held: Held, device: HeldDevice, item: dict, *,
-                         refuse: bool) -> tuple[int | None, bool | str]:
-    """(the medium the wipe is of, whether it was added now): by id, by serial among the device's media,
-    a drive found at the bench (added while the device is received), or the device's only medium.
-    A medium that cannot be: refuse -> 422, else (None, the reason)."""
+                         refuse: bool) -> tuple[int | None, bool, str | None]:
+    """(the medium the wipe is of, whether it was added now, why there is none): by id, by serial among the
+    device's media, a drive found at the bench (added while the device is received), or the device's only
+    medium. A medium that cannot be: refuse -> 422, else (None, False, the reason)."""
     medium_id = item.get("medium_id")
     if medium_id is not None:
         if medium_id in device.media:
-            return medium_id, False
+            return medium_id, False, None
         if refuse:
             device.require_medium(medium_id)
-        return None, f"medium {medium_id} is not in device {device.id}"
+        return None, False, f"medium {medium_id} is not in device {device.id}"
     serial = (item.get("medium_serial") or "").strip()
     if not serial:
         only = list(device.media)
-        return (only[0] if len(only) == 1 else None), False     # none or several: the machine asks which
+        return (only[0] if len(only) == 1 else None), False, None   # none or several: the machine asks which
     for mid, medium in device.media.items():
         if (medium.serial or "").strip().upper() == serial.upper():
-            return mid, False
+            return mid, False, None
     if device.facts.state != "received":
-        if refuse:
-            return None, False      # the machine refuses with the device's state; nothing is added
-        return None, (f"device {device.id} is {device.facts.state}: a drive found at the bench (serial {serial}) "
-                      f"can be added only while the device is received")
-    return _add_medium(session, held, device, serial, item), True
+        # Nothing is added; at the bench the machine refuses with the device's state.
+        return None, False, (f"device {device.id} is {device.facts.state}: a drive found at the bench (serial "
+                             f"{serial}) can be added only while the device is received")
+    return _add_medium(session, held, device, serial, item), True, None
 
 
 def _add_medium(session: Session, held: Held, device: HeldDevice, serial: str, item: dict) -> int:
@@ -233,12 +232,11 @@ def apply_wipes(session: Session, actor: User, items: list[dict[str, Any]], *, s
     with custody.refusing_races(session), streaming(session) as stream:
         for position, item in enumerate(items):
             index = item.get("index", position)
-            device, medium_id, reason = _resolve(session, held, item, found, by_serial, open_batches)
+            device, medium_id, added, reason = _resolve(session, held, item, found, by_serial, open_batches)
             if medium_id is None:
                 results.append({"index": index, "status": "rejected", "reason": reason, "medium_added": False,
                                 **({"device_id": device.id, "state": device.facts.state} if device else {})})
                 continue
-            added = reason is True
             step = wipe_step(item, medium_id, source=source, report_sha256=report_sha256)
             try:
                 if not added:           # what the result says of a listed drive fills its unknowns
@@ -274,7 +272,7 @@ def _describe_if_accepted(held: Held, device: HeldDevice, medium_id: int, item: 
                           source: str, plans: list) -> None:
     """Fill the drive's unknown facts from the result, if the wipe will then be accepted (checked first on
     the facts it fills: a rejected result must leave the drive as it was). Raises TransitionRefused."""
-    if all(item.get(key) in (None, "", "unknown") for key in DRIVE_FACTS):
+    if all(item.get(key) in UNKNOWN for key in DRIVE_FACTS):
         return                  # the result says nothing of the drive (most do)
     apply(typed(device, medium_id, item) or device.facts, "sanitize", who.id, held.batch_of(device).policy,
           evidence=step.evidence, **step.facts)
@@ -285,33 +283,32 @@ def _describe_if_accepted(held: Held, device: HeldDevice, medium_id: int, item: 
 
 def _resolve(session: Session, held: Held, item: dict, found: dict[int, _MediumRow],
              by_serial: dict[str, list[_MediumRow]], open_batches: set[int]):
-    """(the held device, the medium id, True if added now) or (device or None, None, why not)."""
+    """(the held device, the medium id, whether it was added now, None) or (device or None, None, False, why not)."""
     if item.get("device_id") is not None:
         device_id = item["device_id"]
         device = held.devices.get(device_id)
         if device is None or device.batch_id not in open_batches or \
                 (item.get("batch_id") is not None and device.batch_id != item["batch_id"]):
-            return None, None, f"device {device_id} is not in an open batch" + \
+            return None, None, False, f"device {device_id} is not in an open batch" + \
                 (f" (batch {item['batch_id']})" if item.get("batch_id") is not None else "")
-        medium_id, added = _medium_at_the_bench(session, held, device, item, refuse=False)
-        return device, medium_id, added
+        return (device, *_medium_at_the_bench(session, held, device, item, refuse=False))
     if item.get("medium_id") is not None:
         row = found.get(item["medium_id"])
         if row is None or (item.get("batch_id") is not None and row.batch_id != item["batch_id"]):
-            return None, None, f"medium {item['medium_id']} is not in an open batch" + \
+            return None, None, False, f"medium {item['medium_id']} is not in an open batch" + \
                 (f" (batch {item['batch_id']})" if item.get("batch_id") is not None else "")
-        return held.devices[row.device_id], row.id, False
+        return held.devices[row.device_id], row.id, False, None
     serial = item["medium_serial"].strip()
     rows = by_serial.get(serial.upper(), [])
     if item.get("batch_id") is not None:
         rows = [r for r in rows if r.batch_id == item["batch_id"]]
     if not rows:
-        return None, None, (f"no medium with serial {serial} in an open batch (a drive found at the bench: "
+        return None, None, False, (f"no medium with serial {serial} in an open batch (a drive found at the bench: "
                             f"give its device_id to add it)")
     if len(rows) > 1:
-        return None, None, (f"serial {serial} names {len(rows)} media (batches "
+        return None, None, False, (f"serial {serial} names {len(rows)} media (batches "
                             f"{', '.join(str(r.batch_id) for r in rows)}); give batch_id or medium_id")
-    return held.devices[rows[0].device_id], rows[0].id, False
+    return held.devices[rows[0].device_id], rows[0].id, False, None
 
 
 def _find_media(session: Session, items: list[dict], batch_id: int | None) -> dict[int, _MediumRow]:

@@ -72,8 +72,7 @@ def _written(session: Session, devices: list[HeldDevice], now: datetime, *, tell
 def _facts_row(device: HeldDevice, medium_id: int) -> dict:
     """A described drive's facts as held (itad.steps.planning.describe)."""
     held = device.media[medium_id]
-    media_type = next(m.media_type for m in device.facts.media if m.id == medium_id)
-    return {"id": medium_id, "media_type": media_type, "manufacturer": held.manufacturer, "model": held.model,
+    return {"id": medium_id, "media_type": device.facts.medium(medium_id).media_type, "manufacturer": held.manufacturer, "model": held.model,
             "capacity_bytes": held.capacity_bytes, "review_reason": held.review_reason}
 
 

@@ -58,6 +58,7 @@ class DriveErasure:
     device: str                                 # "/dev/sda"
     model: str | None = None
     serial: str | None = None                   # "" when nwipe printed an empty S/N
+    serial_truncated: bool = False              # the line was cut at the terminal width inside the serial
     size: str | None = None                     # as printed, e.g. "1000 GB"
     bus: str | None = None                      # "ATA", "USB", ...
     method: str | None = None
@@ -121,6 +122,7 @@ class DriveErasure:
 class NwipeReport:
     tool: str = "nwipe"
     version: str | None = None
+    distribution: str | None = None             # "ShredOS v2024.11_27_x86-64" when ShredOS ran nwipe
     method: str | None = None
     prng: str | None = None
     rounds: int | None = None
@@ -151,15 +153,22 @@ ERASURE_ROW = re.compile(r"^(?P<flag>!)?\s*(?P<dev>\S+)\s*\|\s*(?P<erased>\d+)\s
 ERROR_ROW = re.compile(r"^(?P<flag>!)?\s*(?P<dev>\S+)\s*\|\s*(?P<pass>\d+)\s*\|\s*(?P<verify>\d+)\s*\|"
                        r"\s*(?P<sync>\d+)?\s*$")
 FOUND = re.compile(r"^Found (?P<dev>/\S+?),\s*(?P<rest>.*)$")
-STARTING = re.compile(r"Starting pass (\d+)/(\d+), round (\d+)/(\d+), on (\S+)")
-FINISHED_FINAL = re.compile(r"Finished final round (\d+) of (\d+) on (\S+)")
-BYTES_WRITTEN = re.compile(r"^(\d+) bytes written to (\S+)")
+# Before 0.28 nwipe wrote "pass 1 of 3, round 1 of 1, on device '/dev/sdb'."; since, "pass 1/3, round 1/1, on /dev/sdb".
+_ON_DEVICE = r"on (?:device )?'?(/[^\s']+?)'?\.?$"
+STARTING = re.compile(r"Starting pass (\d+)(?:/| of )(\d+), round (\d+)(?:/| of )(\d+), " + _ON_DEVICE)
+FINISHED_FINAL = re.compile(r"Finished final round (\d+) of (\d+) " + _ON_DEVICE)
+BYTES_WRITTEN = re.compile(r"^(\d+) bytes written to (?:device )?'?(/[^\s']+?)'?\.?$")
 CANCELLED = re.compile(r"Wipe thread for device (\S+) has been cancelled")
 STATUS_DEBUG = re.compile(r"Status: (\S+?), result=(-?\d+), pass_errors=(\d+), verify_errors=(\d+), fsync_errors=(\d+)")
 FAILURE = re.compile(r"(\S+?):? >>> FAILURE! <<<")
-METHOD = re.compile(r"method '([^']+)'(?: on (?:device )?'?(/\S+?)'?$)?")
+METHOD = re.compile(r"method '([^']+)'(?: " + _ON_DEVICE + ")?")
 PRNG = re.compile(r"Initialising (.+?) prng")
 VERSION = re.compile(r"\bnwipe\b[^0-9\n]{0,20}?(\d+\.\d+(?:\.\d+)?(?:[-.]\w+)?)", re.IGNORECASE)
+# ShredOS logs its own release, which ends with the nwipe version it ships: "ShredOS v2024.11_27_x86-64_0.38".
+SHREDOS = re.compile(r"^(ShredOS v\S+?)_(\d+\.\d+(?:\.\d+)?)\s*$")
+# The first line of a drive's write trouble: it ends that drive's wipe as failed whatever follows.
+WRITE_ERROR = re.compile(r"write\(\) failed on|[Ww]rite error on|giving up write\(\)|I/O error")
+TERMINAL_WIDTH = 79     # nwipe before 0.28 cut log lines at the 80-column terminal
 DEV_IN_TEXT = re.compile(r"(/dev/[\w./-]+?)(?=[\s,:;)'\"]|$)")
 OUTCOMES = {
     "Nwipe successfully completed": "completed",
@@ -189,6 +198,7 @@ class _Reader:
         self.report = NwipeReport()
         self.table: str | None = None
         self.rows_without_header = False
+        self.line_length = 0
 
     def drive(self, name: str) -> DriveErasure:
         name = name.strip().rstrip(":,")
@@ -208,6 +218,7 @@ class _Reader:
         stripped = line.strip()
         if not stripped:
             return
+        self.line_length = len(line.rstrip())
         if stripped.startswith("*"):
             self.banner(number, stripped)
             return
@@ -295,6 +306,15 @@ class _Reader:
 
     def message(self, at: datetime | None, level: str, text: str) -> None:
         r = self.report
+        shredos = SHREDOS.match(text)
+        if shredos:
+            r.distribution, r.version = shredos.group(1), shredos.group(2)
+            return
+        if WRITE_ERROR.search(text):
+            dev = DEV_IN_TEXT.search(text)
+            if dev:
+                self.drive(dev.group(1)).failure_lines.append(text)
+                return
         if r.version is None:
             v = VERSION.search(text)
             if v and ("version" in text.lower() or text.lower().startswith("nwipe")):
@@ -362,6 +382,11 @@ class _Reader:
             parts.pop()
         if sep:
             d.serial = serial.strip()
+            if d.serial and self.line_length in (TERMINAL_WIDTH, TERMINAL_WIDTH + 1):
+                # The line ends exactly at the terminal's width: the serial may be cut there.
+                d.serial_truncated = True
+                self.warn(f"{dev}: the discovery line ends at column {self.line_length}: serial "
+                          f"{d.serial!r} may be cut short; matched only if one drive's serial starts with it")
         else:
             self.warn(f"{dev}: discovery line has no S/N: it was cut")
         if len(parts) >= 3:

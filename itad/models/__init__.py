@@ -8,6 +8,7 @@ from itad.models.certificates import (
 )
 from itad.models.custody import CustodyEvent
 from itad.models.documents import Document
+from itad.models.erasure import ErasureReport, ErasureReviewItem
 from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
@@ -21,7 +22,7 @@ __all__ = [
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
-    "CustodyEvent", "Document",
+    "CustodyEvent", "Document", "ErasureReport", "ErasureReviewItem",
     "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
     "FailedSignIn",

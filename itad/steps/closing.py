@@ -16,7 +16,7 @@ from itad.certification.issuing import request_certificate, signing_ready
 from itad.errors import Conflict
 from itad.models import Batch, Device, StorageMedium, User, utcnow
 from itad.models.rowsets import streaming
-from itad.steps import custody
+from itad.steps import custody, erasure_reports
 from itad.steps.applying import actor_of
 from itad.steps.held import lock
 from itad.steps.planning import Step, plan
@@ -47,6 +47,12 @@ def close_blockers(session: Session, batch_id: int) -> list[dict]:
         blockers.append({"device_id": r.id, "serial": r.serial, "state": r.state, "medium_id": r.medium_id,
                          "needs": f"settle the facts of drive {r.medium_id} ({r.review_reason}): confirm or "
                                   f"correct them"})
+    # A drive of an imported erasure report that was not applied: the batch's record would miss what it says.
+    for item in erasure_reports.open_items(session, batch_id):
+        blockers.append({"review_item_id": item.id, "serial": item.drive.get("serial"), "state": "erasure_review",
+                         "needs": "resolve the erasure report's drives still under review: match each to a "
+                                  "drive or dismiss it with a reason",
+                         "reason": item.reason})
     return blockers
 
 

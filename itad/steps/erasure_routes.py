@@ -1,4 +1,5 @@
-"""Wipe results in bulk: a JSON list from an erasure station, or an nwipe log for a batch."""
+"""Wipe results in bulk: a JSON list from an erasure station, or an erasure tool's report for a batch with
+its review queue."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pydantic_core import to_json
 from itad import batches, documents
 from itad.api import bp
 from itad.api.contract import OPERATOR_ROLES, current_user, operation
-from itad.steps.schemas import BulkOut, BulkSanitizationIn, BulkSanitizationItem, ErasureReportOut
+from itad.steps.schemas import (BulkOut, BulkSanitizationIn, BulkSanitizationItem, ErasureReportOut, ItemResult,
+                                ReviewDismissIn, ReviewMatchIn, ReviewOut, ReviewQuery)
 from itad.errors import BadRequest
 from itad.models import db
 from itad.steps import erasure_reports, sanitizing
@@ -56,14 +58,41 @@ def bulk_sanitizations(body: BulkSanitizationIn):
 
 
 @bp.post("/batches/<int:batch_id>/erasure-reports")
-@operation("Import an nwipe log for a batch: drives matched to its media by serial", roles=OPERATOR_ROLES,
-           response=ErasureReportOut, status=201, form={"file": "file!"},
-           tags=("workflow",), errors=(400, 403, 404, 409))
+@operation("Import an erasure report for a batch (nwipe/ShredOS log, Blancco XML, hdparm, nvme-cli or openSeaChest "
+           "transcript, Workbench snapshot; the format is recognised): drives matched to the batch's by serial; "
+           "those not applied wait in the review queue", roles=OPERATOR_ROLES, response=ErasureReportOut,
+           status=201, form={"file": "file!"}, tags=("workflow",), errors=(400, 403, 404, 409, 422))
 def erasure_report(batch_id: int):
     batch = batches.get_batch(db.session, current_user(), batch_id)
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
     if not data:
-        raise BadRequest("Send the nwipe log as a 'file' form field or as the request body.", code="empty_report")
-    return erasure_reports.import_nwipe(db.session, current_user(), batch, data,
-                                        store=documents.storage(db.session, current_app.config))
+        raise BadRequest("Send the report as a 'file' form field or as the request body.", code="empty_report")
+    return erasure_reports.import_report(db.session, current_user(), batch, data,
+                                         store=documents.storage(db.session, current_app.config),
+                                         filename=upload.filename if upload else None)
+
+
+@bp.get("/batches/<int:batch_id>/erasure-reports/review")
+@operation("The batch's erasure review queue: reported drives not applied (rejected or unmatched)",
+           roles=OPERATOR_ROLES, query=ReviewQuery, response=ReviewOut, tags=("workflow",), errors=(403, 404, 422))
+def erasure_review(batch_id: int, query: ReviewQuery):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    items = erasure_reports.review(db.session, batch.id, state=None if query.state == "all" else query.state)
+    return ReviewOut(open=len(erasure_reports.open_items(db.session, batch.id)), items=items)
+
+
+@bp.post("/batches/<int:batch_id>/erasure-reports/review/<int:item_id>/match")
+@operation("Apply a reported wipe to the drive of the batch it belongs to", roles=OPERATOR_ROLES,
+           body=ReviewMatchIn, response=ItemResult, tags=("workflow",), errors=(403, 404, 409, 422))
+def match_review_item(batch_id: int, item_id: int, body: ReviewMatchIn):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    return erasure_reports.match(db.session, current_user(), batch, item_id, body.medium_id)
+
+
+@bp.post("/batches/<int:batch_id>/erasure-reports/review/<int:item_id>/dismiss")
+@operation("Dismiss a reported drive with the reason it needs no record", roles=OPERATOR_ROLES,
+           body=ReviewDismissIn, tags=("workflow",), errors=(403, 404, 409, 422))
+def dismiss_review_item(batch_id: int, item_id: int, body: ReviewDismissIn):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    return erasure_reports.dismiss(db.session, current_user(), batch, item_id, body.reason)

@@ -291,10 +291,52 @@ class BulkOut(BaseModel):
 
 
 class ErasureReportOut(BaseModel):
+    report_id: int
+    format: str = Field(description="nwipe, blancco, hdparm, nvme, openseachest or workbench")
+    tool: str
+    tool_version: str | None
     report_sha256: str
     drives: int
     applied: int
     rejected: int
-    results: list[dict]
-    unmatched: list[dict]
+    unmatched: int
+    review_open: int = Field(description="drives kept in the batch's review queue (rejected and unmatched)")
+    results: list[dict] = Field(description="per drive, in the report's order: status applied, rejected or "
+                                "unmatched, with the reason and the report's line that shows the outcome")
     warnings: list[str] = []
+
+
+class ReviewItemOut(BaseModel):
+    id: int
+    report_id: int
+    format: str
+    filename: str | None
+    report_sha256: str
+    position: int
+    kind: str = Field(description="rejected or unmatched")
+    reason: str
+    drive: dict
+    result: str | None = Field(description="what the report says of the erase: erased, erased_with_warning, "
+                               "failed or incomplete")
+    applicable: bool = Field(description="false when the report shows no finished erase: it can only be dismissed")
+    medium_id: int | None
+    state: str
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+class ReviewOut(BaseModel):
+    open: int
+    items: list[ReviewItemOut]
+
+
+class ReviewQuery(In):
+    state: Literal["open", "matched", "dismissed", "all"] = "open"
+
+
+class ReviewMatchIn(In):
+    medium_id: int = Field(ge=1, le=2**31 - 1, description="the drive of the batch the reported wipe belongs to")
+
+
+class ReviewDismissIn(In):
+    reason: str = Field(min_length=3, max_length=500, description="why the drive needs no record here")

@@ -38,6 +38,48 @@ _DRIVE_HEADER = re.compile(
 )
 
 
+# A drive's facts: type, make, model, capacity. Numbered for the Nth drive of the row ("Drive 2 Model",
+# "DataStorage 1 Manufacturer") or unnumbered for the row's drive ("Drive Type", "HDD/SSD", "Disk Model",
+# "Capacity (GB)"). A column named for a drive alone ("Drive 1", "HDD", "DataStorage 2") describes it in words
+# ("512GB SSD"). A unit in the header ("Capacity (GB)", "Size (MB)") applies to bare numbers under it.
+_DRIVE_WORD = r"(?:drive|disk|hdd|ssd|storage|datastorage|harddrive|harddisk|datadrive)"
+_FACT_WORDS = {"type": "type", "kind": "type", "media": "type", "mediatype": "type", "tech": "type",
+               "technology": "type", "model": "model", "modelname": "model", "make": "make", "brand": "make",
+               "manufacturer": "make", "vendor": "make", "capacity": "capacity", "size": "capacity"}
+_NUMBERED_FACT = re.compile(_DRIVE_WORD + r"(\d+)(" + "|".join(sorted(_FACT_WORDS, key=len, reverse=True))
+                            + r")(b|bytes|kb|mb|gb|tb)?")
+_UNNUMBERED_FACTS = {
+    **{k: ("type", None) for k in ("drivetype", "disktype", "hddssd", "ssdhdd", "storagetype", "mediatype",
+                                   "hddtype", "drivekind", "storagemedia", "storagemediatype", "disktechnology")},
+    **{k: ("model", None) for k in ("diskmodel", "drivemodel", "hddmodel", "ssdmodel", "storagemodel")},
+    **{k: ("make", None) for k in ("drivemanufacturer", "drivemake", "drivevendor", "drivebrand",
+                                   "diskmanufacturer", "diskmake", "diskvendor", "hddmanufacturer", "hddmake",
+                                   "hddvendor", "storagemanufacturer")},
+    **{k: ("capacity", None) for k in ("capacity", "drivesize", "disksize", "hddsize", "ssdsize", "storagesize",
+                                       "storage", "drivecapacity", "diskcapacity", "hddcapacity",
+                                       "storagecapacity", "harddrivesize", "datastoragesize")},
+    **{k: ("describe", None) for k in ("hdd", "ssd", "harddrive", "harddisk", "drive", "disk")},
+}
+_UNIT_SUFFIX = re.compile(r"(capacity|size|storage)(b|bytes|kb|mb|gb|tb)$")
+_DESCRIBE_NUMBERED = re.compile(_DRIVE_WORD + r"(\d+)")
+
+
+def drive_fact(key: str) -> tuple[int, str, str | None] | None:
+    """(drive number, 0 for the row's drive; fact; unit) for a normalised header, or None."""
+    numbered = _NUMBERED_FACT.fullmatch(key)
+    if numbered:
+        return int(numbered.group(1)), _FACT_WORDS[numbered.group(2)], numbered.group(3)
+    described = _DESCRIBE_NUMBERED.fullmatch(key)
+    if described:
+        return int(described.group(1)), "describe", None
+    if key in _UNNUMBERED_FACTS:
+        return 0, _UNNUMBERED_FACTS[key][0], None
+    unit = _UNIT_SUFFIX.search(key)
+    if unit and key[:unit.start(2)] in _UNNUMBERED_FACTS:
+        return 0, "capacity", unit.group(2)
+    return None
+
+
 def header_key(header: str) -> str:
     """'  Serial No. ' -> 'serialno'; 'Nº Inventary' -> 'noinventary'; 'S/N' -> 'sn'."""
     folded = unicodedata.normalize("NFKC", header).casefold()
@@ -62,6 +104,8 @@ class ColumnMap:
     fields: dict[str, tuple[int, str]]
     # columns read as drive serials, in file order: (index, header)
     drive_columns: tuple[tuple[int, str], ...]
+    # columns read as drive facts: (index, header, drive number (0: the row's drive), fact, unit)
+    drive_fact_columns: tuple[tuple[int, str, int, str, str | None], ...]
     # columns kept per row as attributes: (index, attribute name). A repeated header gets a
     # suffix ("Category (2)"); an empty header is named "column N" (N counted from 1), which
     # only ever shows up on rows where that column holds something.
@@ -79,6 +123,8 @@ class ColumnMap:
             "headers": list(self.headers),
             "fields": {name: header for name, (_, header) in self.fields.items()},
             "drive_serials": [header for _, header in self.drive_columns],
+            "drive_facts": {header: (f"drive {n} " if n else "drive ") + fact
+                            for _, header, n, fact, _ in self.drive_fact_columns},
             "attributes": [name for i, name in self.attribute_columns if self.headers[i]],
             # Columns with an empty header: their values, where there are any, are kept under
             # these names; a column that is empty throughout simply never shows up.
@@ -106,6 +152,7 @@ def map_columns(raw_headers: list[str], header_row: int) -> ColumnMap | None:
 
     mapped = {index: name for name, (_, index) in best.items()}
     drives: list[tuple[int, str]] = []
+    facts: list[tuple[int, str, int, str, str | None]] = []
     attributes: list[tuple[int, str]] = []
     used_names: set[str] = set()
     for index, header in enumerate(headers):
@@ -114,8 +161,13 @@ def map_columns(raw_headers: list[str], header_row: int) -> ColumnMap | None:
         if not header:
             attributes.append((index, f"column {index + 1}"))
             continue
-        if _DRIVE_HEADER.fullmatch(header_key(header)):
+        key = header_key(header)
+        if _DRIVE_HEADER.fullmatch(key):
             drives.append((index, header))
+            continue
+        fact = drive_fact(key)
+        if fact is not None:
+            facts.append((index, header, *fact))
             continue
         name, n = header, 1
         while name in used_names or name in {headers[i] for i in mapped}:
@@ -129,6 +181,7 @@ def map_columns(raw_headers: list[str], header_row: int) -> ColumnMap | None:
         header_row=header_row,
         fields={name: (index, headers[index]) for name, (_, index) in best.items()},
         drive_columns=tuple(drives),
+        drive_fact_columns=tuple(facts),
         attribute_columns=tuple(attributes),
         width=len(headers),
     )

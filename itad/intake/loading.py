@@ -26,7 +26,8 @@ from itad.models.rowsets import COPY_ESCAPES, RowStream
 
 _DEVICE_COLUMNS = ("id", "batch_id", "organization_id", "serial", "asset_tag", "manufacturer", "model",
                    "category", "state", "manifest_row", "attributes", "version", "created_at", "updated_at")
-_MEDIUM_COLUMNS = ("device_id", "serial", "media_type", "source", "state", "failed_wipes", "created_at")
+_MEDIUM_COLUMNS = ("device_id", "serial", "media_type", "manufacturer", "model", "capacity_bytes", "source", "state",
+                  "failed_wipes", "created_at")
 # NULL '' : every optional field the manifest hands over is None or a non-empty string, so an empty
 # field can stand for NULL and the usual block holds no backslash at all (see _block).
 _COPY_DEVICES = f"COPY device ({', '.join(_DEVICE_COLUMNS)}) FROM STDIN (FORMAT text, NULL '')"
@@ -100,7 +101,7 @@ class SqliteLoader:
             f"{stamp}, {stamp})")
         self._medium_insert = (
             f"INSERT INTO storage_medium ({', '.join(_MEDIUM_COLUMNS)}) VALUES "
-            f"(?, ?, 'unknown', 'manifest', 'pending', 0, {stamp})")
+            f"(?, ?, ?, ?, ?, ?, 'manifest', 'pending', 0, {stamp})")
         self._keys: dict[str, str] = {}
 
     def write(self, chunk: list) -> None:
@@ -111,7 +112,9 @@ class SqliteLoader:
              attributes_json(attributes, keys) if attributes else None)
             for device_id, (number, serial, tag, make, model, category, _, attributes) in enumerate(chunk, first)
         ])
-        media = [(device_id, drive) for device_id, (*_, drives, _) in enumerate(chunk, first) for drive in drives]
+        media = [(device_id, drive, "unknown", None, None, None) if type(drive) is str else
+                 (device_id, drive[0], drive[1] or "unknown", *drive[2:])
+                 for device_id, (*_, drives, _) in enumerate(chunk, first) for drive in drives]
         if media:
             self._cursor.executemany(self._medium_insert, media)
             self.media += len(media)
@@ -152,7 +155,7 @@ class CopyLoader:
         stamp = now.astimezone(timezone.utc).isoformat()
         self._device_head = f"\t{int(batch.id)}\t{int(batch.organization_id)}\t"
         self._device_tail = f"\t1\t{stamp}\t{stamp}\n"
-        self._medium_tail = f"\tunknown\tmanifest\tpending\t0\t{stamp}\n"
+        self._medium_tail = f"\tmanifest\tpending\t0\t{stamp}\n"
         self._keys: dict[str, str] = {}
         self._stream = RowStream(session)
 
@@ -167,8 +170,12 @@ class CopyLoader:
              for device_id, (number, serial, tag, make, model, category, _, attributes) in zip(ids, chunk)],
             len(_DEVICE_COLUMNS))
         tail = self._medium_tail
-        media = _lines(lambda r: f"{r[0]}\t{r[1]}{tail}",
-                       [(device_id, drive) for device_id, (*_, drives, _) in zip(ids, chunk) for drive in drives],
+        # A drive the list only names by serial (the usual one) is a string; one it describes, a tuple.
+        media = _lines(lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}{tail}",
+                       [(device_id, drive, "unknown", "", "", "") if type(drive) is str else
+                        (device_id, drive[0], drive[1] or "unknown", drive[2] or "", drive[3] or "",
+                         "" if drive[4] is None else drive[4])
+                        for device_id, (*_, drives, _) in zip(ids, chunk) for drive in drives],
                        len(_MEDIUM_COLUMNS))
         self.media += len(media)
         self._stream.copy([(_COPY_DEVICES, "".join(devices)), (_COPY_MEDIA, "".join(media))])

@@ -25,6 +25,7 @@ from itad.intake.categories import CATEGORIES, canonical_category, closest_categ
 from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows, UnreadableManifest
 from itad.intake.headers import ColumnMap, map_columns
 from itad.intake.reading import Record, Source, json_records, open_records
+from workflows.media import capacity_bytes, media_type
 
 __all__ = [
     "KnownSerials", "Manifest", "ManifestError", "ManifestRow", "NoSerialColumn", "Problem",
@@ -67,6 +68,30 @@ class Problem(NamedTuple):
     code: str = "invalid"
 
 
+_SIZE_IN_WORDS = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(TB|GB|MB|TiB|GiB|MiB)\b", re.IGNORECASE)
+
+
+def _read_fact(fact: str, value: str, unit: str | None) -> dict[str, Any]:
+    """What one cell says of a drive: {"type": "ssd"}, {"capacity": 512000000000}, ... ({} if nothing)."""
+    if fact == "type":
+        kind = media_type(value)
+        return {"type": kind} if kind else {}
+    if fact == "capacity":
+        size = capacity_bytes(value, unit=unit)
+        return {"capacity": size} if size else {}
+    if fact in ("make", "model"):      # a value too long for the column stays whole, as an attribute
+        return {fact: value} if len(value) <= _MAX_LENGTH["manufacturer" if fact == "make" else "model"] else {}
+    # "describe": a drive in words, "512GB SSD" or "1 TB HDD"
+    read: dict[str, Any] = {}
+    kind = media_type(value)
+    if kind:
+        read["type"] = kind
+    size = _SIZE_IN_WORDS.search(value)
+    if size and (got := capacity_bytes(size.group(1) + size.group(2))):
+        read["capacity"] = got
+    return read
+
+
 class ManifestRow(NamedTuple):
     """One device as listed by the client; optional fields are None when the cell is empty."""
 
@@ -78,6 +103,9 @@ class ManifestRow(NamedTuple):
     category: str | None  # canonical ("laptop"), see itad.intake.categories
     drive_serials: tuple[str, ...]
     attributes: dict[str, str]  # header as written -> non-empty value, for unmapped columns
+    # Each listed drive with what the list says of it: (serial, media type, make, model, capacity in bytes),
+    # None where the list is silent.
+    drives: tuple[tuple[str, str | None, str | None, str | None, int | None], ...] = ()
 
 
 def read_manifest(
@@ -155,8 +183,10 @@ class Manifest:
 
     def __iter__(self) -> Iterator[ManifestRow]:
         for chunk in self.chunks():
-            for *fields, attributes in chunk:
-                yield ManifestRow(*fields, dict(zip(attributes[::2], attributes[1::2])))
+            for *fields, drives, attributes in chunk:
+                listed = tuple((d, None, None, None, None) if type(d) is str else d for d in drives)
+                yield ManifestRow(*fields, tuple(d[0] for d in listed), dict(zip(attributes[::2], attributes[1::2])),
+                                  listed)
 
     def chunks(self, size: int | None = None) -> Iterator[list[tuple]]:
         """Accepted rows in lists of up to ``size``; ``known_serials`` is asked once per list.
@@ -220,6 +250,7 @@ class Manifest:
         model_at, model_header = fields.get("model", (None, None))
         cat_at, cat_header = fields.get("category", (None, None))
         drives = columns.drive_columns
+        fact_columns = columns.drive_fact_columns
         attribute_columns = columns.attribute_columns
         width = columns.width
         padding = [""] * width
@@ -267,6 +298,8 @@ class Manifest:
                 else:
                     drive_serials.extend(self._drive_serials(number, header, text))
 
+            if fact_columns:
+                drive_serials = self._drive_facts(cells, fact_columns, drive_serials, attributes)
             if not serial and not (tag or make or model or category or attributes or drive_serials):
                 continue  # a row of blanks: spreadsheet padding, not a device
             read += 1
@@ -348,6 +381,33 @@ class Manifest:
             if len(part) > MAX_SERIAL_LENGTH or "E+" in part or "e+" in part or not part.isprintable():
                 self._check_serial(row, column, part)
         return parts
+
+    @staticmethod
+    def _drive_facts(cells: list[str], columns: tuple, serials: list[str], attributes: list) -> list:
+        """The row's drives with the facts its columns give: a serial alone stays a string (the usual row);
+        a drive the list describes becomes (serial, type, make, model, capacity). A fact no drive of the row
+        can take (no drive serial listed, a drive number past the listed drives, the row's capacity when it
+        lists several drives) or that says nothing readable ("512" with no unit, "Tape") stays an attribute
+        under its header, as written."""
+        facts: dict[int, dict[str, Any]] = {}
+        for index, header, number, fact, unit in columns:
+            value = cells[index].strip() if index < len(cells) else ""
+            if not value:
+                continue
+            read = _read_fact(fact, value, unit)
+            targets = ([number - 1] if number else
+                       list(range(len(serials))) if set(read) == {"type"} else [0] if len(serials) == 1 else [])
+            if not read or not targets or targets[-1] >= len(serials):
+                attributes += (header, value)
+                continue
+            for target in targets:
+                slot = facts.setdefault(target, {})
+                for name, got in read.items():
+                    slot.setdefault(name, got)
+        if not facts:
+            return serials
+        return [(serial, f.get("type"), f.get("make"), f.get("model"), f.get("capacity")) if (f := facts.get(i))
+                else serial for i, serial in enumerate(serials)]
 
     def _unknown_category(self, row: int, column: str | None, category: str) -> None:
         if len(self.problems) >= self.max_problems:  # a suggestion costs a fuzzy search: skip it

@@ -67,6 +67,12 @@ class BatchRef:
 
     id: str
     reference: str
+    # What the client stated of the data (NIST SP 800-88 App. G), for every medium of the batch.
+    confidentiality: str = "not stated"      # before sanitization: low, moderate, high (FIPS 199)
+    data_backed_up: bool | None = None       # None: not stated
+
+    def backed_up(self) -> str:
+        return {True: "yes", False: "no"}.get(self.data_backed_up, "not stated")
 
 
 @dataclass(frozen=True)
@@ -254,7 +260,8 @@ def to_json(data: CertificateData) -> dict:
             "phone": data.operator.phone,
         },
         "client": {"name": data.client.name},
-        "batch": {"id": data.batch.id, "reference": data.batch.reference},
+        "batch": {"id": data.batch.id, "reference": data.batch.reference,
+                  "confidentiality": data.batch.confidentiality, "data_backed_up": data.batch.data_backed_up},
         "summary": {
             "total": s.total,
             "sanitized": s.sanitized,

@@ -230,7 +230,7 @@ def draw(d: CertificateData, fr: Frame, head: tuple[str, str, str]) -> Canvas:
     _put(c, s["phone"], d.operator.phone)
     _put(c, s["client"], d.client.name)
     _put(c, s["batch"], f"Batch {d.batch.reference}")
-    _put(c, s["batch-id"], f"Batch id {d.batch.id}")
+    _put(c, s["batch-id"], f"Batch id {d.batch.id} · data backed up: {d.batch.backed_up()}")
     _qr(c, s["qr"], d.verify_url)
     url = s["url"]
     for k, part in enumerate(_wrap(c, d.verify_url, url.w, url.size, 3)):
@@ -242,7 +242,7 @@ def draw(d: CertificateData, fr: Frame, head: tuple[str, str, str]) -> Canvas:
         "sanitized" if d.summary.sanitized else first.outcome.replace("_", " "))
     destinations = ", ".join(dict.fromkeys(l.destination for l in d.lines))
     _runs(c, s["outcome"], [(outcome, True), (f" · destination: {destinations}", False)])
-    _put(c, s["classification"], f"Classification: {first.classification} → {first.post_classification}")
+    _put(c, s["classification"], f"Confidentiality: {first.classification} → {first.post_classification}")
     media = s["media"]
     pad = 1.5 * MM
     top, bottom = media.y, media.y + MEDIA_ROWS * MEDIA_ROW_H

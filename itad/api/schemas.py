@@ -67,6 +67,8 @@ class BatchOut(Out):
     device_count: int
     created_at: datetime
     closed_at: datetime | None
+    confidentiality: str | None = Field(None, description="stated by the client: low, moderate, high; null: not stated")
+    data_backed_up: bool | None = Field(None, description="stated by the client; null: not stated")
     state_counts: dict[str, int] = {}
 
 

@@ -22,6 +22,7 @@ from itad.intake import service as intake
 from itad.models import Certificate, db
 from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, download, roles
 from itad.web.progress import STATE_ORDER, bar_segments
+from itad.web.unit_of_work import attempt
 from workflows.machine import ALL_STATES
 
 DEVICE_PAGE = 100
@@ -66,6 +67,19 @@ def batch(batch_id: int):
                            certificates=issuing.batch_certificates(db.session, current_user, found.id))
 
 
+@bp.post("/batches/<int:batch_id>/data-handling")
+@roles(CLIENT, ADMIN)
+def batch_data_handling(batch_id: int):
+    found = batches.get_batch(db.session, current_user, batch_id)
+    backed = request.form.get("data_backed_up", "")
+    ok, _ = attempt(intake.state_data_handling, db.session, current_user, found,
+                    confidentiality=request.form.get("confidentiality") or None,
+                    data_backed_up={"yes": True, "no": False}.get(backed))
+    if ok:
+        flash("Saved: the certificate will print what you stated.", "success")
+    return redirect(url_for("web.batch", batch_id=found.id))
+
+
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @login_required
 def certificate_pdf(certificate_id: int):
@@ -87,6 +101,11 @@ class NewBatchForm(FlaskForm):
     file = FileField("Asset list (CSV or XLSX)", validators=[FileRequired()])
     # Operator admins register on behalf of a client; clients register for themselves.
     organization_id = SelectField("Client", coerce=int, validate_choice=False)
+    # NIST SP 800-88 App. G: only the client knows these; the certificate prints them, or "not stated".
+    confidentiality = SelectField("Confidentiality of the data (FIPS 199)", choices=[
+        ("", "Not stated"), ("low", "Low"), ("moderate", "Moderate"), ("high", "High")])
+    data_backed_up = SelectField("Data backed up before hand-over", choices=[
+        ("", "Not stated"), ("yes", "Yes"), ("no", "No")])
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -106,7 +125,9 @@ def new_batch():
         organization = intake.target_organization(db.session, current_user, organization_id)
         return intake.register_batch(db.session, organization=organization, actor=current_user,
                                      reference=form.reference.data, data=data, filename=upload.filename or None,
-                                     max_rows=config["INTAKE_MAX_ROWS"], max_bytes=config.get("MAX_CONTENT_LENGTH"))
+                                     max_rows=config["INTAKE_MAX_ROWS"], max_bytes=config.get("MAX_CONTENT_LENGTH"),
+                                     confidentiality=form.confidentiality.data or None,
+                                     data_backed_up={"yes": True, "no": False}.get(form.data_backed_up.data))
 
     try:
         registration = register()

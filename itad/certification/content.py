@@ -127,11 +127,17 @@ def _outcome(state: str) -> str:
     return state
 
 
-def _lines_for(device, rows: _Rows, operator_name: str) -> list[MediumLine]:
+def _lines_for(device, rows: _Rows, operator_name: str, batch: Batch) -> list[MediumLine]:
     """One line per medium (NIST SP 800-88 Rev. 2); one 'none' line for a unit without media."""
+    outcome = _outcome(device.state)
+    # Before: what the client stated. After: a sanitized or destroyed medium holds none of that data any more;
+    # any other keeps what it held.
+    before = batch.confidentiality or "not stated"
     common = dict(device_serial=device.serial, asset_tag=device.asset_tag or "",
                   make=device.manufacturer or "", model=device.model or "", category=device.category or "",
-                  destination=_destination(device.state), outcome=_outcome(device.state))
+                  destination=_destination(device.state), outcome=outcome, classification=before,
+                  post_classification="low" if outcome in ("sanitized", "destroyed") else before,
+                  data_backed_up=batch.data_backed_up)
     destruction = rows.destructions.get(device.id)
     media = rows.media.get(device.id, [])
     if not media:
@@ -240,6 +246,11 @@ def _most(lines: list[MediumLine], who) -> tuple[str, str] | None:
     return (f"{name} and {len(counts) - 1} other(s), per line" if len(counts) > 1 else name), title
 
 
+def _batch_ref(batch: Batch) -> BatchRef:
+    return BatchRef(id=str(batch.id), reference=batch.reference,
+                    confidentiality=batch.confidentiality or "not stated", data_backed_up=batch.data_backed_up)
+
+
 def _batch(session: Session, batch_id: int) -> tuple[Batch, str]:
     row = session.execute(sa.select(Batch, Organization.name).join(Organization, Organization.id == Batch.organization_id)
                           .where(Batch.id == batch_id)).first()
@@ -254,11 +265,11 @@ def certificate_data_for_batch(session: Session, batch_id: int, number: str, iss
     batch, client_name = _batch(session, batch_id)
     rows = _load(session, Device.batch_id == batch_id)
     lines = [line for d in rows.devices if d.state not in NOT_A_DEVICE and d.state != "missing"
-             for line in _lines_for(d, rows, issuer.operator.name)]
+             for line in _lines_for(d, rows, issuer.operator.name, batch)]
     performer, validator = _people(rows, lines, issued_by, issuer.operator.name)
     return CertificateData(
         number=number, kind="batch", issued_at=issued_at or utcnow(), operator=issuer.operator,
-        client=Client(client_name), batch=BatchRef(id=str(batch.id), reference=batch.reference),
+        client=Client(client_name), batch=_batch_ref(batch),
         verify_url=issuer.verify_url(number), summary=_summary(rows.devices), performer=performer,
         validator=validator, lines=tuple(lines), supersedes=supersedes,
     )
@@ -273,11 +284,11 @@ def certificate_data_for_device(session: Session, device_id: int, number: str, i
     batch, client_name = _batch(session, batch_id)
     rows = _load(session, Device.id == device_id)
     device = rows.devices[0]
-    lines = _lines_for(device, rows, issuer.operator.name)
+    lines = _lines_for(device, rows, issuer.operator.name, batch)
     performer, validator = _people(rows, lines, issued_by, issuer.operator.name)
     return CertificateData(
         number=number, kind="device", issued_at=issued_at or utcnow(), operator=issuer.operator,
-        client=Client(client_name), batch=BatchRef(id=str(batch.id), reference=batch.reference),
+        client=Client(client_name), batch=_batch_ref(batch),
         verify_url=issuer.verify_url(number), summary=_summary([device]), performer=performer,
         validator=validator, lines=tuple(lines), supersedes=supersedes,
     )

@@ -20,7 +20,8 @@ from itad.models import Job, Organization, User
 
 @job("imports")
 def import_batch(ctx: JobContext, upload_id: str, reference: str, filename: str | None,
-                 organization_id: int, created_by_id: int | None = None) -> dict:
+                 organization_id: int, created_by_id: int | None = None, confidentiality: str | None = None,
+                 data_backed_up: bool | None = None) -> dict:
     session = ctx.session
     config = current_app.config
     organization = session.get(Organization, organization_id)
@@ -30,8 +31,8 @@ def import_batch(ctx: JobContext, upload_id: str, reference: str, filename: str 
     total = service.estimate_rows(data)
     registration = service.register_batch(
         session, organization=organization, actor=actor, reference=reference, data=data,
-        filename=filename, max_rows=config["INTAKE_MAX_ROWS"],
-        progress=lambda done, _total: ctx.progress(min(done, total), total),
+        filename=filename, max_rows=config["INTAKE_MAX_ROWS"], confidentiality=confidentiality,
+        data_backed_up=data_backed_up, progress=lambda done, _total: ctx.progress(min(done, total), total),
     )
     if not registration.created:  # a re-run after the commit: the bytes are no longer needed
         store.delete(upload_id)
@@ -42,8 +43,10 @@ def import_batch(ctx: JobContext, upload_id: str, reference: str, filename: str 
 
 
 def enqueue_registration(session: Session, store: Storage, data: bytes, *, organization: Organization,
-                         actor: User, reference: str | None, filename: str | None) -> Job:
+                         actor: User, reference: str | None, filename: str | None,
+                         confidentiality: str | None = None, data_backed_up: bool | None = None) -> Job:
     """Keep the bytes where a worker can read them and queue the import (sent after commit)."""
     upload_id = store.put(data)
     return enqueue(session, import_batch, upload_id=upload_id, reference=reference or "", filename=filename,
-                   organization_id=organization.id, created_by_id=actor.id)
+                   organization_id=organization.id, created_by_id=actor.id, confidentiality=confidentiality,
+                   data_backed_up=data_backed_up)

@@ -7,7 +7,7 @@ registered before for that client; 202 with a job when a long list goes to the b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +23,12 @@ from itad.intake.jobs import enqueue_registration
 from itad.models import db
 
 
+Confidentiality = Literal["low", "moderate", "high"]
+CONFIDENTIALITY_HELP = ("the data's confidentiality before sanitization (FIPS 199 level), printed on the "
+                        "certificate; omitted: 'not stated'")
+BACKED_UP_HELP = "whether the data on the media was backed up before hand-over; omitted: 'not stated'"
+
+
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reference: str = Field(min_length=1, max_length=120, description="the client's PO or ticket number")
@@ -30,6 +36,14 @@ class RegisterIn(BaseModel):
         None, description="operator admins: the client to register for; client users: omit (or their own)")
     rows: list[dict[str, Any]] = Field(
         min_length=1, description="one object per device; keys are read like a file's headers")
+    confidentiality: Confidentiality | None = Field(None, description=CONFIDENTIALITY_HELP)
+    data_backed_up: bool | None = Field(None, description=BACKED_UP_HELP)
+
+
+class DataHandlingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confidentiality: Confidentiality | None = Field(None, description=CONFIDENTIALITY_HELP)
+    data_backed_up: bool | None = Field(None, description=BACKED_UP_HELP)
 
 
 class RowResultOut(Out):
@@ -58,6 +72,16 @@ class JobAcceptedOut(Out):
     links: dict[str, str]
 
 
+def _form_handling() -> dict:
+    """confidentiality and data_backed_up from a multipart form ("" or absent: not stated)."""
+    backed = (request.form.get("data_backed_up") or "").strip().lower()
+    if backed not in ("", "true", "false", "yes", "no"):
+        raise Invalid("data_backed_up is true or false, or not given.", code="validation_failed",
+                      details=[{"field": "data_backed_up", "message": "not a boolean"}])
+    return {"confidentiality": service.require_confidentiality((request.form.get("confidentiality") or "").strip()),
+            "data_backed_up": None if not backed else backed in ("true", "yes")}
+
+
 def _upload() -> tuple[bytes, str | None, str | None, int | None]:
     """(bytes, file name, reference, organization_id) from a multipart upload."""
     upload = request.files.get("file")
@@ -78,7 +102,8 @@ def _upload() -> tuple[bytes, str | None, str | None, int | None]:
     "Register a batch from an asset list (CSV/XLSX upload or JSON rows)",
     roles=("client", "admin"),
     body=RegisterIn,
-    form={"file": "file!", "reference": "text!", "organization_id": "integer"},
+    form={"file": "file!", "reference": "text!", "organization_id": "integer", "confidentiality": "text",
+          "data_backed_up": "boolean"},
     response=RegistrationOut,
     status=201,
     tags=("batches",),
@@ -91,6 +116,8 @@ def register_batch(body: RegisterIn | None):
         reference, organization_id = body.reference, body.organization_id
     else:
         data, filename, reference, organization_id = _upload()
+    handling = ({"confidentiality": body.confidentiality, "data_backed_up": body.data_backed_up}
+                if body is not None else _form_handling())
     organization = service.target_organization(db.session, user, organization_id)
     reference = service.require_reference(reference)
     config = current_app.config
@@ -100,14 +127,14 @@ def register_batch(body: RegisterIn | None):
         if existing is None:
             job = enqueue_registration(db.session, documents.storage(db.session, config), data,
                                        organization=organization, actor=user, reference=reference,
-                                       filename=filename)
+                                       filename=filename, **handling)
             links = {"job": f"/api/v1/jobs/{job.id}"}
             return JobAcceptedOut(job_id=job.id, status=job.state, links=links), 202
 
     registration = service.register_batch(
         db.session, organization=organization, actor=user, reference=reference, data=data,
         filename=filename, max_rows=config["INTAKE_MAX_ROWS"], max_bytes=config.get("MAX_CONTENT_LENGTH"),
-    )
+        **handling)
     return registration_out(registration), (201 if registration.created else 200)
 
 
@@ -127,3 +154,14 @@ def registration_out(registration: service.Registration) -> RegistrationOut:
         row_results=service.row_results(db.session, batch),
         links={"self": f"/api/v1/batches/{batch.id}", "devices": f"/api/v1/batches/{batch.id}/devices"},
     )
+
+
+@bp.put("/batches/<int:batch_id>/data-handling")
+@operation("State what the batch's media hold: confidentiality before sanitization and whether the data was backed "
+           "up (printed on its certificates); while the batch is open", roles=("client", "admin"),
+           body=DataHandlingIn, response=BatchOut, tags=("batches",), errors=(404, 409, 422))
+def state_data_handling(batch_id: int, body: DataHandlingIn):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    service.state_data_handling(db.session, current_user(), batch, confidentiality=body.confidentiality,
+                                data_backed_up=body.data_backed_up)
+    return batch_out(batch, batches.state_counts(db.session, [batch.id])[batch.id])

@@ -113,6 +113,8 @@ def register_batch(
     max_bytes: int | None = None,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    confidentiality: str | None = None,
+    data_backed_up: bool | None = None,
 ) -> Registration:
     """Register the asset list ``data`` as a new open batch of ``organization``.
 
@@ -135,6 +137,7 @@ def register_batch(
 
     now = utcnow()
     batch = _insert_batch(session, organization, actor, reference, filename, sha256, now)
+    batch.confidentiality, batch.data_backed_up = require_confidentiality(confidentiality), data_backed_up
     # Every accepted row is written, also after a problem: the rows are rolled back anyway, and the
     # open-batch check below then covers the whole list, so the client gets every problem at once.
     loader = loader_for(session, batch, now, estimate_rows(data))
@@ -172,6 +175,32 @@ def register_batch(
                         media=media, at=now)
     session.flush()
     return Registration(batch, True, rows, media, manifest.columns.as_dict())
+
+
+CONFIDENTIALITY = ("low", "moderate", "high")     # FIPS 199 impact levels, as NIST SP 800-88 App. G uses them
+
+
+def require_confidentiality(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in CONFIDENTIALITY:
+        raise Invalid(f"confidentiality is one of {', '.join(CONFIDENTIALITY)} (FIPS 199), or not given.",
+                      code="validation_failed", details=[{"field": "confidentiality", "message": "unknown level"}])
+    return value
+
+
+def state_data_handling(session: Session, actor: User, batch: Batch, *, confidentiality: str | None,
+                        data_backed_up: bool | None) -> Batch:
+    """The client states (or corrects, while the batch is open) what its media's data is; a custody event."""
+    status = custody.lock_batch(session, batch.id)
+    if status != "open":
+        raise Conflict(f"Batch {batch.id} is {status}: what its certificate states can no longer change.",
+                       code="batch_closed", details={"state": status, "allowed": [], "needs": []})
+    batch.confidentiality = require_confidentiality(confidentiality)
+    batch.data_backed_up = data_backed_up
+    custody.append(session, batch.id, device_id=None, actor=actor, action="state_data_handling",
+                   evidence={"confidentiality": batch.confidentiality, "data_backed_up": batch.data_backed_up})
+    return batch
 
 
 def _refusal(exc: ManifestError) -> Exception:

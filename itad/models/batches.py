@@ -35,6 +35,11 @@ class Batch(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the client says of the data on its media (NIST SP 800-88 App. G): the confidentiality
+    # categorization before sanitization (FIPS 199: low, moderate, high) and whether the data was backed
+    # up. NULL: the client has not said, and the certificate says so.
+    confidentiality: Mapped[str | None] = mapped_column(sa.String(16))
+    data_backed_up: Mapped[bool | None] = mapped_column()
 
     organization = relationship("Organization", lazy="joined")
 

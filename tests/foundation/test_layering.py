@@ -14,9 +14,10 @@ PURE = {
     "workflows": ("workflows",),
     "certificates": ("certificates",),
     "itad/snmp": ("itad.snmp",),
-    "itad/erasure": ("itad.erasure",),
+    # The readers may use the domain's own pure rules (workflows: drive types and sizes), nothing else.
+    "itad/erasure": ("itad.erasure", "workflows"),
     "itad/intake/manifest.py": ("itad.intake.categories", "itad.intake.errors", "itad.intake.headers",
-                                "itad.intake.reading"),
+                                "itad.intake.reading", "workflows"),
     "itad/intake/reading.py": ("itad.intake.errors",),
     "itad/intake/headers.py": (),
     "itad/intake/categories.py": (),

@@ -64,6 +64,7 @@ def batch(batch_id: int):
                            serial=serial or "", exceptions=exceptions, events=events,
                            serials=batches.serials_of(db.session, [e.device_id for e in events]),
                            can_close=current_user.role == ADMIN and found.status == "open",
+                           uncertified=len(issuing.devices_without_certificate(db.session, found.id)),
                            certificates=issuing.batch_certificates(db.session, current_user, found.id))
 
 
@@ -78,6 +79,27 @@ def batch_data_handling(batch_id: int):
     if ok:
         flash("Saved: the certificate will print what you stated.", "success")
     return redirect(url_for("web.batch", batch_id=found.id))
+
+
+@bp.post("/batches/<int:batch_id>/device-certificates")
+@roles(CLIENT, *OPERATOR)
+def batch_device_certificates(batch_id: int):
+    found = batches.get_batch(db.session, current_user, batch_id)
+    ok, queued = attempt(issuing.request_device_certificates, db.session, current_user, found)
+    if ok and queued is not None:
+        flash("The device certificates are being made; each is signed. Download them below when they are listed.",
+              "success")
+    return redirect(url_for("web.batch", batch_id=found.id))
+
+
+@bp.get("/batches/<int:batch_id>/device-certificates.zip")
+@roles(CLIENT, *OPERATOR)
+def batch_device_certificates_zip(batch_id: int):
+    data, count, _ = issuing.device_certificates_zip(db.session, current_user, batch_id)
+    if not count:
+        flash("No device certificate is issued yet.", "error")
+        return redirect(url_for("web.batch", batch_id=batch_id))
+    return download(data, "application/zip", f"batch-{batch_id}-device-certificates.zip")
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")

@@ -281,14 +281,27 @@ def certificate_data_for_device(session: Session, device_id: int, number: str, i
     batch_id = session.scalar(sa.select(Device.batch_id).where(Device.id == device_id))
     if batch_id is None:
         raise NotFound(f"No device with id {device_id}.")
+    (data,) = certificate_data_for_devices(session, batch_id, {device_id: (number, supersedes)}, issuer,
+                                           issued_at=issued_at, issued_by=issued_by)
+    return data
+
+
+def certificate_data_for_devices(session: Session, batch_id: int, numbers: dict[int, tuple[str, str | None]],
+                                 issuer: Issuer, *, issued_at: datetime | None = None,
+                                 issued_by: User | None = None) -> list[CertificateData]:
+    """One device certificate's content per device of `numbers` ({device_id: (number, supersedes)}), all of one
+    batch, read in the same few queries whatever their count; in device id order."""
     batch, client_name = _batch(session, batch_id)
-    rows = _load(session, Device.id == device_id)
-    device = rows.devices[0]
-    lines = _lines_for(device, rows, issuer.operator.name, batch)
-    performer, validator = _people(rows, lines, issued_by, issuer.operator.name)
-    return CertificateData(
-        number=number, kind="device", issued_at=issued_at or utcnow(), operator=issuer.operator,
-        client=Client(client_name), batch=_batch_ref(batch),
-        verify_url=issuer.verify_url(number), summary=_summary([device]), performer=performer,
-        validator=validator, lines=tuple(lines), supersedes=supersedes,
-    )
+    rows = _load(session, Device.id.in_(list(numbers)))
+    datas = []
+    for device in rows.devices:
+        number, supersedes = numbers[device.id]
+        lines = _lines_for(device, rows, issuer.operator.name, batch)
+        performer, validator = _people(rows, lines, issued_by, issuer.operator.name)
+        datas.append(CertificateData(
+            number=number, kind="device", issued_at=issued_at or utcnow(), operator=issuer.operator,
+            client=Client(client_name), batch=_batch_ref(batch),
+            verify_url=issuer.verify_url(number), summary=_summary([device]), performer=performer,
+            validator=validator, lines=tuple(lines), supersedes=supersedes,
+        ))
+    return datas

@@ -12,8 +12,11 @@ the units it covered out of sellable stock.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
+import zipfile
 from typing import Callable
 
 import sqlalchemy as sa
@@ -157,7 +160,16 @@ def issue(session: Session, request_id: int, *, progress: ProgressFn | None = No
     report(1, 3)
     pdf = certificates.issue_pdf(data, key.key_encrypted, key.cert_pem.encode(), passphrase)
     report(2, 3)
-    store = documents.storage(session, config)
+    cert = _record(session, request, data, pdf, key, previous, issuer_user, issued_at)
+    report(3, 3)
+    return cert
+
+
+def _record(session: Session, request: CertificateRequest, data, pdf: bytes, key, previous: Certificate | None,
+            issuer_user: User | None, issued_at) -> Certificate:
+    """Store the signed PDF and its JSON, record the certificate, supersede the one in force, and say so on the
+    custody chain. The caller holds the batch lock."""
+    store = documents.storage(session, current_app.config)
     pdf_key = store.put(pdf)
     document = certificates.to_json(data)
     document["pdf_sha256"] = pdf_key
@@ -180,9 +192,95 @@ def issue(session: Session, request_id: int, *, progress: ProgressFn | None = No
                    evidence={"number": cert.number, "kind": cert.kind, "sha256": cert.sha256,
                              "supersedes": previous.number if previous else None, "reason": request.reason})
     session.flush()
-    report(3, 3)
     log.info("certificate %s issued (%s, batch %s, %d bytes)", cert.number, cert.kind, cert.batch_id, len(pdf))
     return cert
+
+
+# ---------------------------------------------------------------- every device of a batch, and the ZIP
+
+DEVICE_CHUNK = 200      # rendered and signed together in the worker pool, then recorded
+
+
+def devices_without_certificate(session: Session, batch_id: int) -> list[int]:
+    """The batch's settled devices that no device certificate in force speaks for, in id order."""
+    covered = sa.select(Certificate.device_id).where(
+        Certificate.batch_id == batch_id, Certificate.kind == "device",
+        Certificate.status == CertificateStatus.issued.value, Certificate.device_id.is_not(None))
+    return list(session.scalars(sa.select(Device.id).where(
+        Device.batch_id == batch_id, Device.state.in_(CERTIFIABLE_DEVICE_STATES), Device.id.not_in(covered))
+        .order_by(Device.id)))
+
+
+def request_device_certificates(session: Session, actor: User, batch: Batch):
+    """Ask for a certificate for every settled device of the batch that has none in force (one job renders and
+    signs them all); None when every one has its certificate already."""
+    if not devices_without_certificate(session, batch.id):
+        return None
+    _ready_to_sign(session)
+    return enqueue(session, issue_device_certificates, organization_id=batch.organization_id,
+                   created_by_id=actor.id, batch_id=batch.id, requested_by_id=actor.id)
+
+
+@job("certificates")
+def issue_device_certificates(ctx: JobContext, batch_id: int, requested_by_id: int | None = None) -> dict:
+    """Safe to run twice: a device whose certificate is in force (from a first run) is skipped."""
+    session = ctx.session
+    custody.lock_batch(session, batch_id)
+    todo = devices_without_certificate(session, batch_id)
+    key = keys.active_key(session)
+    if key is None:
+        raise Conflict("No signing key is active; run 'itad keys init'.", code="no_signing_key")
+    passphrase = keys.passphrase_from(current_app.config)
+    actor = session.get(User, requested_by_id) if requested_by_id else None
+    org_id = session.scalar(sa.select(Batch.organization_id).where(Batch.id == batch_id))
+    issuer = content.issuer_from(session, current_app.config)
+    issued_at = utcnow().replace(microsecond=0)
+    for start in range(0, len(todo), DEVICE_CHUNK):
+        ctx.progress(start, len(todo))
+        chunk = todo[start:start + DEVICE_CHUNK]
+        requests = {d: CertificateRequest(kind="device", batch_id=batch_id, device_id=d, organization_id=org_id,
+                                          number=next_number(session), requested_by_id=requested_by_id)
+                    for d in chunk}
+        session.add_all(requests.values())
+        session.flush()
+        datas = content.certificate_data_for_devices(
+            session, batch_id, {d: (r.number, None) for d, r in requests.items()}, issuer,
+            issued_at=issued_at, issued_by=actor)
+        pdfs = certificates.issue_device_pdfs(datas, key.key_encrypted, key.cert_pem.encode(), passphrase)
+        for device_id, data, pdf in zip(sorted(requests), datas, pdfs):
+            _record(session, requests[device_id], data, pdf, key, None, actor, issued_at)
+    ctx.progress(len(todo), len(todo))
+    return {"issued": len(todo), "links": {"zip": f"/api/v1/batches/{batch_id}/device-certificates.zip"}}
+
+
+def device_certificates_zip(session: Session, user, batch_id: int) -> tuple[bytes, int, int]:
+    """(the ZIP, certificates in it, settled devices still without one) for the batch's device certificates in
+    force: each signed PDF and its JSON, named by number and device serial, with an index (CSV) of them."""
+    batch = batches.get_batch(session, user, batch_id)
+    rows = session.execute(
+        sa.select(Certificate, Device.serial).join(Device, Device.id == Certificate.device_id)
+        .where(Certificate.batch_id == batch.id, Certificate.kind == "device",
+               Certificate.status == CertificateStatus.issued.value).order_by(Device.id)).all()
+    store = documents.storage(session, current_app.config)
+    buffer = io.BytesIO()
+    index = io.StringIO()
+    writer = csv.writer(index)
+    writer.writerow(["number", "device_serial", "pdf", "json", "pdf_sha256", "issued_at"])
+    # PDFs are compressed already: stored as they are, so each file in the ZIP is byte for byte the signed one.
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for cert, serial in rows:
+            name = f"{cert.number}_{_safe(serial)}"
+            archive.writestr(f"{name}.pdf", store.get(cert.sha256))
+            archive.writestr(f"{name}.json", store.get(cert.json_sha256))
+            writer.writerow([cert.number, serial, f"{name}.pdf", f"{name}.json", cert.sha256,
+                             cert.issued_at.isoformat()])
+        archive.writestr("index.csv", index.getvalue())
+    return buffer.getvalue(), len(rows), len(devices_without_certificate(session, batch.id))
+
+
+def _safe(serial: str) -> str:
+    """A serial as a file name: letters, digits, dot, dash and underscore; anything else becomes '_'."""
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in serial)[:120] or "device"
 
 
 def revoke(session: Session, actor: User, cert: Certificate, reason: str) -> Certificate:

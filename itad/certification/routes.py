@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import Response, request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +14,7 @@ from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.api.schemas import Out
 from itad.auth.access import get_visible
 from itad.certification import issuing, keys, verifying
-from itad.errors import BadRequest, NotFound
+from itad.errors import BadRequest, Conflict, NotFound
 from itad.models import Certificate, db
 
 ADMIN = ("admin",)
@@ -55,11 +54,18 @@ class IssueIn(BaseModel):
 
 
 class IssueOut(BaseModel):
-    request_id: int
+    request_id: int | None = Field(description="null when a client asked for a certificate already in force")
     number: str
     kind: str
     job_id: int | None
     supersedes: str | None
+    certificate_id: int | None = Field(None, description="the certificate in force, when there is one already")
+    links: dict[str, str]
+
+
+class DeviceCertificatesOut(BaseModel):
+    devices: int = Field(description="settled devices that get a certificate now (0: every one has its own)")
+    job_id: int | None
     links: dict[str, str]
 
 
@@ -171,11 +177,49 @@ def issue_batch_certificate(batch_id: int, body: IssueIn):
 
 
 @bp.post("/devices/<int:device_id>/certificates")
-@operation("Issue (or re-issue) a per-device certificate; rendered by a job", roles=OPERATOR_ROLES,
+@operation("Issue a per-device certificate, rendered and signed by a job. Operators re-issue (superseding); a "
+           "client asking for one already in force gets that one (200)", roles=OPERATOR_ROLES + ("client",),
            body=IssueIn, response=IssueOut, status=202, tags=TAGS, errors=(403, 404, 409))
 def issue_device_certificate(device_id: int, body: IssueIn):
-    device = batches.get_device(db.session, current_user(), device_id)
-    return _accepted(issuing.request_certificate(db.session, current_user(), device=device, reason=body.reason))
+    user = current_user()
+    device = batches.get_device(db.session, user, device_id)
+    current = issuing.in_force(db.session, "device", device.batch_id, device.id)
+    if user.role == "client" and current is not None:
+        return IssueOut(request_id=None, number=current.number, kind="device", job_id=None, supersedes=None,
+                        certificate_id=current.id,
+                        links={"certificate": f"/api/v1/certificates/{current.id}",
+                               "pdf": f"/api/v1/certificates/{current.id}/pdf",
+                               "verify": f"/api/v1/verify/{current.number}"}), 200
+    return _accepted(issuing.request_certificate(db.session, user, device=device, reason=body.reason))
+
+
+@bp.post("/batches/<int:batch_id>/device-certificates")
+@operation("Issue a certificate for every settled device of the batch that has none in force (one job); then "
+           "download them all as a ZIP", roles=OPERATOR_ROLES + ("client",), response=DeviceCertificatesOut,
+           status=202, tags=TAGS, errors=(403, 404, 409))
+def issue_batch_device_certificates(batch_id: int):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    count = len(issuing.devices_without_certificate(db.session, batch.id))
+    queued = issuing.request_device_certificates(db.session, current_user(), batch)
+    links = {"zip": f"/api/v1/batches/{batch.id}/device-certificates.zip"}
+    if queued is None:
+        return DeviceCertificatesOut(devices=0, job_id=None, links=links), 200
+    return DeviceCertificatesOut(devices=count, job_id=queued.id, links={**links, "job": f"/api/v1/jobs/{queued.id}"})
+
+
+@bp.get("/batches/<int:batch_id>/device-certificates.zip")
+@operation("Every device certificate in force of the batch, each signed PDF with its JSON, and an index.csv",
+           tags=TAGS, errors=(404, 409), produces="application/zip")
+def batch_device_certificates_zip(batch_id: int):
+    data, count, missing = issuing.device_certificates_zip(db.session, current_user(), batch_id)
+    if count == 0:
+        raise Conflict(f"Batch {batch_id} has no device certificate yet"
+                       + (f"; {missing} settled device(s) can have one: POST "
+                          f"/api/v1/batches/{batch_id}/device-certificates." if missing else "."),
+                       code="no_device_certificates", details={"missing": missing, "needs": ["issue them"]})
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="batch-{batch_id}-device-certificates.zip"',
+        "X-Certificates": str(count), "X-Devices-Without-Certificate": str(missing)})
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")

@@ -199,13 +199,15 @@ class _Reader:
         self.table: str | None = None
         self.rows_without_header = False
         self.line_length = 0
+        self.by_key: dict[str, DriveErasure] = {}      # "sda" -> its drive: a 1,000-drive log names each often
 
     def drive(self, name: str) -> DriveErasure:
         name = name.strip().rstrip(":,")
-        found = self.report.drive(name)
+        found = self.by_key.get(_key(name))
         if found is None:
             found = DriveErasure("/dev/" + _key(name) if not name.startswith("/") else name)
             self.report.drives.append(found)
+            self.by_key[_key(name)] = found
         return found
 
     def warn(self, text: str) -> None:

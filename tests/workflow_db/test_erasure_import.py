@@ -170,3 +170,17 @@ def test_clients_never_reach_the_queue_and_a_foreign_batch_is_not_found(bench, w
     status, _ = bench.call(world.tech, "GET", "/batches/999999/erasure-reports/review")
     assert status == 404
     assert session.scalar(sa.select(sa.func.count()).select_from(ErasureReviewItem)) == 0
+
+
+def test_a_report_that_contradicts_the_list_flags_the_drive_instead_of_overwriting_it(bench, world, session):
+    batch, devices = _batch_with_drives(session, world, ["WD-WCC4N1234567"], media_type="hdd")
+    devices[0].media[0].model = "WDC WD5000AAKX"                  # the list says another model
+    session.commit()
+    _received(bench, world, devices)
+    body = _import(bench, world.tech, batch, (ERASURE / "blancco" / "constructed_two_erasures.xml").read_bytes())[1]
+    assert body["results"][0]["status"] == "applied"
+    medium = bench.device(world.tech, devices[0].id)["media"][0]
+    assert medium["model"] == "WDC WD5000AAKX"                    # kept, not overwritten
+    assert "WDC WD10EZEX-08WN4A0" in medium["review_reason"]
+    status, blocked = bench.post(world.admin, f"/batches/{batch.id}/close")
+    assert status == 409 and any(b.get("medium_id") == medium["id"] for b in blocked["error"]["details"]["blockers"])

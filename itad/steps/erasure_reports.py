@@ -41,6 +41,13 @@ def import_report(session: Session, actor: User, batch: Batch, data: bytes, *, s
         raise Conflict(f"Batch {batch.id} is {status}: no report can be imported into it.", code="batch_closed",
                        details={"state": status, "allowed": [], "needs": []})
     digest = store.put(data)
+    earlier = session.execute(sa.select(ErasureReport.id, ErasureReport.uploaded_at).where(
+        ErasureReport.batch_id == batch.id, ErasureReport.report_sha256 == digest)).first()
+    if earlier is not None:
+        # Its wipes are recorded already; again, every drive would only be refused into the review queue.
+        raise Conflict(f"This file was imported into batch {batch.id} already (report {earlier.id}, "
+                       f"{earlier.uploaded_at:%Y-%m-%d %H:%M} UTC).", code="report_already_imported",
+                       details={"report_id": earlier.id, "allowed": [], "needs": []})
     media = _media_by_serial(session, batch.id)
     items, queued, results = [], [], []
     for position, drive in enumerate(report.drives):

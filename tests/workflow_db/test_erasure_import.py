@@ -184,3 +184,13 @@ def test_a_report_that_contradicts_the_list_flags_the_drive_instead_of_overwriti
     assert "WDC WD10EZEX-08WN4A0" in medium["review_reason"]
     status, blocked = bench.post(world.admin, f"/batches/{batch.id}/close")
     assert status == 409 and any(b.get("medium_id") == medium["id"] for b in blocked["error"]["details"]["blockers"])
+
+
+def test_the_same_file_imported_twice_is_refused_the_second_time(bench, world, session):
+    batch, devices = _batch_with_drives(session, world, ["WD-WCC4N1234567"], media_type="hdd")
+    _received(bench, world, devices)
+    data = (ERASURE / "blancco" / "constructed_two_erasures.xml").read_bytes()
+    first = _import(bench, world.tech, batch, data)[1]
+    status, body = _import(bench, world.tech, batch, data)
+    assert status == 409 and body["error"]["details"]["report_id"] == first["report_id"]
+    assert bench.ok(world.tech, "GET", f"/batches/{batch.id}/erasure-reports/review")["open"] == 1

@@ -125,9 +125,9 @@ class NewBatchForm(FlaskForm):
     organization_id = SelectField("Client", coerce=int, validate_choice=False)
     # NIST SP 800-88 App. G: only the client knows these; the certificate prints them, or "not stated".
     confidentiality = SelectField("Confidentiality of the data (FIPS 199)", choices=[
-        ("", "Not stated"), ("low", "Low"), ("moderate", "Moderate"), ("high", "High")])
+        ("", "Not stated"), ("low", "Low"), ("moderate", "Moderate"), ("high", "High")], default="")
     data_backed_up = SelectField("Data backed up before hand-over", choices=[
-        ("", "Not stated"), ("yes", "Yes"), ("no", "No")])
+        ("", "Not stated"), ("yes", "Yes"), ("no", "No")], default="")
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])

@@ -11,14 +11,14 @@ import contextlib
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, NotFound
 from itad.models import Batch, CustodyEvent, User, utcnow
-from workflows.custody import GENESIS, event_hash, event_payload, verify_chain
+from workflows.custody import GENESIS, canonical_json, event_hash, event_payload, verify_chain
 
 
 @dataclass
@@ -111,6 +111,25 @@ def payload_of(event: CustodyEvent) -> dict[str, Any]:
                          action=event.action, from_state=event.from_state, to_state=event.to_state,
                          actor_id=event.actor_id, actor_label=event.actor_label, evidence=event.evidence,
                          created_at=event.created_at)
+
+
+EXPORT_CHUNK = 2000
+
+
+def export_lines(session: Session, batch_id: int) -> Iterator[str]:
+    """The batch's chain as docs/custody-chain.md specifies it: one line per event, in seq order, each the
+    payload its hash covers (created_at as the exact text hashed) with prev_hash and hash beside it. Read in
+    chunks, written as they come: a 100,000-event chain never sits in memory whole."""
+    e = CustodyEvent.__table__.c
+    rows = session.execute(
+        sa.select(e.batch_id, e.seq, e.device_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_label,
+                  e.evidence, e.created_at, e.prev_hash, e.hash)
+        .where(e.batch_id == batch_id).order_by(e.seq).execution_options(yield_per=EXPORT_CHUNK))
+    for part in rows.partitions():
+        yield "".join(canonical_json({**event_payload(
+            batch_id=r.batch_id, seq=r.seq, device_id=r.device_id, action=r.action, from_state=r.from_state,
+            to_state=r.to_state, actor_id=r.actor_id, actor_label=r.actor_label, evidence=r.evidence,
+            created_at=r.created_at), "prev_hash": r.prev_hash, "hash": r.hash}) + "\n" for r in part)
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Response, stream_with_context
+
 from itad import batches
 from itad.api import bp
 from itad.api.contract import current_user, operation
@@ -27,9 +29,18 @@ def batch_custody(batch_id: int, query: PageQuery):
     return _page(custody.timeline(db.session, batch_id=batch.id), query)
 
 
+@bp.get("/batches/<int:batch_id>/custody.jsonl")
+@operation("The batch's custody chain exactly as hashed, one event per line (docs/custody-chain.md): check it with "
+           "verify_custody.py, without our code", tags=("custody",), errors=(404,), produces="application/x-ndjson")
+def export_custody(batch_id: int):
+    batch = batches.get_batch(db.session, current_user(), batch_id)
+    return Response(stream_with_context(custody.export_lines(db.session, batch.id)), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-custody.jsonl"'})
+
+
 @bp.get("/batches/<int:batch_id>/custody/verify")
-@operation("Recompute the batch's custody chain; name the first altered event", roles=("admin",),
-           response=ChainVerifyOut, tags=("custody",), errors=(403, 404))
+@operation("Recompute the batch's custody chain; name the first altered event (the client who owns the batch, "
+           "and the operator)", response=ChainVerifyOut, tags=("custody",), errors=(404,))
 def verify_custody(batch_id: int):
     batch = batches.get_batch(db.session, current_user(), batch_id)
     return ChainVerifyOut(**custody.verify_batch(db.session, batch.id))

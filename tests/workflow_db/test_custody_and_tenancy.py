@@ -47,9 +47,10 @@ def test_the_cli_names_the_altered_event_and_exits_non_zero(bench, world, batch,
     assert broken.exit_code == 1 and f"BROKEN at event {target.id} (seq 2)" in broken.output
 
 
-def test_custody_verify_is_for_admins(bench, world, batch):
-    assert bench.get(world.tech, f"/batches/{batch.id}/custody/verify")[0] == 403
-    assert bench.get(world.acme, f"/batches/{batch.id}/custody/verify")[0] == 403
+def test_custody_verify_is_for_the_owner_and_the_operator(bench, world, batch):
+    assert bench.get(world.tech, f"/batches/{batch.id}/custody/verify")[0] == 200
+    assert bench.get(world.acme, f"/batches/{batch.id}/custody/verify")[0] == 200
+    assert bench.get(world.globex, f"/batches/{batch.id}/custody/verify")[0] == 404
 
 
 def test_a_client_of_another_organization_gets_404_on_devices_transitions_and_custody(bench, world, batch, session):

@@ -185,6 +185,9 @@ class CertificateData:
     validator: Person
     lines: tuple[MediumLine, ...] = field(default_factory=tuple)
     supersedes: str | None = None
+    # The batch's custody chain head when the certificate was issued (seq, hash): the events it covers, which
+    # any later cut or edit would no longer end in (docs/custody-chain.md).
+    custody_head: tuple[int, str] | None = None
 
     def __post_init__(self) -> None:
         _require(self.kind, KINDS, f"certificate {self.number!r}: kind")
@@ -253,6 +256,7 @@ def to_json(data: CertificateData) -> dict:
         "kind": data.kind,
         "issued_at": _dt(data.issued_at),
         "supersedes": data.supersedes,
+        "custody_head": ({"seq": data.custody_head[0], "hash": data.custody_head[1]} if data.custody_head else None),
         "verify_url": data.verify_url,
         "operator": {
             "name": data.operator.name,

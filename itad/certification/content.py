@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from certificates import BatchRef, CertificateData, Client, MediumLine, Operator, Person, Summary
 from itad.errors import NotFound
+from itad.steps.custody import chain_head
 from itad.models import (
     Batch, Destruction, Device, Organization, SanitizationRecord, StorageMedium, User, Verification,
     utcnow,
@@ -246,6 +247,12 @@ def _most(lines: list[MediumLine], who) -> tuple[str, str] | None:
     return (f"{name} and {len(counts) - 1} other(s), per line" if len(counts) > 1 else name), title
 
 
+def _head(session: Session, batch_id: int) -> tuple[int, str]:
+    """The chain head the certificate covers: the last event before its own 'certificate_issued'."""
+    head = chain_head(session, batch_id)
+    return head.seq, head.hash
+
+
 def _batch_ref(batch: Batch) -> BatchRef:
     return BatchRef(id=str(batch.id), reference=batch.reference,
                     confidentiality=batch.confidentiality or "not stated", data_backed_up=batch.data_backed_up)
@@ -271,7 +278,7 @@ def certificate_data_for_batch(session: Session, batch_id: int, number: str, iss
         number=number, kind="batch", issued_at=issued_at or utcnow(), operator=issuer.operator,
         client=Client(client_name), batch=_batch_ref(batch),
         verify_url=issuer.verify_url(number), summary=_summary(rows.devices), performer=performer,
-        validator=validator, lines=tuple(lines), supersedes=supersedes,
+        validator=validator, lines=tuple(lines), supersedes=supersedes, custody_head=_head(session, batch.id),
     )
 
 
@@ -293,6 +300,7 @@ def certificate_data_for_devices(session: Session, batch_id: int, numbers: dict[
     batch, read in the same few queries whatever their count; in device id order."""
     batch, client_name = _batch(session, batch_id)
     rows = _load(session, Device.id.in_(list(numbers)))
+    head = _head(session, batch_id)
     datas = []
     for device in rows.devices:
         number, supersedes = numbers[device.id]
@@ -302,6 +310,6 @@ def certificate_data_for_devices(session: Session, batch_id: int, numbers: dict[
             number=number, kind="device", issued_at=issued_at or utcnow(), operator=issuer.operator,
             client=Client(client_name), batch=_batch_ref(batch),
             verify_url=issuer.verify_url(number), summary=_summary([device]), performer=performer,
-            validator=validator, lines=tuple(lines), supersedes=supersedes,
+            validator=validator, lines=tuple(lines), supersedes=supersedes, custody_head=head,
         ))
     return datas

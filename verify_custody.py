@@ -111,14 +111,28 @@ def verify(lines, head: tuple | None = None) -> tuple:
     return count, batch_id, last_seq, expected_prev
 
 
+def fold(node: bytes, proof: list) -> str:
+    for step in proof:
+        other = bytes.fromhex(step["hash"])
+        node = hashlib.sha256(other + node if step["side"] == "left" else node + other).digest()
+    return node.hex()
+
+
 def checkpoint_head(path: str, batch_id) -> tuple:
+    """This batch's head in a checkpoint, once the checkpoint's heads (all of them, or this one with its Merkle
+    proof) give its signed root."""
     with open(path, encoding="utf-8") as f:
         checkpoint = json.load(f)
-    heads = checkpoint["heads"]
-    root = merkle_root([leaf(h["batch_id"], h["seq"], h["hash"]) for h in heads])
+    if "heads" in checkpoint:
+        heads = checkpoint["heads"]
+        root = merkle_root([leaf(h["batch_id"], h["seq"], h["hash"]) for h in heads])
+        mine = [h for h in heads if h["batch_id"] == batch_id]
+    else:
+        head = checkpoint["head"]
+        root = fold(leaf(head["batch_id"], head["seq"], head["hash"]), checkpoint["proof"])
+        mine = [head] if head["batch_id"] == batch_id else []
     if root != checkpoint["merkle_root"]:
         raise Bad(f"checkpoint {checkpoint.get('id')}: its heads do not give its Merkle root: it was altered")
-    mine = [h for h in heads if h["batch_id"] == batch_id]
     if not mine:
         raise Bad(f"checkpoint {checkpoint.get('id')} holds no head for batch {batch_id}")
     return mine[0]["seq"], mine[0]["hash"], checkpoint

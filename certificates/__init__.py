@@ -13,7 +13,8 @@ from .data import (
 from .render import RenderError, render_device_pdfs, render_pdf, shutdown_pool
 from .signing import _signer
 from .signing import (
-    SigningKeyError, cert_fingerprint, generate_signing_identity, import_identity, sign_pdf,
+    SigningKeyError, cert_fingerprint, generate_signing_identity, import_identity, sign_bytes, sign_pdf,
+    verify_bytes,
 )
 from .storage import LocalStorage, Storage, StorageKeyError
 from .verify import VerifyResult, verify_pdf
@@ -22,7 +23,7 @@ __all__ = [
     "BatchRef", "CertificateData", "CertificateDataError", "Client", "MediumLine", "Operator",
     "Person", "Summary", "to_json", "RenderError", "render_pdf", "render_device_pdfs",
     "shutdown_pool", "SigningKeyError", "cert_fingerprint", "generate_signing_identity",
-    "import_identity", "sign_pdf", "LocalStorage", "Storage", "StorageKeyError",
+    "import_identity", "sign_bytes", "sign_pdf", "verify_bytes", "LocalStorage", "Storage", "StorageKeyError",
     "VerifyResult", "verify_pdf", "issue_pdf", "issue_device_pdfs",
 ]
 

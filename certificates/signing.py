@@ -208,3 +208,33 @@ def run_coroutine(make_coroutine):
         return asyncio.run(make_coroutine())
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
+def sign_bytes(data: bytes, key_pem_encrypted: bytes, passphrase: bytes) -> bytes:
+    """A detached signature over `data` with the operator's key: ECDSA or RSA (PKCS#1 v1.5), SHA-256, as the
+    key is; checked by `openssl dgst -sha256 -verify` with the public key of the key's certificate."""
+    key = serialization.load_pem_private_key(key_pem_encrypted, password=passphrase)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    if isinstance(key, rsa.RSAPrivateKey):
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    raise ValueError(f"cannot sign with a {type(key).__name__}")
+
+
+def verify_bytes(data: bytes, signature: bytes, cert_pem: bytes) -> bool:
+    """Whether `signature` (from sign_bytes) is over `data` by the key of `cert_pem`."""
+    from cryptography.exceptions import InvalidSignature
+
+    public = x509.load_pem_x509_certificate(cert_pem).public_key()
+    try:
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+        else:
+            from cryptography.hazmat.primitives.asymmetric import padding
+
+            public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True

@@ -116,6 +116,9 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         "JOB_HEARTBEAT_SECONDS": _float(env, "JOB_HEARTBEAT_SECONDS", 10.0),
         "JOB_ABANDON_SECONDS": _float(env, "JOB_ABANDON_SECONDS", 60.0),
         "JOB_REAP_SECONDS": _float(env, "JOB_REAP_SECONDS", 30.0),
+        # Each worker signs the custody chains' heads this often (one checkpoint per interval, whatever the
+        # number of workers); 0: never (then `itad audit checkpoint` from cron).
+        "CUSTODY_CHECKPOINT_SECONDS": _float(env, "CUSTODY_CHECKPOINT_SECONDS", 3600.0),
         # SNMP probes (itad.discovery): seconds to wait for each answer, extra tries before a device
         # counts as silent, the whole-device budget, devices probed at once, and addresses per request.
         "SNMP_TIMEOUT": _float(env, "SNMP_TIMEOUT", 2.0),

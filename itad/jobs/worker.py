@@ -76,6 +76,9 @@ def work(app: Flask, queues: list[str] | tuple[str, ...] = QUEUES, burst: bool =
     stop = threading.Event()
     thread = threading.Thread(target=_reap_periodically, args=(app, stop), name="itad-reaper", daemon=True)
     thread.start()
+    if app.config.get("CUSTODY_CHECKPOINT_SECONDS"):
+        threading.Thread(target=_checkpoint_periodically, args=(app, stop), name="itad-checkpoint",
+                         daemon=True).start()
     try:
         while True:
             rq_worker = None
@@ -105,6 +108,29 @@ def _reap_once(app: Flask) -> None:
             log.info("reaper: job %s %s", job_id, outcome)
     except Exception:  # noqa: BLE001 - the next pass tries again
         log.exception("reaper pass failed")
+
+
+def _checkpoint_periodically(app: Flask, stop: threading.Event) -> None:
+    """Sign the custody chains' heads every CUSTODY_CHECKPOINT_SECONDS: several workers make one checkpoint per
+    interval between them (checkpoints.make takes a lock and skips when the last one is recent)."""
+    from datetime import timedelta
+
+    from itad.models import db
+    from itad.steps import checkpoints
+
+    interval = float(app.config["CUSTODY_CHECKPOINT_SECONDS"])
+    while not stop.wait(min(interval, 60.0)):
+        try:
+            with app.app_context():
+                made = checkpoints.make(db.session, min_interval=timedelta(seconds=interval * 0.9))
+                db.session.commit()
+                if made is not None:
+                    log.info("custody checkpoint %s: %d heads", made.id, len(made.heads))
+        except Exception:  # noqa: BLE001 - no key yet, the database away: the next pass tries again
+            log.exception("custody checkpoint failed")
+        finally:
+            with app.app_context():
+                db.session.remove()
 
 
 def _reap_periodically(app: Flask, stop: threading.Event) -> None:

@@ -6,7 +6,7 @@ from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.certificates import (
     Certificate, CertificateCounter, CertificateRequest, CertificateStatus, SigningKey,
 )
-from itad.models.custody import CustodyEvent
+from itad.models.custody import CustodyCheckpoint, CustodyEvent
 from itad.models.documents import Document
 from itad.models.erasure import ErasureReport, ErasureReviewItem
 from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
@@ -22,7 +22,7 @@ __all__ = [
     "ApiToken", "Organization", "OrgKind", "Role", "User",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
-    "CustodyEvent", "Document", "ErasureReport", "ErasureReviewItem",
+    "CustodyCheckpoint", "CustodyEvent", "Document", "ErasureReport", "ErasureReviewItem",
     "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
     "FailedSignIn",

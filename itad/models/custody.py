@@ -32,3 +32,19 @@ class CustodyEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class CustodyCheckpoint(db.Model):
+    """The heads of the custody chains, signed: a later cut or rewrite of any chain it covers no longer ends in
+    its head (docs/custody-chain.md, "Checkpoints"). Written once, never changed."""
+
+    __tablename__ = "custody_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    heads: Mapped[list] = mapped_column(JSONType)          # [{"batch_id", "seq", "hash"}], by batch_id
+    merkle_root: Mapped[str] = mapped_column(sa.String(64))
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signing_key_id: Mapped[int] = mapped_column(sa.ForeignKey("signing_key.id"))
+    # RFC 3161 time-stamp token over the signature, when a time-stamp authority is configured (TSA_URL).
+    timestamp_token: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

@@ -340,3 +340,13 @@ class ReviewMatchIn(In):
 
 class ReviewDismissIn(In):
     reason: str = Field(min_length=3, max_length=500, description="why the drive needs no record here")
+
+class CheckpointOut(BaseModel):
+    id: int
+    created_at: datetime
+    merkle_root: str
+    batches: int = Field(description="chain heads it signs")
+
+
+class CheckpointList(BaseModel):
+    items: list[CheckpointOut]

@@ -34,6 +34,8 @@ ID_FACTORIES = {
     "certificate_id": lambda s, w, ctx: ctx["certificate"].id,
     "item_id": lambda s, w, ctx: _acme_item(s, ctx).id,
     "probe_id": lambda s, w, ctx: ctx["probe"].id,
+    # Checkpoints are the operator's (every client's heads): a client is refused by role (403) before any lookup.
+    "checkpoint_id": lambda s, w, ctx: 1,
 }
 
 # A valid body per request schema, so the request reaches the lookup (not a 422).

@@ -8,6 +8,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from itad import audit_log
 from itad.auth.passwords import hash_password
 from itad.auth.tokens import issue_token, revoke_token
 from itad.errors import Conflict, Invalid, NotFound
@@ -32,6 +33,9 @@ def create_organization(session: Session, name: str, *, kind: str = "client", sl
     org = Organization(name=name, slug=slug, kind=kind, location=location, phone=phone)
     session.add(org)
     session.flush()
+    audit_log.record(session, "organization_created", subject=f"organization {org.name}",
+                     organization_id=None if org.is_operator else org.id,
+                     after={"name": name, "slug": slug, "kind": kind})
     return org
 
 
@@ -54,11 +58,22 @@ def create_user(session: Session, organization: Organization, email: str, name: 
                 password_hash=hash_password(password) if password else None)
     session.add(user)
     session.flush()
+    audit_log.record(session, "user_created", subject=f"user {email}", organization_id=_client_id(organization),
+                     after={"email": email, "name": name, "role": role, "title": title})
     return user
 
 
+def _client_id(organization: Organization) -> int | None:
+    """The organization an audit event is about, for its client to see (None: the operator's own)."""
+    return None if organization.is_operator else organization.id
+
+
 def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
-    return issue_token(session, user, name)
+    token, secret = issue_token(session, user, name)
+    audit_log.record(session, "token_issued", subject=f"token {token.id} ({name}) of {user.email}",
+                     organization_id=_client_id(user.organization),
+                     after={"token_id": token.id, "name": name, "user": user.email})
+    return token, secret
 
 
 def revoke_user_token(session: Session, user: User, token_id: int) -> ApiToken:
@@ -67,6 +82,10 @@ def revoke_user_token(session: Session, user: User, token_id: int) -> ApiToken:
     if token is None or (token.user_id != user.id and user.role != Role.admin.value):
         raise NotFound(f"No token with id {token_id}.")
     revoke_token(session, token)
+    owner = session.get(User, token.user_id)
+    audit_log.record(session, "token_revoked", subject=f"token {token.id} ({token.name}) of {owner.email}",
+                     organization_id=_client_id(owner.organization), before={"token_id": token.id, "revoked": False},
+                     after={"token_id": token.id, "revoked": True})
     return token
 
 

@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import certificates
-from itad import batches, documents
+from itad import audit_log, batches, documents
 from itad.certification import content, keys
 from itad.errors import Conflict, Invalid, NotFound
 from itad.jobs import JobContext, enqueue, job
@@ -295,6 +295,9 @@ def revoke(session: Session, actor: User, cert: Certificate, reason: str) -> Cer
                        details={"state": cert.status})
     cert.status = CertificateStatus.revoked.value
     cert.revoked_at, cert.revoked_reason, cert.revoked_by_id = utcnow(), reason[:500], actor.id
+    audit_log.record(session, "certificate_revoked", organization_id=cert.organization_id, actor=actor,
+                     subject=f"certificate {cert.number}", before={"status": "issued"},
+                     after={"status": "revoked", "reason": reason[:500]})
     custody.append(session, cert.batch_id, device_id=cert.device_id, actor=actor, action="certificate_revoked",
                    evidence={"number": cert.number, "reason": reason[:500]})
     session.flush()

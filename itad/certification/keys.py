@@ -15,6 +15,7 @@ from cryptography import x509
 from sqlalchemy.orm import Session
 
 import certificates
+from itad import audit_log
 from itad.errors import Conflict, Invalid
 from itad.models import SigningKey, utcnow
 
@@ -65,11 +66,19 @@ def _activate(session: Session, new: SigningKey) -> SigningKey:
     if existing is not None:
         raise Conflict(f"This certificate is already stored as signing key {existing}.", code="key_exists")
     now = utcnow()
+    retired = []
     for old in session.scalars(sa.select(SigningKey).where(SigningKey.active.is_(True))).all():
         old.active, old.retired_at = False, now
+        retired.append(old.fingerprint)
     new.active = True
     session.add(new)
     session.flush()
+    action = ("signing_key_imported" if new.source == "imported" else
+              "signing_key_rotated" if retired else "signing_key_created")
+    audit_log.record(session, action, subject=f"signing key {new.id} ({new.subject})",
+                     before={"active": retired} if retired else None,
+                     after={"active": new.fingerprint, "subject": new.subject, "source": new.source,
+                            "not_valid_after": new.not_valid_after})
     return new
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from itad import audit_log
 from itad.errors import Conflict, Invalid
 from itad.inventory.money import ROUNDING_RULE, to_cents
 from itad.models import Batch, Device, Organization, Sale, SettlementTerms, User, utcnow
@@ -65,12 +66,17 @@ def set_terms(session: Session, actor: User, organization_id: int, client_share_
         raise Invalid("client_share_percent must be between 0 and 100.", code="invalid_share")
     actor_id = actor.id  # read first: loading an expired actor would flush a half-made row
     terms = terms_of(session, organization_id)
+    before = ({"client_share_percent": str(terms.client_share_percent), "note": terms.note}
+              if terms is not None else None)
     if terms is None:
         terms = SettlementTerms(organization_id=organization_id)
         session.add(terms)
     terms.client_share_percent, terms.note, terms.updated_by_id = client_share_percent, note, actor_id
     terms.updated_at = utcnow()
     session.flush()
+    audit_log.record(session, "settlement_terms_changed", organization_id=organization_id, actor=actor,
+                     subject="settlement terms", before=before,
+                     after={"client_share_percent": str(client_share_percent), "note": note})
     return terms
 
 

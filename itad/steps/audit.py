@@ -29,6 +29,14 @@ def audit_verify(batch_id):
             broken += 1
             click.echo(f"batch {bid}: BROKEN at event {report['first_bad_event_id']} "
                        f"(seq {report['first_bad_seq']}): {report['reason']}")
+    from itad import audit_log
+
+    log = audit_log.verify(db.session)
+    if log["ok"]:
+        click.echo(f"operator audit log: ok, {log['events']} events")
+    else:
+        broken += 1
+        click.echo(f"operator audit log: BROKEN at seq {log['first_bad_seq']}: {log['reason']}")
     if broken:
         raise SystemExit(1)
 

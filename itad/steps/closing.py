@@ -12,6 +12,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from itad import audit_log
 from itad.certification.issuing import request_certificate, signing_ready
 from itad.errors import Conflict
 from itad.models import Batch, Device, StorageMedium, User, utcnow
@@ -76,6 +77,9 @@ def close_batch(session: Session, actor: User, batch: Batch) -> dict:
     batch.status, batch.closed_at = "closed", utcnow()
     custody.append(session, batch.id, device_id=None, actor=actor, action="close_batch",
                    evidence={"missing": len(never_received)})
+    audit_log.record(session, "batch_closed", organization_id=batch.organization_id, actor=actor,
+                     subject=f"batch {batch.id} ({batch.reference})", before={"status": "open"},
+                     after={"status": "closed", "missing": len(never_received)})
     after_batch_closed(session, batch, actor)
     return {"batch_id": batch.id, "status": batch.status, "missing": list(never_received)}
 

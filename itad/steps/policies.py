@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from itad import audit_log
 from itad.errors import Invalid
 from itad.models import SanitizationPolicy, User
 from workflows.policy import DEFAULT_POLICY, Policy, PolicyError
@@ -67,6 +68,7 @@ def set_policy(session: Session, actor: User, organization_id: int, rules: dict[
     defaults); for a batch, only the fields it overrides. Returns the row, the effective policy and
     where it asks less than the organization's (a batch override may loosen it, knowingly)."""
     org_policy = organization_policy(session, organization_id)
+    previous = _latest(session, organization_id, batch_id)
     effective = _checked(rules, DEFAULT_POLICY if batch_id is None else org_policy)
     stored = effective.to_dict() if batch_id is None else rules
     if batch_id is not None:
@@ -76,6 +78,10 @@ def set_policy(session: Session, actor: User, organization_id: int, rules: dict[
                              note=note, created_by_id=actor.id)
     session.add(row)
     session.flush()
+    audit_log.record(session, "policy_changed", organization_id=organization_id, actor=actor,
+                     subject=f"sanitization policy of {'batch ' + str(batch_id) if batch_id else 'the organization'}",
+                     before={"rules": previous.rules} if previous else None,
+                     after={"rules": stored, "note": note})
     return row, effective, org_policy.weakenings(effective) if batch_id is not None else []
 
 

@@ -13,8 +13,6 @@ from flask import current_app
 from itad.certification import keys
 from itad.models import AuditEvent, db
 from tests.append_only import unguarded
-from tests.certification.conftest import bench, closed, signing_key  # noqa: F401  (fixtures)
-from tests.web.conftest import as_user  # noqa: F401  (fixture)
 
 
 def _events(session, action):

@@ -13,6 +13,7 @@ import hashlib
 import asyncio
 import concurrent.futures
 import io
+from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography import x509
@@ -170,6 +171,20 @@ def _signer(key_pem_encrypted: bytes, cert_pem: bytes, passphrase: bytes):
     )
 
 
+@dataclass(frozen=True)
+class Timestamping:
+    """An RFC 3161 time-stamp authority: `url`, and the PEM of the root(s) its certificate chains to, so the
+    validation data of the whole chain can be gathered (revocation information fetched from the URLs the
+    certificates name) and embedded."""
+
+    url: str
+    trust_pem: bytes | None = None
+
+
+# Room for a signature with its time-stamp token and the validation data of both chains (PAdES B-LT).
+TIMESTAMPED_BYTES_RESERVED = 64 * 1024
+
+
 def sign_pdf(
     pdf: bytes,
     key_pem_encrypted: bytes,
@@ -179,24 +194,52 @@ def sign_pdf(
     reason: str = DEFAULT_REASON,
     location: str = "",
     field_name: str = "CertificateSignature",
+    timestamping: Timestamping | None = None,
 ) -> bytes:
-    """The PDF with an embedded PAdES B-B signature covering the whole file."""
+    """The PDF with an embedded PAdES signature covering the whole file: B-B, or with `timestamping` B-LT (a
+    signature time-stamp from the authority, and the certificates and revocation data needed to validate the
+    signer and the time-stamp later, after rotation or expiry, in the document's security store)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
+    extra: dict = {}
+    timestamper = None
+    if timestamping is not None:
+        from pyhanko.keys import load_certs_from_pemder_data
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from pyhanko_certvalidator import ValidationContext
+
+        roots = list(load_certs_from_pemder_data(cert_pem))
+        if timestamping.trust_pem:
+            roots += list(load_certs_from_pemder_data(timestamping.trust_pem))
+        extra = {"embed_validation_info": True, "use_pades_lta": False,
+                 "validation_context": ValidationContext(trust_roots=roots, allow_fetching=True)}
+        timestamper = HTTPTimeStamper(timestamping.url, timeout=30)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
         location=location or None,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
+        **extra,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     # A fixed reservation: without it pyHanko builds and signs the CMS twice
     # (once only to measure it), which doubled the cost of a small certificate.
-    pdf_signer = signers.PdfSigner(meta, signer=_signer(key_pem_encrypted, cert_pem, passphrase))
-    out = run_coroutine(lambda: pdf_signer.async_sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED))
+    pdf_signer = signers.PdfSigner(meta, signer=_signer(key_pem_encrypted, cert_pem, passphrase),
+                                   timestamper=timestamper)
+    reserved = TIMESTAMPED_BYTES_RESERVED if timestamping else SIGNATURE_BYTES_RESERVED
+    out = run_coroutine(lambda: pdf_signer.async_sign_pdf(writer, bytes_reserved=reserved))
     return out.getvalue()
+
+
+def timestamp_token(data: bytes, timestamping: Timestamping) -> bytes:
+    """An RFC 3161 time-stamp token (DER) over the SHA-256 of `data`, from the authority."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    stamper = HTTPTimeStamper(timestamping.url, timeout=30)
+    digest = hashlib.sha256(data).digest()
+    return run_coroutine(lambda: stamper.async_timestamp(digest, "sha256")).dump()
 
 
 def run_coroutine(make_coroutine):

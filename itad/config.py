@@ -119,6 +119,11 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         # Each worker signs the custody chains' heads this often (one checkpoint per interval, whatever the
         # number of workers); 0: never (then `itad audit checkpoint` from cron).
         "CUSTODY_CHECKPOINT_SECONDS": _float(env, "CUSTODY_CHECKPOINT_SECONDS", 3600.0),
+        # An RFC 3161 time-stamp authority: certificates are then signed PAdES B-LT (time-stamped, with the
+        # validation data embedded) and checkpoints carry a time-stamp token. TSA_TRUST_PEM: the PEM file of
+        # the root the authority's certificate chains to. Unset: signatures as before, without a time-stamp.
+        "TSA_URL": env.get("TSA_URL") or None,
+        "TSA_TRUST_PEM": env.get("TSA_TRUST_PEM") or None,
         # SNMP probes (itad.discovery): seconds to wait for each answer, extra tries before a device
         # counts as silent, the whole-device budget, devices probed at once, and addresses per request.
         "SNMP_TIMEOUT": _float(env, "SNMP_TIMEOUT", 2.0),

@@ -158,7 +158,8 @@ def issue(session: Session, request_id: int, *, progress: ProgressFn | None = No
     data = build(session, subject_id, request.number, issuer, issued_at=issued_at,
                  supersedes=previous.number if previous else None, issued_by=issuer_user)
     report(1, 3)
-    pdf = certificates.issue_pdf(data, key.key_encrypted, key.cert_pem.encode(), passphrase)
+    pdf = certificates.issue_pdf(data, key.key_encrypted, key.cert_pem.encode(), passphrase,
+                                 timestamping=keys.timestamping(config))
     report(2, 3)
     cert = _record(session, request, data, pdf, key, previous, issuer_user, issued_at)
     report(3, 3)
@@ -246,7 +247,8 @@ def issue_device_certificates(ctx: JobContext, batch_id: int, requested_by_id: i
         datas = content.certificate_data_for_devices(
             session, batch_id, {d: (r.number, None) for d, r in requests.items()}, issuer,
             issued_at=issued_at, issued_by=actor)
-        pdfs = certificates.issue_device_pdfs(datas, key.key_encrypted, key.cert_pem.encode(), passphrase)
+        pdfs = certificates.issue_device_pdfs(datas, key.key_encrypted, key.cert_pem.encode(), passphrase,
+                                              timestamping=keys.timestamping(current_app.config))
         for device_id, data, pdf in zip(sorted(requests), datas, pdfs):
             _record(session, requests[device_id], data, pdf, key, None, actor, issued_at)
     ctx.progress(len(todo), len(todo))

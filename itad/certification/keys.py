@@ -51,6 +51,20 @@ def default_subject(config) -> dict:
     return {"common_name": f"{name} certificate signing", "organization": name}
 
 
+def timestamping(config) -> certificates.Timestamping | None:
+    """The time-stamp authority from TSA_URL (and TSA_TRUST_PEM, its root's PEM file), or None: then certificates
+    are signed without a time-stamp, as before."""
+    url = (config.get("TSA_URL") or "").strip()
+    if not url:
+        return None
+    trust = config.get("TSA_TRUST_PEM")
+    try:
+        trust_pem = open(trust, "rb").read() if trust else None
+    except OSError as exc:
+        raise Invalid(f"TSA_TRUST_PEM cannot be read: {exc}", code="tsa_trust_unreadable") from None
+    return certificates.Timestamping(url, trust_pem)
+
+
 def passphrase_configured(config) -> bool:
     return bool(config.get("SIGNING_KEY_PASSPHRASE"))
 

@@ -54,8 +54,11 @@ def make(session: Session, *, min_interval: timedelta | None = None) -> CustodyC
         raise Conflict("No signing key is active; run 'itad keys init'.", code="no_signing_key")
     root = merkle.root([merkle.leaf(h["batch_id"], h["seq"], h["hash"]) for h in heads])
     signature = certificates.sign_bytes(root.encode(), key.key_encrypted, keys.passphrase_from(current_app.config))
+    stamping = keys.timestamping(current_app.config)
+    # The authority's token says when the signature existed: a key rotated or compromised later cannot date one.
+    token = certificates.timestamp_token(signature, stamping) if stamping else None
     checkpoint = CustodyCheckpoint(created_at=now, heads=heads, merkle_root=root, signature=signature,
-                                   signing_key_id=key.id)
+                                   signing_key_id=key.id, timestamp_token=token)
     session.add(checkpoint)
     session.flush()
     return checkpoint

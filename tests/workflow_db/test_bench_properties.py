@@ -387,7 +387,8 @@ class BenchSessions(RuleBasedStateMachine):
     # ------------------------------------------------------------ tampering
 
     def tamper_with_one_event(self, data):
-        """Edit one event behind the API's back: the check names exactly that event; then put it back."""
+        """Edit one event behind the API's back: the database refuses; an attacker who lifts its triggers gets the
+        edit in, and the check names exactly that event; then put it back."""
         column = data.draw(st.sampled_from(["actor_label", "evidence", "to_state", "created_at", "device_id",
                                             "prev_hash", "hash"]), label="tampered column")
         with db.engine.connect() as c:
@@ -407,13 +408,20 @@ class BenchSessions(RuleBasedStateMachine):
         self.tampered = True
         table = CustodyEvent.__table__
         self.cache.clear()
-        with db.engine.begin() as c:
+        with db.engine.connect() as c:
+            try:
+                c.execute(table.update().where(table.c.id == target.id).values({column: forged}))
+                raise AssertionError("the database let an edit of a custody event through")
+            except sa.exc.DBAPIError as exc:
+                assert "append-only" in str(exc.orig)
+            c.rollback()
+        with db.engine.begin() as c, unguarded(c):
             c.execute(table.update().where(table.c.id == target.id).values({column: forged}))
         status, report = self.api("admin", "GET", f"/batches/{self.batch_id}/custody/verify")
         assert status == 200 and report["ok"] is False, report
         assert (report["first_bad_event_id"], report["first_bad_seq"]) == (target.id, target.seq), \
             f"edited {column} of event {target.id} (seq {target.seq}); the check named {report}"
-        with db.engine.begin() as c:
+        with db.engine.begin() as c, unguarded(c):
             c.execute(table.update().where(table.c.id == target.id).values({column: original}))
         self.cache.clear()
         self.chain_verified = None      # put back as it was: the next check must find the chain whole again

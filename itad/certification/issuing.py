@@ -12,7 +12,6 @@ the units it covered out of sellable stock.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -24,7 +23,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import certificates
-from itad import audit_log, batches, documents
+from itad import audit_log, batches, documents, spreadsheets
 from itad.certification import content, keys
 from itad.errors import Conflict, Invalid, NotFound
 from itad.jobs import JobContext, enqueue, job
@@ -266,7 +265,7 @@ def device_certificates_zip(session: Session, user, batch_id: int) -> tuple[byte
     store = documents.storage(session, current_app.config)
     buffer = io.BytesIO()
     index = io.StringIO()
-    writer = csv.writer(index)
+    writer = spreadsheets.writer(index)
     writer.writerow(["number", "device_serial", "pdf", "json", "pdf_sha256", "issued_at"])
     # PDFs are compressed already: stored as they are, so each file in the ZIP is byte for byte the signed one.
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:

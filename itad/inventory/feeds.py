@@ -8,13 +8,13 @@ priced by guess, and counted in `unpriced`.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from itad import spreadsheets
 from itad.inventory.money import fmt
 from itad.inventory.pricing import suggest
 from itad.inventory.stock import context_of
@@ -29,7 +29,7 @@ LISTING_COLUMNS = ["sku", "title", "condition_grade", "price", "currency", "quan
 def inventory_csv(session: Session, items: list[InventoryItem]) -> str:
     ctx = context_of(session, items)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = spreadsheets.writer(buf, lineterminator="\n")
     w.writerow(EXPORT_COLUMNS)
     for i in items:
         serial, reference, client = ctx.get(i.id, ("", "", ""))
@@ -58,7 +58,7 @@ def listing_feed(session: Session, items: list[InventoryItem], *, currency: str,
         if i.status == StockStatus.available.value:
             by_sku.setdefault(i.sku, []).append(i)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = spreadsheets.writer(buf, lineterminator="\n")
     w.writerow(LISTING_COLUMNS)
     rows, unpriced = 0, []
     for sku in sorted(by_sku):

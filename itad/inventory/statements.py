@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import render_template
 
+from itad import spreadsheets
 from itad.inventory.money import fmt
 from itad.inventory.settlement import Settlement
 
@@ -18,7 +18,7 @@ TOTAL_COLUMNS = ["currency", "units_sold", "gross", "fees", "net", "client_share
 def settlement_csv(s: Settlement) -> str:
     """Two tables in one file, separated by a blank line: the units sold, then the totals per currency."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = spreadsheets.writer(buf, lineterminator="\n")
     w.writerow(LINE_COLUMNS)
     for line in s.lines:
         w.writerow([line.sale_id, line.device_id, line.serial, line.sku, line.sold_on.isoformat(), line.currency,

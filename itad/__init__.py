@@ -82,7 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from itad import errors, security
+    from itad import errors, input_rules, security
     from itad.api import bp as api_bp
     from itad.cli import register_commands
     from itad.extensions import csrf, db, login_manager, migrate
@@ -94,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     init_login(login_manager)
     errors.init_app(app)
+    input_rules.init_app(app)
     security.init_app(app)
     app.register_blueprint(api_bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.

@@ -80,8 +80,19 @@ def _http_code_name(exc: HTTPException) -> str:
 
 
 def init_app(app: Flask) -> None:
+    def _rollback() -> None:
+        # A failed request keeps nothing it began; and the error page itself reads the signed-in user, which a
+        # session left in a failed transaction could not (PendingRollbackError while rendering the 500 page).
+        from itad.models import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection itself may be gone; the page must still render
+            log.warning("rollback failed while answering an error", exc_info=True)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        _rollback()
         if wants_json():
             return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
         return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
@@ -134,6 +145,7 @@ def init_app(app: Flask) -> None:
     def unexpected(exc: Exception):
         # Logged with its traceback for us; the client gets a plain message.
         log.exception("unhandled error on %s %s", request.method, request.path)
+        _rollback()
         if wants_json():
             return jsonify(error_body("internal_error", "An internal error occurred. It has been logged.")), 500
         return render_template("errors/error.html", status=500, message="An internal error occurred."), 500

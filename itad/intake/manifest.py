@@ -264,8 +264,14 @@ class Manifest:
         accepted = self.rows_accepted
         chunk: list[tuple] = []
 
+        # A NUL can only come from a file that holds one: only then is every cell looked at for it.
+        has_nul = self._data is not None and b"\x00" in self._data
         for number, cells in self._records:
             if not any(cells):
+                continue
+            if has_nul and any("\x00" in c for c in cells):
+                self._nul_problem(number, cells, columns)
+                read += 1
                 continue
             n = len(cells)
             if n < width:  # a short row (trailing empty cells dropped): pad, then index freely
@@ -408,6 +414,12 @@ class Manifest:
             return serials
         return [(serial, f.get("type"), f.get("make"), f.get("model"), f.get("capacity")) if (f := facts.get(i))
                 else serial for i, serial in enumerate(serials)]
+
+    def _nul_problem(self, row: int, cells: list[str], columns: ColumnMap) -> None:
+        index = next(i for i, c in enumerate(cells) if "\x00" in c)
+        header = columns.headers[index] if index < len(columns.headers) else f"column {index + 1}"
+        self._problem(row, header, cells[index].replace("\x00", "\\0"), "control_character",
+                      "The value holds a NUL character (U+0000), which is not text. Remove it and upload again.")
 
     def _unknown_category(self, row: int, column: str | None, category: str) -> None:
         if len(self.problems) >= self.max_problems:  # a suggestion costs a fuzzy search: skip it

@@ -56,7 +56,7 @@ class OrganizationIn(BaseModel):
 
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    organization_id: int
+    organization_id: int = Field(ge=1, le=2**31 - 1)
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(client|technician|admin)$")

@@ -33,7 +33,7 @@ class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reference: str = Field(min_length=1, max_length=120, description="the client's PO or ticket number")
     organization_id: int | None = Field(
-        None, description="operator admins: the client to register for; client users: omit (or their own)")
+        None, ge=1, le=2**31 - 1, description="operator admins: the client to register for; client users: omit (or their own)")
     rows: list[dict[str, Any]] = Field(
         min_length=1, description="one object per device; keys are read like a file's headers")
     confidentiality: Confidentiality | None = Field(None, description=CONFIDENTIALITY_HELP)
@@ -91,6 +91,8 @@ def _upload() -> tuple[bytes, str | None, str | None, int | None]:
     raw_org = (request.form.get("organization_id") or "").strip()
     try:
         organization_id = int(raw_org) if raw_org else None
+        if organization_id is not None and not 1 <= organization_id <= 2**31 - 1:
+            raise ValueError
     except ValueError:
         raise Invalid("organization_id must be a number.", code="validation_failed",
                       details=[{"field": "organization_id", "message": "not an integer"}])

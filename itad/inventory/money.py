@@ -20,6 +20,10 @@ def to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUNDING)
 
 
+# The amount columns hold twelve digits, two of them decimals.
+MAX_AMOUNT = Decimal(10) ** 10
+
+
 def parse_amount(value: object) -> Decimal:
     """A stored or submitted amount as Decimal with two places. Strings and Decimals only."""
     if isinstance(value, float) or isinstance(value, bool):
@@ -32,6 +36,8 @@ def parse_amount(value: object) -> Decimal:
         raise ValueError("an amount must be a finite number")
     if amount < 0:
         raise ValueError("an amount cannot be negative")
+    if amount >= MAX_AMOUNT:
+        raise ValueError(f"an amount is below {MAX_AMOUNT:,} (ten digits before the decimal point)")
     if amount != amount.quantize(CENT, rounding=ROUNDING):
         raise ValueError(f"{value} has more than two decimals")
     return to_cents(amount)

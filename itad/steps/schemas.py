@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -13,6 +13,9 @@ MediaType = Literal["hdd", "ssd", "nvme", "flash", "mobile", "unknown"]
 MethodName = Literal["clear", "purge", "destroy"]
 HiddenAreas = Literal["none", "removed", "present", "unknown", "not_applicable"]
 ToolResult = Literal["erased", "erased_with_warning", "failed"]
+# Ids and versions fit the database's integer columns; a larger number names nothing and is refused here (422).
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class In(BaseModel):
@@ -20,13 +23,13 @@ class In(BaseModel):
 
 
 class VersionedIn(In):
-    version: int | None = Field(None, description="the device version you saw; a mismatch answers 409")
+    version: Version | None = Field(None, description="the device version you saw; a mismatch answers 409")
 
 
 class ReceiveIn(In):
     serial: str | None = Field(None, min_length=1, max_length=120)
     asset_tag: str | None = Field(None, min_length=1, max_length=120)
-    batch_id: int | None = Field(None, description="limit the search to this batch; required for an unexpected unit")
+    batch_id: Id | None = Field(None, description="limit the search to this batch; required for an unexpected unit")
 
     @model_validator(mode="after")
     def _scanned(self):
@@ -36,7 +39,7 @@ class ReceiveIn(In):
 
 
 class ReconcileIn(VersionedIn):
-    manifest_device_id: int | None = None
+    manifest_device_id: Id | None = None
     accept: bool = False
     note: str | None = Field(None, max_length=500)
 
@@ -62,26 +65,26 @@ class WipeFields(In):
 
 
 class SanitizationIn(WipeFields):
-    medium_id: int | None = None
+    medium_id: Id | None = None
     medium_serial: str | None = Field(None, max_length=120, description="a drive found at the bench is added")
     media_type: MediaType | None = None
     medium_manufacturer: str | None = Field(None, max_length=120)
     medium_model: str | None = Field(None, max_length=200)
-    capacity_bytes: int | None = Field(None, ge=0)
+    capacity_bytes: int | None = Field(None, ge=0, le=2**63 - 1)
     report_text: str | None = Field(None, max_length=8_000_000, description="the tool's raw report")
-    version: int | None = None
+    version: Version | None = None
 
 
 class BulkSanitizationItem(WipeFields):
-    medium_id: int | None = None
+    medium_id: Id | None = None
     medium_serial: str | None = Field(None, max_length=120)
-    batch_id: int | None = None
-    device_id: int | None = Field(None, description="with medium_serial: a drive of this device not on the list "
+    batch_id: Id | None = None
+    device_id: Id | None = Field(None, description="with medium_serial: a drive of this device not on the list "
                                   "is added (as the single endpoint does)")
     media_type: MediaType | None = None
     medium_manufacturer: str | None = Field(None, max_length=120)
     medium_model: str | None = Field(None, max_length=200)
-    capacity_bytes: int | None = Field(None, ge=0)
+    capacity_bytes: int | None = Field(None, ge=0, le=2**63 - 1)
 
     @model_validator(mode="after")
     def _which(self):
@@ -102,7 +105,7 @@ class MediumFactsIn(VersionedIn):
 
 
 class VerifyIn(VersionedIn):
-    medium_id: int | None = None
+    medium_id: Id | None = None
     passed: bool
     notes: str | None = Field(None, max_length=2000)
 

@@ -62,3 +62,16 @@ def test_a_nul_in_an_asset_list_is_a_problem_with_its_row_and_column(client, wor
     assert r.status_code == 422
     (problem,) = r.get_json()["error"]["details"]["problems"]
     assert (problem["row"], problem["column"], problem["code"]) == (302, "Model", "control_character")
+
+
+def test_numbers_past_their_columns_are_refused_by_name(client, world):
+    r = client.post("/api/v1/receive", json={"serial": "X", "batch_id": 2**40}, headers=world.tech.headers)
+    assert r.status_code == 422 and "batch_id" in str(r.get_json()["error"]["details"])
+    r = client.post("/api/v1/sanitizations/bulk", json={"items": [{"medium_id": 1, "device_id": 2**40,
+                    "method": "clear", "technique": "overwrite"}]}, headers=world.tech.headers)
+    assert r.status_code == 200 and r.get_json()["results"][0]["status"] == "rejected"
+    assert "device_id" in r.get_json()["results"][0]["reason"]
+    r = upload(client, world.admin, csv_bytes("Serial", "S1"), organization_id=str(2**40))
+    assert r.status_code == 422
+    r = client.post("/api/v1/devices/1/list", json={"list_price": "1" + "0" * 40}, headers=world.tech.headers)
+    assert r.status_code == 422 and "below 10,000,000,000" in str(r.get_json()["error"]["details"])

@@ -132,6 +132,8 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         "SNMP_CONCURRENCY": _int(env, "SNMP_CONCURRENCY", 100),
         "SNMP_MAX_TARGETS": _int(env, "SNMP_MAX_TARGETS", 4096),
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", False),
+        # A signed-in browser's session lasts this long at most (and its cookie too), then signs in again.
+        "SESSION_LIFETIME_SECONDS": _float(env, "SESSION_LIFETIME_SECONDS", 12 * 3600.0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Werkzeug's method string; "scrypt" is scrypt at its default cost (n=2**15, r=8, p=1).

@@ -68,11 +68,13 @@ def _client_id(organization: Organization) -> int | None:
     return None if organization.is_operator else organization.id
 
 
-def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
-    token, secret = issue_token(session, user, name)
+def create_token(session: Session, user: User, name: str, *, expires_in_days: int | None = None
+                 ) -> tuple[ApiToken, str]:
+    token, secret = issue_token(session, user, name, expires_in_days=expires_in_days)
     audit_log.record(session, "token_issued", subject=f"token {token.id} ({name}) of {user.email}",
                      organization_id=_client_id(user.organization),
-                     after={"token_id": token.id, "name": name, "user": user.email})
+                     after={"token_id": token.id, "name": name, "user": user.email,
+                            "expires_at": token.expires_at})
     return token, secret
 
 

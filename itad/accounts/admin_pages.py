@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from itad import accounts, batches
 from itad.errors import DomainError, NotFound
 from itad.inventory import settlement
-from itad.models import Organization, User, db
+from itad.models import Organization, User, db, utcnow
 from itad.web import ADMIN, bp, form_errors, roles
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
@@ -108,7 +108,7 @@ def admin_user(user_id: int):
 
 def _user_page(user: User, form: TokenForm, new_token: str | None, status: int = 200):
     return render_template("admin/user.html", user=user, form=form, confirm=ConfirmForm(), new_token=new_token,
-                           tokens=accounts.list_tokens(db.session, user)), status
+                           tokens=accounts.list_tokens(db.session, user), now=utcnow()), status
 
 
 @bp.post("/admin/users/<int:user_id>/tokens")

@@ -36,6 +36,7 @@ class TokenOut(Out):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(None, description="null: until revoked")
 
 
 class NewTokenOut(TokenOut):
@@ -45,6 +46,8 @@ class NewTokenOut(TokenOut):
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=120)
+    expires_in_days: int | None = Field(None, ge=1, le=3650, description="the token stops working after this "
+                                        "many days; omitted: until revoked")
 
 
 class OrganizationIn(BaseModel):
@@ -88,7 +91,7 @@ def list_tokens():
 @bp.post("/tokens")
 @operation("Create an API token for yourself", body=TokenIn, response=NewTokenOut, status=201, tags=("accounts",))
 def create_token(body: TokenIn):
-    token, plain = accounts.create_token(db.session, current_user(), body.name)
+    token, plain = accounts.create_token(db.session, current_user(), body.name, expires_in_days=body.expires_in_days)
     return NewTokenOut(**TokenOut.model_validate(token).model_dump(), token=plain)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from itad.models import FailedSignIn
+from itad.models import FailedSignIn, User
 
 
 def failures_since(session: Session, address: str, since: datetime) -> int:
@@ -31,3 +31,18 @@ def record_failure(session: Session, address: str, now: datetime, *, window_seco
                                                   FailedSignIn.at <= now - timedelta(seconds=window_seconds)))
     session.add(FailedSignIn(address=address, at=now))
     session.flush()
+
+
+def hold_address(session: Session, address: str) -> None:
+    """Attempts from one address take their turn until this one commits: PostgreSQL, an advisory lock for the
+    transaction; SQLite, the write lock, taken by a first write (one writer at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "sign-in " + address})
+    else:
+        session.execute(sa.text("UPDATE failed_sign_in SET address = address WHERE 0"))
+
+
+def hold_account(session: Session, email: str) -> User | None:
+    """The account an email names, its row locked until this attempt commits (None when there is none)."""
+    return session.scalars(sa.select(User).where(User.email == (email or "").strip().lower())
+                           .with_for_update(of=User)).first()

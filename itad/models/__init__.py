@@ -1,7 +1,7 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
 from itad.models.base import Base, JSONType, UTCDateTime, db, utcnow
-from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User
+from itad.models.accounts import ApiToken, Organization, OrgKind, Role, User, WebSession
 from itad.models.audit import AuditEvent
 from itad.models.batches import Batch, BatchStatus, Device, StorageMedium
 from itad.models.certificates import (
@@ -20,7 +20,7 @@ from itad.models.workflow import (
 
 __all__ = [
     "Base", "JSONType", "UTCDateTime", "db", "utcnow",
-    "ApiToken", "AuditEvent", "Organization", "OrgKind", "Role", "User",
+    "ApiToken", "AuditEvent", "Organization", "OrgKind", "Role", "User", "WebSession",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
     "CustodyCheckpoint", "CustodyEvent", "Document", "ErasureReport", "ErasureReviewItem",

@@ -95,5 +95,24 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())     # None: until revoked
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class WebSession(db.Model):
+    """A signed-in browser, kept on the server: the cookie holds a random token, this row its SHA-256. Sign-out
+    revokes the row; a changed password or role, a deactivated user or the end of its lifetime ends it too (the
+    row no longer matches), in every process at once."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (sa.Index("ix_web_session_user", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(sa.String(16))               # the role it was opened with
+    password_marker: Mapped[str] = mapped_column(sa.String(64))    # changes when the password does
+    address: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

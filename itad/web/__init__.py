@@ -13,7 +13,7 @@ from flask import Blueprint, Response
 from flask_login import LoginManager, current_user, login_required
 
 from itad.auth.access import require_role
-from itad.models import User, db
+from itad.models import db
 
 bp = Blueprint("web", __name__, template_folder="../templates")
 
@@ -27,8 +27,15 @@ def init_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # The cookie alone proves nothing any more: its session must stand on the server (itad.accounts.sessions).
+        from flask import session as cookie
+
+        from itad.accounts import sessions
+
+        try:
+            return sessions.user_of(db.session, cookie.get("sid"), int(user_id))
+        except ValueError:
+            return None
 
 
 def roles(*allowed: str):

@@ -47,3 +47,14 @@ class TooManyRows(ManifestError):
             "Split it into several batches."
         )
         self.limit = limit
+
+
+class TooBig(ManifestError):
+    """A list past one of the reading limits (its uncompressed size, its width): refused whole, the limit named,
+    before it can take the server's memory."""
+
+    code = "manifest_too_big"
+
+    def __init__(self, message: str, *, limit: str, value: int, maximum: int):
+        super().__init__(message)
+        self.limit, self.value, self.maximum = limit, value, maximum

@@ -36,6 +36,7 @@ DEFAULT_MAX_ROWS = 200_000
 DEFAULT_CHUNK_SIZE = 1_000
 DEFAULT_MAX_PROBLEMS = 1_000
 MAX_SERIAL_LENGTH = 120
+MAX_CELL_LENGTH = 10_000   # an extra column's value, kept as an attribute
 # The lengths the device table holds; a longer value is a problem, not a silent cut.
 _MAX_LENGTH = {"asset_tag": 120, "manufacturer": 120, "model": 200}
 # How far down a title or a note above the header may push it.
@@ -286,6 +287,9 @@ class Manifest:
             for index, name in attribute_columns:
                 value = cells[index].strip()
                 if value:
+                    if len(value) > MAX_CELL_LENGTH:     # shown by its first 80 characters
+                        problem(number, name, value[:80] + "…", "too_long",
+                                f"The value is {len(value):,} characters long; at most {MAX_CELL_LENGTH:,} are kept.")
                     attributes += (name, value)
             if n > width:  # cells past the last header: kept, named by their column
                 for index in range(width, n):

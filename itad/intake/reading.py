@@ -18,13 +18,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from itad.intake.errors import UnreadableManifest
+from itad.intake.errors import TooBig, UnreadableManifest
 
 Record = tuple[int, list[str]]
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # OLE2: Excel 97-2003
 _SAMPLE_BYTES = 64 * 1024
+# Reading limits: what an asset list may unpack to, and how wide a row may be (a sheet naming a cell at column
+# 10^12 would otherwise have every row padded to it). Past either, the list is refused whole, the limit named.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_COLUMNS = 1_000
 # Bytes Windows-1252 leaves undefined: a file holding them was not written as Windows-1252.
 _CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _DELIMITERS = ("\t", ";", ",")  # on a tie, the earlier one wins: commas turn up inside text
@@ -135,6 +139,8 @@ def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]
     number = 0
     try:
         for number, cells in enumerate(csv.reader(stream, delimiter=delimiter), 1):
+            if len(cells) > MAX_COLUMNS:
+                raise _too_wide(number)
             yield number, cells
     except csv.Error as exc:
         raise UnreadableManifest(f"Row {number + 1} cannot be read as CSV: {exc}.") from None
@@ -144,25 +150,54 @@ def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]
         ) from None
 
 
+def _unpacked_size(data: bytes) -> int:
+    """What the workbook's zip says its parts unpack to (a zip bomb says so before it is opened)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableManifest(f"The file is a zip archive but not a readable XLSX workbook ({exc}).") from None
+
+
 def _xlsx_records(data: bytes) -> Iterator[Record]:
     """The first sheet's rows, through openpyxl's read-only mode (it streams the sheet)."""
     import openpyxl  # only XLSX uploads pay for the import
+    from defusedxml import DefusedXmlException
     from openpyxl.utils.exceptions import InvalidFileException
 
+    unpacked = _unpacked_size(data)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TooBig(f"The workbook unpacks to {unpacked:,} bytes; at most {MAX_UNPACKED_BYTES:,} are read. "
+                     "Save only the asset list's sheet, or a CSV, and upload again.",
+                     limit="unpacked_bytes", value=unpacked, maximum=MAX_UNPACKED_BYTES)
     try:
+        # openpyxl parses through defusedxml when it is installed (it is): no entity expansion, no DTD.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, DefusedXmlException) as exc:
         raise UnreadableManifest(f"The file is a zip archive but not a readable XLSX workbook ({exc}).") from None
     try:
         sheet = workbook.worksheets[0]
         # Read-only sheets yield an empty tuple for every missing row, so counting from 1 gives
-        # the row numbers Excel shows.
+        # the row numbers Excel shows. No row is read wider than the limit (and one that reaches it is refused).
+        # A row is as wide as its last cell, and openpyxl refuses a reference past column ZZZ (18,278): a far-away
+        # cell costs at most that many, and a row wider than the limit is refused, never cut.
         for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            yield number, [v if type(v) is str else cell_text(v) for v in values]
-    except (ValueError, IndexError, KeyError, SyntaxError) as exc:   # the sheet's XML is damaged
+            cells = [v if type(v) is str else cell_text(v) for v in values]
+            if len(cells) > MAX_COLUMNS:
+                if any(cells[MAX_COLUMNS:]):
+                    raise _too_wide(number)
+                cells = cells[:MAX_COLUMNS]     # empty cells past the limit: spreadsheet padding
+            yield number, cells
+    except (ValueError, IndexError, KeyError, SyntaxError, DefusedXmlException) as exc:   # the sheet's XML is damaged
         raise UnreadableManifest(f"The first sheet of the workbook cannot be read ({exc}).") from None
     finally:
         workbook.close()
+
+
+def _too_wide(number: int) -> TooBig:
+    return TooBig(f"Row {number} has more than {MAX_COLUMNS:,} columns, the most a list is read with. Remove the "
+                  "columns past the asset list's own and upload again.", limit="columns", value=MAX_COLUMNS + 1,
+                  maximum=MAX_COLUMNS)
 
 
 def cell_text(value: Any, *, excel: bool = True) -> str:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from itad.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from itad.steps import custody
 from workflows.custody import GENESIS
-from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows
+from itad.intake.errors import ManifestError, NoSerialColumn, TooBig, TooManyRows
 from itad.intake.loading import loader_for
 from itad.intake.manifest import Problem, read_manifest
 from itad.models import Batch, BatchStatus, CustodyEvent, Device, Organization, StorageMedium, User, utcnow
@@ -207,6 +207,9 @@ def _refusal(exc: ManifestError) -> Exception:
     """A list refused as a whole, as a domain error: 413 past the row limit, else 422."""
     if isinstance(exc, TooManyRows):
         return TooLarge(exc.message, code="too_many_rows", details={"limit_rows": exc.limit})
+    if isinstance(exc, TooBig):
+        return TooLarge(exc.message, code=exc.code, details={"limit": exc.limit, "maximum": exc.maximum,
+                                                            "value": exc.value})
     details: dict = {"problems": []}
     if isinstance(exc, NoSerialColumn):
         details["headers"] = list(exc.headers)

@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import not_a_server_error, positive_data_acceptance
 from schemathesis.config import SchemathesisConfig
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
@@ -40,3 +40,27 @@ def test_every_operation_holds_its_contract(case, world):
         # unreadable asset list, a wipe record can claim a method its technique cannot reach (NIST
         # 800-88). Those answer a documented 422 with the reason; every other check stays on.
         case.call_and_validate(headers=party.headers, excluded_checks=[positive_data_acceptance])
+
+
+NEGATIVE_EXAMPLES = int(os.environ.get("FUZZ_NEGATIVE_EXAMPLES", "6"))
+
+
+@pytest.fixture(scope="session")
+def hostile_schema(live_server):
+    config = SchemathesisConfig()
+    # Data that breaks the schema (wrong types, out-of-range numbers, missing fields, odd strings): every one must
+    # be answered 4xx with a reason, never 5xx. Sent with an admin token, the widest access.
+    config.projects.default.generation.update(modes=[GenerationMode.NEGATIVE])
+    return schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json", config=config)
+
+
+# Operations that take nothing that can be malformed (no parameters, a free-text path part) have no negative case.
+hostile = schemathesis.pytest.from_fixture("hostile_schema").exclude(
+    path_regex=r"^/api/v1/(health|signing-keys|verify/\{number\})$")
+
+
+@pytest.mark.slow
+@hostile.parametrize()
+@settings(max_examples=NEGATIVE_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_no_hostile_request_gets_a_server_error(case, world):
+    case.call_and_validate(headers=world.admin.headers, checks=[not_a_server_error])

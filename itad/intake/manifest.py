@@ -224,6 +224,10 @@ class Manifest:
             if not any(c.strip() for c in cells):
                 continue
             first = first if first is not None else cells
+            named = next((i for i, c in enumerate(cells) if "\x00" in c), None)
+            if named is not None:
+                raise UnreadableManifest(f"The heading of column {named + 1} (row {number}) holds a NUL character "
+                                         "(U+0000), which is not text. Remove it and upload again.")
             columns = map_columns(cells, number)
             if columns is not None:
                 return columns

@@ -75,3 +75,10 @@ def test_numbers_past_their_columns_are_refused_by_name(client, world):
     assert r.status_code == 422
     r = client.post("/api/v1/devices/1/list", json={"list_price": "1" + "0" * 40}, headers=world.tech.headers)
     assert r.status_code == 422 and "below 10,000,000,000" in str(r.get_json()["error"]["details"])
+
+
+def test_a_nul_in_a_column_heading_is_refused_by_its_column(client, world):
+    # (A NUL within the first kilobyte makes the file binary, refused as such; past it, the heading is named.)
+    title = "Asset export of the third floor " + "x" * 1100
+    r = upload(client, world.acme, csv_bytes(title, "Serial,Cost\x00Centre", "S1,CC-1"))
+    assert r.status_code == 422 and "heading of column 2 (row 2)" in r.get_json()["error"]["message"]

@@ -82,3 +82,15 @@ def test_a_nul_in_a_column_heading_is_refused_by_its_column(client, world):
     title = "Asset export of the third floor " + "x" * 1100
     r = upload(client, world.acme, csv_bytes(title, "Serial,Cost\x00Centre", "S1,CC-1"))
     assert r.status_code == 422 and "heading of column 2 (row 2)" in r.get_json()["error"]["message"]
+
+
+def test_a_chunked_body_past_the_limit_is_413(client, world, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    boundary = "LIMIT"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"reference\"\r\n\r\nPO\r\n--{boundary}\r\n"
+            f"Content-Disposition: form-data; name=\"file\"; filename=\"l.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+            "serial\n").encode() + b"S1\n" * (limit // 3 + 10) + f"\r\n--{boundary}--\r\n".encode()
+    r = client.post("/api/v1/batches", input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+                    headers={**world.acme.headers, "Transfer-Encoding": "chunked",
+                             "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 413 and r.get_json()["error"]["details"] == {"limit_bytes": limit}

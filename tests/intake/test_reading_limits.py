@@ -98,3 +98,24 @@ def test_a_reference_past_the_spreadsheet_columns_is_unreadable_not_a_crash(clie
     far = '<c r="ZZZZZZZ2" t="inlineStr"><is><t>x</t></is></c>'
     r = upload(client, world.acme, _xlsx(SHEET.format(rows=ROWS.format(extra=far))), name="list.xlsx")
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "manifest_unreadable"
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def test_memory_comes_back_after_hostile_uploads(client, world):
+    import gc
+
+    bomb = _xlsx(SHEET.format(rows=ROWS.format(extra="")), pad=reading.MAX_UNPACKED_BYTES + 1)
+    wide = csv_bytes("Serial," + ",".join(f"c{i}" for i in range(reading.MAX_COLUMNS + 5)),
+                     *[f"S-{n}" + ",x" * (reading.MAX_COLUMNS + 5) for n in range(2000)])
+    upload(client, world.acme, bomb, name="warm.xlsx")                   # imports and caches warmed up
+    gc.collect()
+    before = _rss_bytes()
+    for _ in range(3):
+        assert upload(client, world.acme, bomb, name="list.xlsx").status_code == 413
+        assert upload(client, world.acme, wide).status_code == 413
+    gc.collect()
+    assert _rss_bytes() - before < 50 * 1024 * 1024

@@ -1,6 +1,6 @@
 """One rule for every text that comes in, checked once at the door for the API and the pages alike: no NUL
-character and no lone surrogate in a query parameter, a form field or its name, an uploaded file's name or a JSON
-body, and no JSON nested deeper than MAX_JSON_DEPTH. Either is refused with a 422 that names the field; nothing
+character and no lone surrogate in a part of the address, a query parameter, a form field or its name, an uploaded
+file's name or a JSON body, and no JSON nested deeper than MAX_JSON_DEPTH. Either is refused with a 422 that names the field; nothing
 reaches a service or the database (PostgreSQL refuses NUL in text; a lone surrogate cannot be encoded as UTF-8).
 Asset lists are checked by their reader, which names the row and column (itad.intake.manifest).
 """
@@ -55,6 +55,10 @@ def _walk(value: Any, path: str, depth: int) -> None:
 
 def check_request() -> None:
     """Flask before_request: refuse a request whose text breaks the rule, before any view runs."""
+    for name, value in (request.view_args or {}).items():
+        reason = _reason(value) if isinstance(value, str) else None
+        if reason:
+            _refuse(f"the {name} in the address", reason)
     for name, value in request.args.items(multi=True):
         for text, what in ((name, "the query parameter name"), (value, f"query parameter {name!r}")):
             reason = _reason(text)

@@ -94,3 +94,9 @@ def test_a_chunked_body_past_the_limit_is_413(client, world, app):
                     headers={**world.acme.headers, "Transfer-Encoding": "chunked",
                              "Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert r.status_code == 413 and r.get_json()["error"]["details"] == {"limit_bytes": limit}
+
+
+def test_a_nul_in_the_address_is_named_too(client, app):
+    r = client.get("/api/v1/verify/COS-2026%00-000001")
+    assert r.status_code == 422 and "the number in the address" in r.get_json()["error"]["message"]
+    assert app.test_client().get("/verify/COS%00X").status_code == 422

@@ -23,11 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))     # after the project: bench/certificates.py must not shadow it
+
+import databases  # noqa: E402  (bench/databases.py)
 
 TARGET_S = 5.0
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -103,23 +105,8 @@ def main() -> int:
         if args.only and args.only != kind:
             continue
         folder = Path(tempfile.mkdtemp(prefix="itad-bench-custody-"))
-        if kind == "sqlite":
-            url, cleanup = f"sqlite:///{folder}/bench.db", (lambda: None)
-        else:
-            import psycopg
-
-            name = f"itad_bench_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(args.url, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            url = args.url.rsplit("/", 1)[0] + "/" + name
-
-            def cleanup(name=name):
-                with psycopg.connect(args.url, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        try:
+        with databases.fresh(kind, args.url) as url:
             results = run(url, args.events, folder)
-        finally:
-            cleanup()
         for measure, seconds in results:
             ok = None if measure.startswith("floor") else seconds < TARGET_S
             verdict &= ok is not False

@@ -24,11 +24,13 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))     # after the project: bench/certificates.py must not shadow it
+
+import databases  # noqa: E402  (bench/databases.py)
 
 TARGET_S = 2.0
 
@@ -155,24 +157,8 @@ def main() -> int:
     for kind in ("sqlite", "postgresql"):
         if args.only and args.only != kind:
             continue
-        if kind == "sqlite":
-            folder = tempfile.mkdtemp(prefix="itad-bench-db-")
-            url, cleanup = f"sqlite:///{folder}/bench.db", (lambda: None)
-        else:
-            import psycopg
-
-            name = f"itad_bench_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(args.url, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            url = args.url.rsplit("/", 1)[0] + "/" + name
-
-            def cleanup(name=name):
-                with psycopg.connect(args.url, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        try:
+        with databases.fresh(kind, args.url) as url:
             results = run(url, args.drives)
-        finally:
-            cleanup()
         bulk = next(t for m, t in results if m.startswith("floor: apply_wipes"))
         for measure, seconds in results:
             ok = seconds < TARGET_S if not measure.startswith("floor") else None

@@ -18,7 +18,8 @@ from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -260,23 +261,17 @@ def sign_bytes(data: bytes, key_pem_encrypted: bytes, passphrase: bytes) -> byte
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.sign(data, ec.ECDSA(hashes.SHA256()))
     if isinstance(key, rsa.RSAPrivateKey):
-        from cryptography.hazmat.primitives.asymmetric import padding
-
         return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
     raise ValueError(f"cannot sign with a {type(key).__name__}")
 
 
 def verify_bytes(data: bytes, signature: bytes, cert_pem: bytes) -> bool:
     """Whether `signature` (from sign_bytes) is over `data` by the key of `cert_pem`."""
-    from cryptography.exceptions import InvalidSignature
-
     public = x509.load_pem_x509_certificate(cert_pem).public_key()
     try:
         if isinstance(public, ec.EllipticCurvePublicKey):
             public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
         else:
-            from cryptography.hazmat.primitives.asymmetric import padding
-
             public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         return False

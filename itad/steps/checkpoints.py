@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 import certificates
 from itad.certification import keys
 from itad.errors import Conflict, NotFound
-from itad.models import Batch, CustodyCheckpoint, CustodyEvent, utcnow
+from itad.models import Batch, CustodyCheckpoint, CustodyEvent, SigningKey, utcnow
 from workflows import merkle
 
 
@@ -74,8 +74,6 @@ def document(session: Session, checkpoint_id: int, *, batch_id: int | None = Non
     cp = session.get(CustodyCheckpoint, checkpoint_id)
     if cp is None:
         raise NotFound(f"No checkpoint {checkpoint_id}.")
-    from itad.models import SigningKey
-
     key = session.get(SigningKey, cp.signing_key_id)
     out: dict[str, Any] = {"id": cp.id, "created_at": cp.created_at.isoformat(), "merkle_root": cp.merkle_root,
                            "signature": base64.b64encode(cp.signature).decode(), "signer_certificate": key.cert_pem,

@@ -122,6 +122,12 @@ def load(instance_path: str, environ: dict | None = None) -> dict:
         # An RFC 3161 time-stamp authority: certificates are then signed PAdES B-LT (time-stamped, with the
         # validation data embedded) and checkpoints carry a time-stamp token. TSA_TRUST_PEM: the PEM file of
         # the root the authority's certificate chains to. Unset: signatures as before, without a time-stamp.
+        # Email of the clients' notifications (itad.notifications): unset SMTP_HOST, no email.
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 25),
+        "SMTP_FROM": _str(env, "SMTP_FROM", "itad@localhost"),
+        # A failed notification is tried again after this many seconds, then twice as long each time (<= 60 s).
+        "NOTIFY_RETRY_SECONDS": _float(env, "NOTIFY_RETRY_SECONDS", 2.0),
         "TSA_URL": env.get("TSA_URL") or None,
         "TSA_TRUST_PEM": env.get("TSA_TRUST_PEM") or None,
         # SNMP probes (itad.discovery): seconds to wait for each answer, extra tries before a device

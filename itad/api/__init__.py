@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # its capability's folder; this package holds what they share (the contract, schemas, OpenAPI).
 from itad.accounts import routes as accounts_routes  # noqa: E402,F401
 from itad.audit_log import routes as audit_log_routes  # noqa: E402,F401
+from itad.notifications import routes as notification_routes  # noqa: E402,F401
 from itad.batches import routes as batches_routes  # noqa: E402,F401
 from itad.certification import routes as certification_routes  # noqa: E402,F401
 from itad.intake import routes as intake_routes  # noqa: E402,F401

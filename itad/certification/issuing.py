@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import certificates
-from itad import audit_log, batches, documents, spreadsheets
+from itad import audit_log, batches, documents, notifications, spreadsheets
 from itad.certification import content, keys
 from itad.errors import Conflict, Invalid, NotFound
 from itad.jobs import JobContext, enqueue, job
@@ -193,6 +193,10 @@ def _record(session: Session, request: CertificateRequest, data, pdf: bytes, key
                              "supersedes": previous.number if previous else None, "reason": request.reason})
     session.flush()
     log.info("certificate %s issued (%s, batch %s, %d bytes)", cert.number, cert.kind, cert.batch_id, len(pdf))
+    if cert.kind == "batch":        # a batch's hundreds of device certificates would be as many messages
+        notifications.notify(session, cert.organization_id, "certificate_issued",
+                             {"number": cert.number, "kind": cert.kind, "batch_id": cert.batch_id,
+                              "sha256": cert.sha256, "supersedes": previous.number if previous else None})
     return cert
 
 
@@ -296,6 +300,8 @@ def revoke(session: Session, actor: User, cert: Certificate, reason: str) -> Cer
                        details={"state": cert.status})
     cert.status = CertificateStatus.revoked.value
     cert.revoked_at, cert.revoked_reason, cert.revoked_by_id = utcnow(), reason[:500], actor.id
+    notifications.notify(session, cert.organization_id, "certificate_revoked",
+                         {"number": cert.number, "kind": cert.kind, "batch_id": cert.batch_id, "reason": reason[:500]})
     audit_log.record(session, "certificate_revoked", organization_id=cert.organization_id, actor=actor,
                      subject=f"certificate {cert.number}", before={"status": "issued"},
                      after={"status": "revoked", "reason": reason[:500]})

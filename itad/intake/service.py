@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from itad.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from itad import notifications
 from itad.steps import custody
 from workflows.custody import GENESIS
 from itad.intake.errors import ManifestError, NoSerialColumn, TooBig, TooManyRows
@@ -174,6 +175,8 @@ def register_batch(
     record_registration(session, batch, actor, filename=filename, sha256=sha256, rows=rows,
                         media=media, at=now)
     session.flush()
+    notifications.notify(session, organization.id, "batch_registered",
+                         {"batch_id": batch.id, "reference": batch.reference, "devices": rows, "drives": media})
     return Registration(batch, True, rows, media, manifest.columns.as_dict())
 
 

@@ -10,6 +10,7 @@ from itad.models.certificates import (
 from itad.models.custody import CustodyCheckpoint, CustodyEvent
 from itad.models.documents import Document
 from itad.models.erasure import ErasureReport, ErasureReviewItem
+from itad.models.notifications import Delivery, WebhookEndpoint
 from itad.models.inventory import InventoryItem, Sale, SettlementTerms, StockStatus
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
@@ -23,7 +24,7 @@ __all__ = [
     "ApiToken", "AuditEvent", "Organization", "OrgKind", "Role", "User", "WebSession",
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
-    "CustodyCheckpoint", "CustodyEvent", "Document", "ErasureReport", "ErasureReviewItem",
+    "CustodyCheckpoint", "CustodyEvent", "Delivery", "Document", "ErasureReport", "ErasureReviewItem", "WebhookEndpoint",
     "InventoryItem", "Sale", "SettlementTerms", "StockStatus",
     "Job", "JobState",
     "FailedSignIn",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from itad.errors import Conflict, Invalid, NotFound
 from itad.models import Batch, Device, StorageMedium, User, utcnow
+from itad import notifications
 from itad.steps import custody
 from itad.steps.applying import apply_step, hold, plan_or_refuse
 from itad.steps.planning import Planned, Step
@@ -87,6 +88,9 @@ def _record_unexpected(session: Session, actor: User, batch: Batch, serial: str,
     session.flush()
     event = custody.append(session, batch.id, device_id=device.id, actor=actor, action="found_unexpected",
                            to_state=device.state, evidence={"serial": device.serial, **(evidence or {})})
+    notifications.notify(session, batch.organization_id, "discrepancy_found",
+                         {"batch_id": batch.id, "reference": batch.reference, "serial": device.serial,
+                          "device_id": device.id, "kind": "unexpected unit"})
     return Receipt(device, "unexpected", event)
 
 

@@ -36,7 +36,18 @@ ID_FACTORIES = {
     "probe_id": lambda s, w, ctx: ctx["probe"].id,
     # Checkpoints are the operator's (every client's heads): a client is refused by role (403) before any lookup.
     "checkpoint_id": lambda s, w, ctx: 1,
+    "endpoint_id": lambda s, w, ctx: _acme_endpoint(s, w).id,
 }
+
+
+def _acme_endpoint(session, world):
+    from itad.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(organization_id=world.acme.org.id, url="https://acme.example/hooks", secret="s" * 64,
+                               events=[], active=True)
+    session.add(endpoint)
+    session.flush()
+    return endpoint
 
 # A valid body per request schema, so the request reaches the lookup (not a 422).
 SAMPLE_BODIES: dict[str, dict] = {
@@ -50,6 +61,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "DataHandlingIn": {"confidentiality": "low"},
     "ReviewMatchIn": {"medium_id": 1},
     "ReviewDismissIn": {"reason": "probe"},
+    "WebhookIn": {"url": "https://globex.example/hooks"},
     "DestroyIn": {"technique": "shred"},
     "IssueIn": {},
     "RevokeIn": {"reason": "probe"},

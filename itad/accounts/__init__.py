@@ -4,6 +4,7 @@ admin and sign-in pages (admin_pages.py, sign_in_pages.py) of this folder."""
 from __future__ import annotations
 
 import re
+import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -122,3 +123,51 @@ def list_users(session: Session, organization: Organization) -> list[User]:
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
     return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def _not_yourself(actor: User | None, user: User, what: str) -> None:
+    if actor is not None and actor.id == user.id:
+        raise Conflict(f"You cannot {what} your own account; ask another admin.", code="own_account",
+                       details={"allowed": [], "needs": ["another admin"]})
+
+
+def set_active(session: Session, actor: User | None, user: User, active: bool) -> User:
+    """Deactivate (or reactivate) a user: a deactivated user's sessions and tokens stop working at once."""
+    if user.active == active:
+        return user
+    if not active:
+        _not_yourself(actor, user, "deactivate")
+    user.active = active
+    session.flush()
+    audit_log.record(session, "user_reactivated" if active else "user_deactivated", subject=f"user {user.email}",
+                     organization_id=_client_id(user.organization), actor=actor,
+                     before={"active": not active}, after={"active": active})
+    return user
+
+
+def set_role(session: Session, actor: User | None, user: User, role: str) -> User:
+    """Move an operator's user between technician and admin (a client's users are clients); their sessions end."""
+    if user.role == role:
+        return user
+    if user.organization.is_operator != (role != Role.client.value) or role not in {r.value for r in Role}:
+        expected = "technician or admin" if user.organization.is_operator else "client"
+        raise Invalid(f"Users of {user.organization.name} must have the role {expected}.", code="role_mismatch")
+    _not_yourself(actor, user, "change the role of")
+    before = user.role
+    user.role = role
+    session.flush()
+    audit_log.record(session, "user_role_changed", subject=f"user {user.email}",
+                     organization_id=_client_id(user.organization), actor=actor,
+                     before={"role": before}, after={"role": role})
+    return user
+
+
+def reset_password(session: Session, actor: User | None, user: User) -> str:
+    """A new random password for the user (returned, to hand over once); their sessions end and a lockout lifts."""
+    password = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    session.flush()
+    audit_log.record(session, "user_password_reset", subject=f"user {user.email}",
+                     organization_id=_client_id(user.organization), actor=actor)
+    return password

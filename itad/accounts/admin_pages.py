@@ -3,7 +3,7 @@ settlement terms, closing batches. Admins only; each form calls one service and 
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
@@ -121,6 +121,41 @@ def admin_create_token(user_id: int):
     ok, issued = attempt(accounts.create_token, db.session, user, form.name.data.strip())
     # Rendered, not redirected: the plain token must never sit in the session cookie or a URL.
     return _user_page(user, TokenForm(formdata=None), issued[1] if ok else None, 201 if ok else 409)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@roles(ADMIN)
+def admin_set_active(user_id: int):
+    user = _user(user_id)
+    active = request.form.get("active") == "1"
+    ok, _ = attempt(accounts.set_active, db.session, current_user, user, active)
+    if ok:
+        flash(f"{user.name} {'can sign in again' if active else 'is deactivated: signed out everywhere, tokens refused'}.",
+              "success")
+    return redirect(url_for("web.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@roles(ADMIN)
+def admin_set_role(user_id: int):
+    user = _user(user_id)
+    ok, _ = attempt(accounts.set_role, db.session, current_user, user, request.form.get("role", ""))
+    if ok:
+        flash(f"{user.name} is now {user.role}; their sessions have ended.", "success")
+    return redirect(url_for("web.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/password-reset")
+@roles(ADMIN)
+def admin_reset_password(user_id: int):
+    user = _user(user_id)
+    ok, password = attempt(accounts.reset_password, db.session, current_user, user)
+    if not ok:
+        return redirect(url_for("web.admin_user", user_id=user.id))
+    # Rendered, not redirected: the password must never sit in the session cookie or a URL.
+    return render_template("admin/user.html", user=user, form=TokenForm(formdata=None), confirm=ConfirmForm(),
+                           new_token=None, new_password=password, tokens=accounts.list_tokens(db.session, user),
+                           now=utcnow())
 
 
 @bp.post("/admin/tokens/<int:token_id>/revoke")

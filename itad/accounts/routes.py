@@ -11,6 +11,7 @@ from itad import accounts
 from itad.api import bp
 from itad.api.contract import current_user, operation
 from itad.api.schemas import Out
+from itad.errors import NotFound
 from itad.models import ApiToken, Organization, User, db
 
 
@@ -124,3 +125,40 @@ def create_user(body: UserIn):
     org = accounts.find_organization(db.session, str(body.organization_id))
     user = accounts.create_user(db.session, org, body.email, body.name, body.role, body.password)
     return UserOut.model_validate(user)
+
+
+class UserChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    active: bool | None = Field(None, description="false: the user can no longer sign in or use a token")
+    role: str | None = Field(None, pattern="^(client|technician|admin)$",
+                             description="an operator's users: technician or admin")
+
+
+class PasswordResetOut(BaseModel):
+    password: str = Field(description="the new password, shown this once; the user's sessions have ended")
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+@bp.patch("/users/<int:user_id>")
+@operation("Deactivate or reactivate a user, or change an operator's user's role (their sessions end)",
+           roles=("admin",), body=UserChangeIn, response=UserOut, tags=("admin",), errors=(404, 409, 422))
+def change_user(user_id: int, body: UserChangeIn):
+    user = _user(user_id)
+    if body.role is not None:
+        accounts.set_role(db.session, current_user(), user, body.role)
+    if body.active is not None:
+        accounts.set_active(db.session, current_user(), user, body.active)
+    return UserOut.model_validate(user)
+
+
+@bp.post("/users/<int:user_id>/password-reset")
+@operation("Give a user a new random password (shown once); their sessions end and a lockout lifts",
+           roles=("admin",), response=PasswordResetOut, tags=("admin",), errors=(404,))
+def reset_user_password(user_id: int):
+    return PasswordResetOut(password=accounts.reset_password(db.session, current_user(), _user(user_id)))

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from itad.models import AuditEvent, User, utcnow
 from workflows.custody import GENESIS, canonical_json, canonical_time, event_hash, verify_chain
 
-ACTIONS = ("organization_created", "user_created", "token_issued", "token_revoked", "policy_changed",
+ACTIONS = ("organization_created", "user_created", "user_deactivated", "user_reactivated", "user_role_changed",
+           "user_password_reset", "token_issued", "token_revoked", "policy_changed",
            "settlement_terms_changed", "signing_key_created", "signing_key_imported", "signing_key_rotated",
            "certificate_revoked", "batch_closed")
 

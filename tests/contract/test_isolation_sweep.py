@@ -37,6 +37,7 @@ ID_FACTORIES = {
     # Checkpoints are the operator's (every client's heads): a client is refused by role (403) before any lookup.
     "checkpoint_id": lambda s, w, ctx: 1,
     "endpoint_id": lambda s, w, ctx: _acme_endpoint(s, w).id,
+    "user_id": lambda s, w, ctx: w.acme.user.id,
 }
 
 
@@ -62,6 +63,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "ReviewMatchIn": {"medium_id": 1},
     "ReviewDismissIn": {"reason": "probe"},
     "WebhookIn": {"url": "https://globex.example/hooks"},
+    "UserChangeIn": {"active": False},
     "DestroyIn": {"technique": "shred"},
     "IssueIn": {},
     "RevokeIn": {"reason": "probe"},

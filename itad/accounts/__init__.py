@@ -101,6 +101,13 @@ def find_organization(session: Session, slug_or_id: str) -> Organization:
     return org
 
 
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
 def find_user(session: Session, email: str) -> User:
     user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:

@@ -50,10 +50,7 @@ def _organization(org_id: int) -> Organization:
 
 
 def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"No user with id {user_id}.")
-    return user
+    return accounts.get_user(db.session, user_id)
 
 
 @bp.route("/admin/organizations", methods=["GET", "POST"])

@@ -11,7 +11,6 @@ from itad import accounts
 from itad.api import bp
 from itad.api.contract import current_user, operation
 from itad.api.schemas import Out
-from itad.errors import NotFound
 from itad.models import ApiToken, Organization, User, db
 
 
@@ -139,10 +138,7 @@ class PasswordResetOut(BaseModel):
 
 
 def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"No user with id {user_id}.")
-    return user
+    return accounts.get_user(db.session, user_id)
 
 
 @bp.patch("/users/<int:user_id>")

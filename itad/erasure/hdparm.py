@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from workflows.media import capacity_bytes, media_type
+from workflows.media import media_type
 
 from itad.erasure.results import DriveResult, ToolReport
 
@@ -106,7 +106,7 @@ def read(text: str) -> ToolReport:
 def _judge(d: _Drive) -> DriveResult:
     serial = d.facts.get("Serial Number") or None
     result = DriveResult("incomplete", device=d.device, serial=serial, model=d.facts.get("Model Number") or None,
-                         capacity_bytes=d.facts.get("capacity_bytes") or capacity_bytes(None),
+                         capacity_bytes=d.facts.get("capacity_bytes"),
                          media_type=d.facts.get("media_type"), method="purge", technique="secure_erase",
                          hidden_areas=None)
     before = d.security[:d.erase_at] if d.erase_at is not None else d.security

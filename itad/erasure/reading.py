@@ -4,8 +4,7 @@ and the file becomes a `ToolReport` of per-drive results (itad.erasure.results).
 from __future__ import annotations
 
 from itad.erasure import blancco, hdparm, nvme, openseachest
-from itad.erasure.nwipe import DriveErasure, parse_nwipe_log
-from itad.erasure.nwipe import LOG_LINE, STATUS_ROW, ERROR_ROW
+from itad.erasure.nwipe import ERROR_ROW, LOG_LINE, STATUS_ROW, DriveErasure, parse_nwipe_log
 from itad.erasure.results import DriveResult, ToolReport
 from itad.erasure.workbench import StorageErasure, parse_workbench_snapshot
 

@@ -126,10 +126,9 @@ def export_lines(session: Session, batch_id: int) -> Iterator[str]:
                   e.evidence, e.created_at, e.prev_hash, e.hash)
         .where(e.batch_id == batch_id).order_by(e.seq).execution_options(yield_per=EXPORT_CHUNK))
     for part in rows.partitions():
-        yield "".join(canonical_json({**event_payload(
-            batch_id=r.batch_id, seq=r.seq, device_id=r.device_id, action=r.action, from_state=r.from_state,
-            to_state=r.to_state, actor_id=r.actor_id, actor_label=r.actor_label, evidence=r.evidence,
-            created_at=r.created_at), "prev_hash": r.prev_hash, "hash": r.hash}) + "\n" for r in part)
+        # payload_of reads the row's columns by name, as it reads an event's: one list of the hashed fields.
+        yield "".join(canonical_json({**payload_of(r), "prev_hash": r.prev_hash, "hash": r.hash}) + "\n"
+                      for r in part)
 
 
 @dataclass

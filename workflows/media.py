@@ -63,3 +63,13 @@ def media_type(value: object) -> str | None:
         if pattern.search(text):
             return kind
     return None
+
+
+# A label's size is rounded: a "1 TB" drive holds 1,000,204,886,016 bytes, a "500 GB" one 500,107,862,016, and an
+# asset list says 1000 (GB) where a tool counts the sectors. Sizes this close name the same drive.
+SAME_SIZE_TOLERANCE = 0.01
+
+
+def same_capacity(a: int, b: int) -> bool:
+    """Whether two capacities in bytes are the same drive's, one as labelled and one as counted."""
+    return abs(a - b) <= SAME_SIZE_TOLERANCE * max(a, b)

@@ -20,6 +20,7 @@ from itad.models import Destruction, DeviceGrading, SanitizationRecord, Verifica
 from itad.steps import custody
 from itad.steps.held import Held, HeldBatch, HeldDevice
 from workflows.machine import DeviceFacts, MediumFacts, Outcome, allowed_transitions, apply
+from workflows.media import same_capacity
 from workflows.sampling import picked_by_rule
 
 
@@ -103,7 +104,7 @@ def compared(device: HeldDevice, medium_id: int, given: dict[str, Any]) -> tuple
         value = value.lower() if column == "media_type" else value
         if stored[column] in UNKNOWN:
             fills[column] = value
-        elif not _same(stored[column], value):
+        elif not _same(column, stored[column], value):
             conflicts[column] = {"stored": stored[column], "said": value}
     return stored, fills, conflicts
 
@@ -164,7 +165,9 @@ def _with_medium(device: DeviceFacts, medium: MediumFacts) -> DeviceFacts:
     return replace(device, media=tuple(medium if m.id == medium.id else m for m in device.media))
 
 
-def _same(stored: Any, said: Any) -> bool:
+def _same(column: str, stored: Any, said: Any) -> bool:
+    if column == "capacity_bytes" and isinstance(stored, int) and isinstance(said, int):
+        return same_capacity(stored, said)      # a labelled size and a counted one name the same drive
     if isinstance(stored, str) and isinstance(said, str):
         return stored.strip().casefold() == said.strip().casefold()
     return stored == said

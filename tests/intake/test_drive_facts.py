@@ -91,3 +91,10 @@ def test_an_uploaded_list_stores_each_drives_facts(client, world, session):
     assert {s: (m.media_type, m.model, m.capacity_bytes) for s, m in media.items()} == {
         "S3Z8NB0K1": ("nvme", None, 512 * 10**9), "WD-2": ("hdd", None, 10**12),
         "S3Z8NB0K2": ("ssd", "Samsung 870 EVO", 256 * 10**9), "PLAIN": ("unknown", None, None)}
+
+
+def test_a_labelled_size_and_a_counted_one_name_the_same_drive_within_a_percent():
+    from workflows.media import same_capacity
+
+    assert same_capacity(1000 * 10**9, 1_000_204_886_016) and same_capacity(512 * 10**9, 512_110_190_592)
+    assert not same_capacity(500 * 10**9, 512 * 10**9) and not same_capacity(10**12, 500_107_862_016)

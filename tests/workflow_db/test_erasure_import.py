@@ -194,3 +194,17 @@ def test_the_same_file_imported_twice_is_refused_the_second_time(bench, world, s
     status, body = _import(bench, world.tech, batch, data)
     assert status == 409 and body["error"]["details"]["report_id"] == first["report_id"]
     assert bench.ok(world.tech, "GET", f"/batches/{batch.id}/erasure-reports/review")["open"] == 1
+
+
+def test_a_labelled_size_on_the_list_agrees_with_the_sectors_a_tool_counts_but_another_size_does_not(
+        bench, world, session):
+    batch, devices = _batch_with_drives(session, world, ["WD-WCC4N1234567", "S3Z8NB0K123456"], media_type="unknown")
+    devices[0].media[0].capacity_bytes = 1000 * 10**9            # "Capacity (GB): 1000" on the list
+    devices[1].media[0].capacity_bytes = 1000 * 10**9            # a 500 GB drive listed as 1 TB
+    session.commit()
+    _received(bench, world, devices)
+    _import(bench, world.tech, batch, (ERASURE / "blancco" / "constructed_two_erasures.xml").read_bytes())
+    same = bench.device(world.tech, devices[0].id)["media"][0]
+    other = bench.device(world.tech, devices[1].id)["media"][0]
+    assert same["review_reason"] is None and same["capacity_bytes"] == 1000 * 10**9
+    assert "capacity_bytes said 500107862016" in other["review_reason"]

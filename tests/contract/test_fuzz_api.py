@@ -18,14 +18,19 @@ from schemathesis.config import SchemathesisConfig
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
 
+def _schema(live_server, mode: GenerationMode):
+    """The live server's OpenAPI document, generating cases of one mode."""
+    config = SchemathesisConfig()
+    config.projects.default.generation.update(modes=[mode])
+    return schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json", config=config)
+
+
 @pytest.fixture(scope="session")
 def api_schema(live_server):
-    config = SchemathesisConfig()
     # Positive cases only: the test sends a real token with every request, which would turn
     # schemathesis' "missing Authorization" negative cases into accepted requests. Auth is
     # covered by tests/foundation and the isolation sweep.
-    config.projects.default.generation.update(modes=[GenerationMode.POSITIVE])
-    return schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json", config=config)
+    return _schema(live_server, GenerationMode.POSITIVE)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -47,11 +52,9 @@ NEGATIVE_EXAMPLES = int(os.environ.get("FUZZ_NEGATIVE_EXAMPLES", "6"))
 
 @pytest.fixture(scope="session")
 def hostile_schema(live_server):
-    config = SchemathesisConfig()
     # Data that breaks the schema (wrong types, out-of-range numbers, missing fields, odd strings): every one must
     # be answered 4xx with a reason, never 5xx. Sent with an admin token, the widest access.
-    config.projects.default.generation.update(modes=[GenerationMode.NEGATIVE])
-    return schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json", config=config)
+    return _schema(live_server, GenerationMode.NEGATIVE)
 
 
 # Operations that take nothing that can be malformed (no parameters, a free-text path part) have no negative case.

@@ -8,16 +8,19 @@ Operator staff see every client's batches through the same pages; clients see th
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from itad import accounts, batches
+from itad import accounts, batches, documents
+from itad.batches import export
 from itad.auth.access import get_visible
 from itad.certification import issuing
 from itad.errors import Invalid, TooLarge
+from itad.intake import preview
 from itad.intake import service as intake
 from itad.models import Certificate, db
 from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, download, roles
@@ -25,7 +28,10 @@ from itad.web.progress import STATE_ORDER, bar_segments
 from itad.web.unit_of_work import attempt
 from workflows.machine import ALL_STATES
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEVICE_PAGE = 100
+TIMELINE_PAGE = 50
+SEARCH_PAGE = 50
 EXCEPTION_STATES = ("unexpected", "missing", "matched")
 
 
@@ -40,32 +46,81 @@ def index():
         return redirect(url_for("web.bench"))
     status = request.args.get("status")
     status = status if status in ("open", "closed") else None
-    rows, next_cursor = batches.list_batches(db.session, current_user, status=status, limit=50, cursor=_cursor())
-    counts = batches.state_counts(db.session, [b.id for b in rows])
-    return render_template("portal/batches.html", batches=rows, counts=counts, status=status,
-                           next_cursor=next_cursor, segments={b.id: bar_segments(counts[b.id]) for b in rows})
+    found = batches.list_batches(db.session, current_user, status=status, limit=50, cursor=_cursor(),
+                                 before=request.args.get("before", type=int), look_back=True)
+    counts = batches.state_counts(db.session, [b.id for b in found.rows])
+    return render_template("portal/batches.html", batches=found, counts=counts, status=status,
+                           segments={b.id: bar_segments(counts[b.id]) for b in found.rows})
 
 
 @bp.get("/batches/<int:batch_id>")
 @roles(CLIENT, *OPERATOR)
 def batch(batch_id: int):
     found = batches.get_batch(db.session, current_user, batch_id)
-    state = request.args.get("state") or None
-    state = state if state in ALL_STATES else None
-    serial = (request.args.get("serial") or "").strip()[:120] or None
-    devices, next_cursor = batches.list_devices(db.session, current_user, found.id, state=state,
-                                                serial_prefix=serial, limit=DEVICE_PAGE, cursor=_cursor())
+    args = request.args
+    state = args.get("state") if args.get("state") in ALL_STATES else None
+    serial = (args.get("serial") or "").strip()[:120] or None
+    devices = batches.list_devices(db.session, current_user, found.id, state=state, serial_prefix=serial,
+                                   limit=DEVICE_PAGE, cursor=_cursor(), before=args.get("before", type=int),
+                                   look_back=True)
     counts = batches.state_counts(db.session, [found.id])[found.id]
     exceptions = [d for s in EXCEPTION_STATES
-                  for d in batches.list_devices(db.session, current_user, found.id, state=s, limit=DEVICE_PAGE)[0]]
-    events = batches.custody_timeline(db.session, current_user, found.id, limit=200)
-    return render_template("portal/batch.html", batch=found, devices=devices, next_cursor=next_cursor,
-                           counts=counts, segments=bar_segments(counts), states=STATE_ORDER, state=state,
-                           serial=serial or "", exceptions=exceptions, events=events,
-                           serials=batches.serials_of(db.session, [e.device_id for e in events]),
+                  for d in batches.list_devices(db.session, current_user, found.id, state=s, limit=DEVICE_PAGE).rows]
+    actions = batches.custody_actions(db.session, found)
+    action = args.get("event") if args.get("event") in actions else None
+    event_serial = (args.get("event_serial") or "").strip()[:120] or None
+    events = batches.custody_timeline(db.session, current_user, found.id, limit=TIMELINE_PAGE, action=action,
+                                      serial=event_serial, after=args.get("events_after", type=int),
+                                      before=args.get("events_before", type=int))
+    return render_template("portal/batch.html", batch=found, devices=devices, counts=counts,
+                           tally=batches.tally(db.session, found), segments=bar_segments(counts), states=STATE_ORDER,
+                           state=state, serial=serial or "", exceptions=exceptions, events=events, actions=actions,
+                           action=action, event_serial=event_serial or "",
+                           serials=batches.serials_of(db.session, [e.device_id for e in events.rows]),
+                           drives=batches.drive_names(db.session, events.rows),
                            can_close=current_user.role == ADMIN and found.status == "open",
                            uncertified=len(issuing.devices_without_certificate(db.session, found.id)),
                            certificates=issuing.batch_certificates(db.session, current_user, found.id))
+
+
+@bp.get("/batches/<int:batch_id>/export.<any(csv, xlsx):kind>")
+@roles(CLIENT, *OPERATOR)
+def batch_export(batch_id: int, kind: str):
+    """Every device and drive of the batch with its final disposition (itad.batches.export)."""
+    found = batches.get_batch(db.session, current_user, batch_id)
+    name = f"batch-{found.id}-disposition.{kind}"
+    if kind == "csv":
+        return download(export.as_csv(db.session, found), "text/csv; charset=utf-8", name)
+    return download(export.as_xlsx(db.session, found), XLSX, name)
+
+
+@bp.get("/devices/<int:device_id>")
+@roles(CLIENT, *OPERATOR)
+def device(device_id: int):
+    """One device as its owner reads it: drives, every wipe and its verification, grade, resale,
+    certificates and its custody events."""
+    record = batches.device_record(db.session, current_user, device_id)
+    found = record.device
+    events = batches.custody_timeline(db.session, current_user, found.batch_id, device_id=found.id,
+                                      limit=TIMELINE_PAGE, after=request.args.get("events_after", type=int),
+                                      before=request.args.get("events_before", type=int))
+    checks = {}
+    for check in record.history.checks:
+        checks.setdefault(check.sanitization_record_id, []).append(check)
+    return render_template("portal/device.html", record=record, device=found, batch=found.batch, events=events,
+                           checks=checks, drives={m.id: m.serial or f"#{m.id}" for m in found.media})
+
+
+@bp.get("/search")
+@roles(CLIENT, *OPERATOR)
+def search():
+    """A serial or asset tag, whole or its start, across every batch the user may see."""
+    code = (request.args.get("q") or "").strip()[:120]
+    found = batches.search_devices(db.session, current_user, code, limit=SEARCH_PAGE, after=_cursor(),
+                                   before=request.args.get("before", type=int)) if code else None
+    if found and len(found.rows) == 1 and not found.after and not found.before:
+        return redirect(url_for("web.device", device_id=found.rows[0].id))
+    return render_template("portal/search.html", code=code, found=found)
 
 
 @bp.post("/batches/<int:batch_id>/data-handling")
@@ -120,7 +175,8 @@ def certificate_json(certificate_id: int):
 
 class NewBatchForm(FlaskForm):
     reference = StringField("Your reference (PO or ticket number)", validators=[DataRequired(), Length(max=120)])
-    file = FileField("Asset list (CSV or XLSX)", validators=[FileRequired()])
+    # Not required when a list checked a moment ago waits in the session (see STAGED).
+    file = FileField("Asset list (CSV or XLSX)")
     # Operator admins register on behalf of a client; clients register for themselves.
     organization_id = SelectField("Client", coerce=int, validate_choice=False)
     # NIST SP 800-88 App. G: only the client knows these; the certificate prints them, or "not stated".
@@ -130,23 +186,62 @@ class NewBatchForm(FlaskForm):
         ("", "Not stated"), ("yes", "Yes"), ("no", "No")], default="")
 
 
+# A list checked with "Check the list" is kept in the document store, and its SHA-256 and name in the
+# signed session cookie, so "Register" takes the very bytes that were checked without a second upload.
+STAGED = "staged_asset_list"
+
+
+@bp.get("/batches/template.<any(csv, xlsx):kind>")
+@roles(CLIENT, ADMIN)
+def batch_template(kind: str):
+    if kind == "csv":
+        return download(preview.template_csv(), "text/csv; charset=utf-8", "asset-list-template.csv")
+    return download(preview.template_xlsx(), XLSX, "asset-list-template.xlsx")
+
+
 @bp.route("/batches/new", methods=["GET", "POST"])
 @roles(CLIENT, ADMIN)
 def new_batch():
     form = NewBatchForm()
     if current_user.role == ADMIN:
         form.organization_id.choices = [(o.id, o.name) for o in accounts.client_organizations(db.session)]
-    if not form.validate_on_submit():
-        return render_template("portal/new_batch.html", form=form, problems=None), (400 if form.errors else 200)
-    upload = form.file.data
-    data = upload.read()
+    staged = cookie.get(STAGED) if request.method == "POST" else None
+    if request.method == "GET":
+        cookie.pop(STAGED, None)
+    upload = form.file.data if form.file.data and getattr(form.file.data, "filename", "") else None
+    valid = form.validate_on_submit()
+    if valid and upload is None and staged is None:
+        form.file.errors = ["Choose the asset list to upload."]
+        valid = False
+    if not valid:
+        return render_template("portal/new_batch.html", form=form, problems=None, staged=staged,
+                               template=preview.TEMPLATE), (400 if form.errors else 200)
     config = current_app.config
+    store = documents.storage(db.session, config)
+    if upload is not None:
+        data, filename = upload.read(), upload.filename or None
+    else:
+        data, filename = store.get(staged["sha256"]), staged["filename"]
+
+    if request.form.get("step") == "check":
+        try:
+            checked = preview.preview(data, max_rows=config["INTAKE_MAX_ROWS"], max_bytes=config.get("MAX_CONTENT_LENGTH"))
+        except (Invalid, TooLarge) as exc:
+            cookie.pop(STAGED, None)
+            return _refused(form, exc, filename)
+        cookie[STAGED] = {"sha256": store.put(data), "filename": filename}
+        db.session.commit()
+        return render_template("portal/new_batch.html", form=form, problems=checked.problems or None,
+                               problem_count=checked.problem_count, checked=checked, filename=filename,
+                               staged=cookie[STAGED], template=preview.TEMPLATE,
+                               understood=_understood(checked.columns))
+
     organization_id = form.organization_id.data if current_user.role == ADMIN else None
 
     def register():
         organization = intake.target_organization(db.session, current_user, organization_id)
         return intake.register_batch(db.session, organization=organization, actor=current_user,
-                                     reference=form.reference.data, data=data, filename=upload.filename or None,
+                                     reference=form.reference.data, data=data, filename=filename,
                                      max_rows=config["INTAKE_MAX_ROWS"], max_bytes=config.get("MAX_CONTENT_LENGTH"),
                                      confidentiality=form.confidentiality.data or None,
                                      data_backed_up={"yes": True, "no": False}.get(form.data_backed_up.data))
@@ -156,10 +251,8 @@ def new_batch():
         db.session.commit()
     except (Invalid, TooLarge) as exc:
         db.session.rollback()
-        problems = (exc.details or {}).get("problems") if isinstance(exc.details, dict) else None
-        return render_template("portal/new_batch.html", form=form, error=exc.message, problems=problems,
-                               problem_count=(exc.details or {}).get("problem_count") if isinstance(exc.details, dict) else None,
-                               filename=upload.filename), exc.status
+        return _refused(form, exc, filename)
+    cookie.pop(STAGED, None)
     registered = registration.batch
     if registration.created:
         flash(f"Batch {registered.reference} registered: {registration.rows} devices, {registration.media} drives.",
@@ -168,3 +261,24 @@ def new_batch():
         flash(f"This asset list was registered before, as batch {registered.reference}; nothing new was created.",
               "info")
     return redirect(url_for("web.batch", batch_id=registered.id))
+
+
+def _refused(form, exc, filename):
+    details = exc.details if isinstance(exc.details, dict) else {}
+    return render_template("portal/new_batch.html", form=form, error=exc.message, problems=details.get("problems"),
+                           problem_count=details.get("problem_count"), filename=filename, staged=cookie.get(STAGED),
+                           template=preview.TEMPLATE), exc.status
+
+
+FIELD_WORDS = {"serial": "the device's serial number", "asset_tag": "your asset tag", "manufacturer": "make",
+               "model": "model", "category": "category"}
+
+
+def _understood(columns: dict) -> list[tuple[str, str]]:
+    """(header as written, how it was read) for each column of the file, in the file's order."""
+    read = {header: FIELD_WORDS.get(name, name) for name, header in columns["fields"].items()}
+    read.update({header: "drive serials" for header in columns["drive_serials"]})
+    read.update({header: fact for header, fact in columns["drive_facts"].items()})
+    read.update({header: "kept as written (no field of ours)" for header in columns["attributes"]})
+    return [(h or "(no header)", read.get(h, "kept as written (no field of ours)" if h else "ignored when empty"))
+            for h in columns["headers"]]

@@ -42,11 +42,11 @@ def batch_out(batch, counts: dict[str, int]) -> BatchOut:
 @bp.get("/batches")
 @operation("List batches", query=BatchListQuery, response=BatchPage, tags=("batches",))
 def list_batches(query: BatchListQuery):
-    rows, next_cursor = batches.list_batches(
+    found = batches.list_batches(
         db.session, current_user(), status=query.status, limit=query.limit, cursor=query.cursor
     )
-    counts = batches.state_counts(db.session, [b.id for b in rows])
-    return BatchPage(items=[batch_out(b, counts[b.id]) for b in rows], next_cursor=next_cursor)
+    counts = batches.state_counts(db.session, [b.id for b in found.rows])
+    return BatchPage(items=[batch_out(b, counts[b.id]) for b in found.rows], next_cursor=found.after)
 
 
 @bp.get("/batches/<int:batch_id>")
@@ -59,11 +59,11 @@ def get_batch(batch_id: int):
 @bp.get("/batches/<int:batch_id>/devices")
 @operation("List a batch's devices", query=DeviceListQuery, response=DevicePage, tags=("devices",), errors=(404,))
 def list_devices(batch_id: int, query: DeviceListQuery):
-    rows, next_cursor = batches.list_devices(
+    found = batches.list_devices(
         db.session, current_user(), batch_id, state=query.state, category=query.category,
         serial_prefix=query.serial, limit=query.limit, cursor=query.cursor,
     )
-    return DevicePage(items=[DeviceOut.model_validate(d) for d in rows], next_cursor=next_cursor)
+    return DevicePage(items=[DeviceOut.model_validate(d) for d in found.rows], next_cursor=found.after)
 
 
 @bp.get("/devices/<int:device_id>")

@@ -134,7 +134,7 @@ def register_batch(
     try:
         manifest = read_manifest(data, max_rows=max_rows, chunk_size=chunk_rows)
     except ManifestError as exc:
-        raise _refusal(exc)
+        raise refusal(exc)
 
     now = utcnow()
     batch = _insert_batch(session, organization, actor, reference, filename, sha256, now)
@@ -150,7 +150,7 @@ def register_batch(
         media = loader.finish()
     except ManifestError as exc:
         loader.abort()
-        raise _refusal(exc)
+        raise refusal(exc)
     except BaseException:
         loader.abort()
         raise
@@ -164,7 +164,7 @@ def register_batch(
             f"The asset list has {manifest.problem_count} problem(s); nothing was registered. "
             "Fix the rows listed and upload the whole list again.",
             code="manifest_invalid",
-            details={"problems": [_problem_dict(p) for p in problems],
+            details={"problems": [problem_dict(p) for p in problems],
                      "problem_count": manifest.problem_count, "rows": rows},
         )
     if rows == 0:
@@ -206,7 +206,7 @@ def state_data_handling(session: Session, actor: User, batch: Batch, *, confiden
     return batch
 
 
-def _refusal(exc: ManifestError) -> Exception:
+def refusal(exc: ManifestError) -> Exception:
     """A list refused as a whole, as a domain error: 413 past the row limit, else 422."""
     if isinstance(exc, TooManyRows):
         return TooLarge(exc.message, code="too_many_rows", details={"limit_rows": exc.limit})
@@ -291,7 +291,7 @@ def serials_taken_by_open_batches(session: Session, batch: Batch, rows: int) -> 
     return [taken[row] for row in sorted(taken)]
 
 
-def _problem_dict(problem: Problem) -> dict:
+def problem_dict(problem: Problem) -> dict:
     return {"row": problem.row, "column": problem.column, "value": problem.value,
             "message": problem.message, "code": problem.code}
 

@@ -18,12 +18,14 @@ from itad.errors import Invalid
 from itad.models import Batch, Device, SanitizationRecord, Verification, db
 from itad.web import OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
+from itad.words import word
 from itad.steps import applying, disposition, grading, receiving, sanitizing, verifying
 from workflows.machine import STOCK_ACTIONS
-from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES
+from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES, capability
 
-# Each queue: the state devices wait in, and the step they wait for.
+# Each queue: the state devices wait in, and the step they wait for ("registered": expected to arrive).
 QUEUES = (
+    ("registered", "receive"),
     ("unexpected", "reconcile"),
     ("received", "wipe"),
     ("sanitized", "verify"),
@@ -34,6 +36,13 @@ WIPE_TECHNIQUES = sorted(TECHNIQUES - DESTROY_TECHNIQUES)
 WIPE_RESULTS = ("erased", "erased_with_warning", "failed")
 
 
+def techniques_for(media_type: str) -> list[str]:
+    """The wipe techniques that work on this type of drive (NIST SP 800-88 Rev. 1 Table A, as
+    workflows.sanitization.capability reads it), the usual one first."""
+    usable = [t for t in WIPE_TECHNIQUES if capability(t, media_type) is not None]
+    return sorted(usable, key=lambda t: t != "overwrite")
+
+
 def _device(device_id: int) -> Device:
     return batches.get_device(db.session, current_user, device_id)
 
@@ -42,10 +51,12 @@ def _version() -> int | None:
     return request.form.get("version", type=int)
 
 
-def _back(device: Device, message: str | None = None):
+def _back(device: Device, message: str | None = None, *, failed: bool = False):
+    """Back to the device. After a step is recorded the scan field has focus (scan=1), so the next scan
+    is never lost; a refused step (no message: the refusal is flashed) leaves the focus on the step."""
     if message:
-        flash(message, "success")
-    return redirect(url_for("web.bench_device", device_id=device.id))
+        flash(message, "error" if failed else "success")
+    return redirect(url_for("web.bench_device", device_id=device.id, scan=1 if message else None))
 
 
 @bp.get("/bench")
@@ -67,7 +78,7 @@ def bench_scan():
         return redirect(url_for("web.bench_device", device_id=found[0].id))
     open_batches = []
     if not found:
-        open_batches, _ = batches.list_batches(db.session, current_user, status="open", limit=200, cursor=None)
+        open_batches = batches.list_batches(db.session, current_user, status="open", limit=200, cursor=None).rows
     return render_template("bench/scan_result.html", code=code, found=found, open_batches=open_batches,
                            queues=QUEUES, counts=None), (200 if found else 404)
 
@@ -90,10 +101,10 @@ def bench_queue(state: str):
     steps = dict(QUEUES)
     if state not in steps:
         abort(404)
-    devices, next_cursor = batches.devices_in_state(db.session, current_user, state, limit=100,
-                                                    cursor=request.args.get("after", type=int))
-    return render_template("bench/queue.html", state=state, step=steps[state], devices=devices,
-                           next_cursor=next_cursor, queues=QUEUES)
+    devices = batches.devices_in_state(db.session, current_user, state, limit=100,
+                                       after=request.args.get("after", type=int),
+                                       before=request.args.get("before", type=int))
+    return render_template("bench/queue.html", state=state, step=steps[state], devices=devices, queues=QUEUES)
 
 
 @bp.get("/bench/devices/<int:device_id>")
@@ -110,7 +121,8 @@ def bench_device(device_id: int):
     events = batches.custody_timeline(db.session, current_user, device.batch_id, device_id=device.id, limit=50)
     return render_template(
         "bench/device.html", device=device, batch=batch, records=records, checks=checks, allowed=allowed,
-        moves=moves, events=events, wipe_techniques=WIPE_TECHNIQUES, wipe_results=WIPE_RESULTS,
+        moves=moves, events=events, drives={m.id: m.serial or f"#{m.id}" for m in device.media},
+        scan_next=request.args.get("scan") == "1", techniques_for=techniques_for, wipe_results=WIPE_RESULTS,
         hidden_areas=HIDDEN_AREA_STATES, media_types=MEDIA_TYPES, destroy_techniques=sorted(DESTROY_TECHNIQUES),
         grades=grading.GRADES)
 
@@ -142,7 +154,8 @@ def bench_receive(device_id: int):
 def bench_accept(device_id: int):
     device = _device(device_id)
     ok, _ = attempt(_reconcile, device, accept=True)
-    return _back(device, "Accepted as an extra unit; it is received." if ok else None)
+    return _back(device, "Accepted as an extra unit; it is received. Next: record the wipe of each drive."
+                 if ok else None)
 
 
 @bp.post("/bench/devices/<int:device_id>/match")
@@ -166,15 +179,16 @@ def _receive(device: Device):
 def _reconcile(device: Device, *, accept: bool = False, manifest_serial: str | None = None):
     line_id = None
     if not accept:
-        lines, _ = batches.list_devices(db.session, current_user, device.batch_id, serial_prefix=manifest_serial,
-                                        limit=20)
+        lines = batches.list_devices(db.session, current_user, device.batch_id, serial_prefix=manifest_serial,
+                                     limit=20).rows
         exact = [d for d in lines if d.serial.upper() == (manifest_serial or "").upper() and d.manifest_row]
         if not exact:
             raise Invalid(f"No asset-list line of this batch has the serial {manifest_serial!r}.",
                           code="not_a_manifest_line")
         line_id = exact[0].id
     receiving.reconcile(db.session, current_user, device.id, manifest_device_id=line_id, accept=accept,
-                        note=request.form.get("note") or None, expected_version=_version())
+                        note=request.form.get("note") or None, expected_version=_version(),
+                        described={k: request.form.get(k, "") for k in receiving.DESCRIBED})
     return line_id
 
 
@@ -199,10 +213,15 @@ def bench_sanitize(device_id: int):
     if not ok:
         return _back(device)
     record = done.record
-    note = f" (downgraded to {record['effective_method']}: {'; '.join(record['reasons'])})" \
+    held_medium = done.planned.device.media.get(record["medium_id"])
+    drive = (held_medium.serial if held_medium else None) or claim.medium_serial or f"#{record['medium_id']}"
+    if record["result"] == "failed":
+        return _back(device, f"Wipe FAILED on drive {drive}: wipe it again, or destroy the device.", failed=True)
+    note = f" (only {word(record['effective_method'], 'method')} counts: {'; '.join(record['reasons'])})" \
         if record["decision"] == "downgraded" else ""
-    return _back(device, f"Wipe recorded: {record['effective_method']}, {record['result']}{note}. "
-                         f"Device is {done.planned.device.facts.state}.")
+    return _back(device, f"Wipe recorded on drive {drive}: {word(record['effective_method'], 'method')}, "
+                         f"{word(record['result'], 'result')}{note}. "
+                         f"The device is {word(done.planned.device.facts.state, 'state')}.")
 
 
 @bp.post("/bench/devices/<int:device_id>/verify")
@@ -212,8 +231,11 @@ def bench_verify(device_id: int):
     passed = request.form.get("passed") == "1"
     ok, done = attempt(verifying.verify, db.session, current_user, device.id, medium_id=request.form.get("medium_id", type=int),
                     passed=passed, notes=request.form.get("notes") or None, expected_version=_version())
-    return _back(device, (f"Verification recorded: {'passed' if passed else 'failed'}. "
-                          f"Device is {done.device.facts.state}.") if ok else None)
+    if ok and not passed:
+        return _back(device, "Verification FAILED: the drive must be wiped again, or the device destroyed.",
+                     failed=True)
+    return _back(device, (f"Verification recorded: passed. "
+                          f"The device is {word(done.device.facts.state, 'state')}.") if ok else None)
 
 
 @bp.post("/bench/devices/<int:device_id>/grade")

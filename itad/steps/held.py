@@ -106,8 +106,8 @@ class Held:
 def check_version(device: HeldDevice, expected_version: int | None) -> None:
     """The client says which version it saw (optional): a mismatch is a 409, never a lost update."""
     if expected_version is not None and expected_version != device.version:
-        raise Conflict(f"Device {device.id} is at version {device.version}, not {expected_version}; "
-                       f"it is {device.facts.state} now.", code="concurrent_update",
+        raise Conflict(f"Someone else recorded a step on this device after you opened it; it is "
+                       f"{device.facts.state} now. Look at it again, then retry.", code="concurrent_update",
                        details={"state": device.facts.state, "version": device.version, "allowed": [],
                                 "needs": ["reload the device and retry"]})
 

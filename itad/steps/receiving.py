@@ -94,13 +94,30 @@ def _record_unexpected(session: Session, actor: User, batch: Batch, serial: str,
     return Receipt(device, "unexpected", event)
 
 
+# What the bench may say of an accepted extra unit, and how long each may be (the device's columns).
+DESCRIBED = {"manufacturer": 120, "model": 200, "category": 60}
+
+
 def reconcile(session: Session, actor: User, device_id: int, *, manifest_device_id: int | None = None,
-              accept: bool = False, note: str | None = None, expected_version: int | None = None) -> Planned:
+              accept: bool = False, note: str | None = None, expected_version: int | None = None,
+              described: dict[str, str] | None = None) -> Planned:
     """Settle an unexpected unit: match it to the manifest line it really is (that line is received,
-    with any media recorded on the unexpected record), or accept it as an extra device."""
+    with any media recorded on the unexpected record), or accept it as an extra device. An accepted unit
+    may be `described` (manufacturer, model, category as the bench reads them off it): the asset list never
+    did, and the category decides whether it carries data. What was given is in the event's evidence."""
     evidence = {"note": note} if note else None
     if accept and manifest_device_id is None:
-        return apply_step(session, actor, device_id, Step("accept", {}, evidence), expected_version=expected_version)
+        given = {k: v.strip() for k, v in (described or {}).items() if k in DESCRIBED and v and v.strip()}
+        for key, value in given.items():
+            if len(value) > DESCRIBED[key]:
+                raise Invalid(f"The {key} can be at most {DESCRIBED[key]} characters long.", code="too_long")
+        if given:
+            evidence = {**(evidence or {}), "described": given}
+        done = apply_step(session, actor, device_id, Step("accept", {}, evidence), expected_version=expected_version)
+        if given:
+            session.execute(sa.update(Device.__table__).where(Device.id == device_id).values(**given))
+            session.expire(session.get(Device, device_id), list(given))
+        return done
     held, device = hold(session, actor, device_id, expected_version=expected_version, action="match",
                         also=() if manifest_device_id is None else (manifest_device_id,))
     if accept or manifest_device_id is None:

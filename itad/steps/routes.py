@@ -47,7 +47,9 @@ def receive(body: ReceiveIn):
            roles=OPERATOR_ROLES, body=ReconcileIn, response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def reconcile(device_id: int, body: ReconcileIn):
     done = receiving.reconcile(db.session, current_user(), device_id, manifest_device_id=body.manifest_device_id,
-                               accept=body.accept, note=body.note, expected_version=body.version)
+                               accept=body.accept, note=body.note, expected_version=body.version,
+                               described={"manufacturer": body.manufacturer, "model": body.model,
+                                          "category": body.category})
     return StepOut(**_step(device_id, done.event))
 
 

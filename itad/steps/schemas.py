@@ -42,6 +42,10 @@ class ReconcileIn(VersionedIn):
     manifest_device_id: Id | None = None
     accept: bool = False
     note: str | None = Field(None, max_length=500)
+    # An accepted extra unit, as read off it at the bench (the asset list never described it).
+    manufacturer: str | None = Field(None, max_length=120)
+    model: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=60)
 
 
 class WipeFields(In):

@@ -14,6 +14,7 @@ from flask_login import LoginManager, current_user, login_required
 
 from itad.auth.access import require_role
 from itad.models import db
+from itad import words
 
 bp = Blueprint("web", __name__, template_folder="../templates")
 
@@ -63,6 +64,18 @@ def form_errors(form) -> str:
     return "; ".join(f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items())
 
 
+@bp.app_template_global()
+def here_with(**changes) -> str:
+    """This page's address with some query arguments changed (None drops one): paging and filter links
+    that keep the page's other arguments."""
+    from flask import request, url_for
+
+    args = {**request.args.to_dict(), **changes}
+    return url_for(request.endpoint, **(request.view_args or {}), **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+words.register(bp)
+
 # Page modules register themselves on import; each capability's pages live in its folder.
 from itad.batches import portal_pages  # noqa: E402,F401
 from itad.steps import bench_pages, report_pages  # noqa: E402,F401
@@ -70,3 +83,4 @@ from itad.accounts import admin_pages, sign_in_pages  # noqa: E402,F401
 from itad.certification import pages, signing_key_pages, verify_page  # noqa: E402,F401
 from itad.inventory import settlement_pages, stock_pages  # noqa: E402,F401
 from itad.audit_log import pages as audit_log_pages  # noqa: E402,F401
+

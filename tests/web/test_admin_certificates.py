@@ -83,6 +83,11 @@ def test_revoking_needs_a_reason_and_withdraws_the_units_from_stock(session, wor
     assert "was revoked already" in again.get_data(as_text=True)
     # The batch lacks a certificate in force again: it is offered for issuing, saying why.
     assert "its certificate was revoked" in admin.text("/admin/certificates")
+    # The client reads the revocation with its date and reason, on the batch and on each device.
+    client_view = as_user(world.acme.user)
+    when = cert.revoked_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert f"on {when}: wrong batch scanned" in client_view.text(f"/batches/{batch_id}")
+    assert f"on {when}: wrong batch scanned" in client_view.text(f"/devices/{closed_without_key.cleared.id}")
 
 
 def test_the_register_filters_by_client_batch_and_status(session, world, as_user, closed_without_key):

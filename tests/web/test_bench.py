@@ -134,3 +134,64 @@ def test_the_wipe_form_asks_the_type_of_a_drive_listed_without_one_and_a_purge_t
     assert db.session.get(StorageMedium, device.media[0].id).media_type == "ssd"
     record = db.session.scalar(sa.select(SanitizationRecord).where(SanitizationRecord.device_id == device.id))
     assert (record.effective_method, record.decision) == ("purge", "accepted")
+
+
+def test_an_extra_unit_is_accepted_with_the_make_model_and_category_read_off_it(session, world, as_user):
+    from itad.models import CustodyEvent
+
+    _device(session, world)
+    batch_id = session.scalar(sa.select(Device.batch_id))
+    tech = as_user(world.tech.user)
+    tech.post("/bench/unexpected", {"serial": "EXTRA-SW-1", "batch_id": batch_id})
+    extra = session.scalar(sa.select(Device).where(Device.serial == "EXTRA-SW-1"))
+    page = tech.text(f"/bench/devices/{extra.id}")
+    assert 'name="manufacturer"' in page and 'name="category"' in page
+    r = tech.post(f"/bench/devices/{extra.id}/accept", {"version": _version(extra.id), "manufacturer": " Cisco ",
+                                                         "model": "Catalyst 2960", "category": "switch"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    extra = db.session.get(Device, extra.id)
+    assert (extra.state, extra.manufacturer, extra.model, extra.category) == \
+        ("received", "Cisco", "Catalyst 2960", "switch")
+    event = db.session.scalar(sa.select(CustodyEvent).where(CustodyEvent.device_id == extra.id,
+                                                            CustodyEvent.action == "accept"))
+    assert event.evidence["described"] == {"manufacturer": "Cisco", "model": "Catalyst 2960", "category": "switch"}
+
+
+def test_a_received_unit_with_no_drive_is_told_its_next_step_and_the_form_is_open(session, world, as_user):
+    device = _device(session, world, category="switch")
+    from itad.models import StorageMedium
+
+    session.execute(sa.delete(StorageMedium).where(StorageMedium.device_id == device.id))
+    session.commit()
+    tech = as_user(world.tech.user)
+    tech.post(f"/bench/devices/{device.id}/receive", {"version": _version(device.id)})
+    page = tech.text(f"/bench/devices/{device.id}")
+    assert "No drive is recorded for this switch" in page
+    assert '<details class="step" open>' in page and 'name="medium_serial" required maxlength="120" autocomplete="off" autofocus' in page
+    # Following it: the switch's flash is recorded and wiped, and the device moves on.
+    tech.post(f"/bench/devices/{device.id}/sanitize", {"version": _version(device.id), "medium_serial": "FLASH-1",
+                                                       "media_type": "flash", "method": "clear",
+                                                       "technique": "overwrite", "result": "erased"})
+    assert _state(device.id) == "sanitized"
+
+
+def test_the_expected_list_shows_what_is_yet_to_arrive(session, world, as_user):
+    device = _device(session, world)
+    tech = as_user(world.tech.user)
+    page = tech.text("/bench/queue/registered")
+    assert "Expected to arrive" in page and device.serial in page
+    tech.post(f"/bench/devices/{device.id}/receive", {"version": _version(device.id)})
+    assert device.serial not in tech.text("/bench/queue/registered")
+
+
+def test_a_failed_verification_is_flashed_as_an_error(session, world, as_user):
+    device = _device(session, world)
+    tech, tech2 = as_user(world.tech.user), as_user(world.tech2.user)
+    url = f"/bench/devices/{device.id}"
+    tech.post(f"{url}/receive", {"version": _version(device.id)})
+    tech.post(f"{url}/sanitize", {"version": _version(device.id), "medium_id": device.media[0].id, "method": "clear",
+                                  "technique": "overwrite", "result": "erased"})
+    page = tech2.post(f"{url}/verify", {"version": _version(device.id), "medium_id": device.media[0].id,
+                                        "passed": "0"}, follow_redirects=True).get_data(as_text=True)
+    assert 'class="flash error"' in page and "Verification FAILED" in page and 'class="flash success"' not in page

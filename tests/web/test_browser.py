@@ -43,6 +43,10 @@ def test_a_technician_receives_wipes_and_grades_with_the_keyboard_and_a_second_o
     bench.keyboard.press("Enter")
     bench.get_by_text("Received. Next").wait_for()
     shoot(bench, "bench-device-received")
+    # After the step the scan field has focus again: scanning the unit opens its next step.
+    focus_lands(bench, "input[data-scan]")
+    bench.keyboard.type(serial)
+    bench.keyboard.press("Enter")
     # The wipe form: method has focus; Tab to the technique and the tool, Enter records.
     focus_lands(bench, "select[name=method]")
     bench.keyboard.type("clear")
@@ -67,7 +71,7 @@ def test_a_technician_receives_wipes_and_grades_with_the_keyboard_and_a_second_o
     verifier.keyboard.press("Enter")
     verifier.get_by_text("Verification recorded: passed").wait_for()
 
-    bench.reload()
+    bench.goto(f"/bench/devices/{device_id}")
     focus_lands(bench, "input[name=grade]")  # the grade field has focus
     bench.keyboard.type("B")
     bench.keyboard.press("Enter")

@@ -81,6 +81,15 @@ WORDS: dict[str, dict[str, str]] = {
         "withdrawn": "withdrawn from sale",
     },
     "batch": {"open": "open", "closed": "closed"},
+    "event": {
+        "batch_registered": "batch registered",
+        "received_in_full": "batch received in full",
+        "discrepancy_found": "discrepancy found",
+        "certificate_issued": "certificate issued",
+        "certificate_revoked": "certificate revoked",
+        "settlement_ready": "settlement final",
+    },
+    "delivery": {"pending": "waiting to be sent", "sent": "sent", "failed": "failed"},
     # How settlement shares are rounded (itad.inventory.money.ROUNDING_RULE, as statements state it).
     "rounding": {"ROUND_HALF_UP to 0.01, once per total": "to the cent, a half cent up, once on each total"},
     # The bench's queues, by the state their devices wait in.

@@ -10,13 +10,16 @@ from wtforms import BooleanField, EmailField, IntegerField, PasswordField, Selec
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from itad import accounts, batches
-from itad.errors import DomainError, NotFound
+from itad.errors import NotFound
 from itad.inventory import settlement
 from itad.models import Organization, User, db, utcnow
+from itad.jobs import enqueue
 from itad.web import ADMIN, bp, form_errors, roles
+from itad.web.confirming import confirm_page, confirmed
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
 from itad.steps import closing, policies
+from itad.words import word
 from workflows.sanitization import Method
 
 
@@ -206,15 +209,35 @@ def admin_set_policy(org_id: int):
 @bp.post("/admin/batches/<int:batch_id>/close")
 @roles(ADMIN)
 def admin_close_batch(batch_id: int):
+    """Close after a confirmation that says what closing will do; the close itself runs as a job
+    (itad.steps.closing.close_batch_job) whose progress the batch page shows."""
     ConfirmForm().validate_on_submit()
     batch = batches.get_batch(db.session, current_user, batch_id)
-    ok, result = attempt(closing.close_batch, db.session, current_user, batch)
-    if ok:
-        flash(f"Batch closed; {len(result['missing'])} line(s) never received are now missing.", "success")
-    elif isinstance(result, DomainError) and isinstance(result.details, dict) and result.details.get("blockers"):
-        shown = ", ".join(f"{b['serial']} ({b['state']}: {b['needs']})" for b in result.details["blockers"][:10])
-        flash(f"Not settled yet: {shown}.", "error")
-    return redirect(url_for("web.batch", batch_id=batch_id))
+    back = url_for("web.batch", batch_id=batch_id)
+    if batch.status != "open":
+        flash(f"Batch {batch.reference} is {batch.status} already.", "error")
+        return redirect(back)
+    blockers = closing.close_blockers(db.session, batch.id)
+    if blockers:
+        shown = ", ".join(f"{b['serial']} ({word(b['state'], 'state')}: {b['needs']})" for b in blockers[:10])
+        more = f" and {len(blockers) - 10} more" if len(blockers) > 10 else ""
+        flash(f"The batch cannot close yet; not settled: {shown}{more}.", "error")
+        return redirect(back)
+    if not confirmed():
+        counts = batches.state_counts(db.session, [batch.id])[batch.id]
+        never = counts.get("registered", 0)
+        units = batches.tally(db.session, batch).units
+        return confirm_page(f"Close batch {batch.reference}?", [
+            f"{never} device(s) were never received and will be recorded missing." if never
+            else "Every device on the asset list was received: none will be recorded missing.",
+            f"Its certificate of sanitization will list {units} device(s) and be signed and issued.",
+            "After closing, nothing more can be recorded at the bench for this batch. This cannot be undone.",
+        ], "Close the batch", cancel=back)
+    enqueue(db.session, closing.close_batch_job, organization_id=batch.organization_id,
+            created_by_id=current_user.id, batch_id=batch.id)
+    db.session.commit()
+    flash(f"Closing batch {batch.reference}.", "success")
+    return redirect(back)
 
 
 class TermsForm(FlaskForm):

@@ -23,6 +23,7 @@ from itad.errors import Invalid, TooLarge
 from itad.intake import preview
 from itad.intake import service as intake
 from itad.models import Certificate, db
+from itad.steps import closing
 from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, download, roles
 from itad.web.progress import STATE_ORDER, bar_segments
 from itad.web.unit_of_work import attempt
@@ -79,6 +80,8 @@ def batch(batch_id: int):
                            serials=batches.serials_of(db.session, [e.device_id for e in events.rows]),
                            drives=batches.drive_names(db.session, events.rows),
                            can_close=current_user.role == ADMIN and found.status == "open",
+                           closing=closing.closing_job(db.session, found)
+                           if current_user.role == ADMIN and found.status == "open" else None,
                            uncertified=len(issuing.devices_without_certificate(db.session, found.id)),
                            certificates=issuing.batch_certificates(db.session, current_user, found.id))
 

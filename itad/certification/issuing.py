@@ -312,12 +312,17 @@ def revoke(session: Session, actor: User, cert: Certificate, reason: str) -> Cer
     return cert
 
 
+def covered_units_in_stock(session: Session, cert: Certificate) -> list[int]:
+    """The devices a certificate covers that are cleared or in stock: what revoking it withdraws."""
+    stmt = sa.select(Device.id).where(Device.state.in_(IN_STOCK_STATES))
+    stmt = stmt.where(Device.id == cert.device_id) if cert.device_id else stmt.where(Device.batch_id == cert.batch_id)
+    return list(session.scalars(stmt.order_by(Device.id)))
+
+
 def withdraw_covered_units(session: Session, cert: Certificate, reason: str, actor: User) -> int:
     """INVENTORY CALL POINT: a revoked certificate no longer vouches for its units, so they must not
     be sold (itad.inventory.stock.withdraw_from_stock)."""
-    stmt = sa.select(Device.id).where(Device.state.in_(IN_STOCK_STATES))
-    stmt = stmt.where(Device.id == cert.device_id) if cert.device_id else stmt.where(Device.batch_id == cert.batch_id)
-    ids = session.scalars(stmt.order_by(Device.id)).all()
+    ids = covered_units_in_stock(session, cert)
     for device_id in ids:
         withdraw_from_stock(session, device_id, f"certificate {cert.number} revoked: {reason}", actor)
     return len(ids)

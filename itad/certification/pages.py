@@ -15,6 +15,7 @@ from itad.auth.access import get_visible
 from itad.certification import issuing, keys, register
 from itad.models import Certificate, Job, db
 from itad.pagination import page
+from itad.web.confirming import confirm_page, confirmed
 from itad.web import ADMIN, bp, roles
 from itad.web.unit_of_work import attempt
 
@@ -125,6 +126,15 @@ def admin_revoke_certificate(certificate_id: int):
     if not form.validate_on_submit():
         flash("Not revoked: " + " ".join(form.reason.errors or ["the form has expired; try again."]), "error")
         return _certificate_page(cert, form, 400)
+    if cert.status == "issued" and not confirmed():
+        units = len(issuing.covered_units_in_stock(db.session, cert))
+        return confirm_page(f"Revoke certificate {cert.number}?", [
+            f"Anyone who verifies it will read: revoked, \u201c{form.reason.data.strip()}\u201d.",
+            f"{units} unit(s) it covers that are cleared or in stock will be withdrawn and can never be sold."
+            if units else "No unit it covers is cleared or in stock; none is withdrawn.",
+            ("The batch" if cert.kind == "batch" else "The device") + " is then without a certificate in force "
+            "until one is issued again. A revocation cannot be undone.",
+        ], "Revoke the certificate", cancel=url_for("web.admin_certificate", certificate_id=cert.id))
     ok, _ = attempt(issuing.revoke, db.session, current_user, cert, form.reason.data)
     if ok:
         flash(f"Certificate {cert.number} revoked. The units it covered that were in stock are withdrawn "

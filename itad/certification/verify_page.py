@@ -6,7 +6,7 @@ form carries the CSRF token like every form here.
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 
 from itad.certification import verifying
 from itad.models import db
@@ -15,6 +15,10 @@ from itad.web import bp
 
 @bp.get("/verify")
 def verify_form():
+    """The form; a number typed into it (?number=) opens that certificate's page."""
+    number = (request.args.get("number") or "").strip()
+    if number:
+        return redirect(url_for("web.verify_page", number=number.upper()[:40]))
     return render_template("verify.html", cert=None, number=None, check=None)
 
 

@@ -63,7 +63,7 @@ def set_terms(session: Session, actor: User, organization_id: int, client_share_
               note: str | None = None) -> SettlementTerms:
     """Set (or change) a client's share of resale proceeds, in percent of the net."""
     if not (Decimal(0) <= client_share_percent <= Decimal(100)):
-        raise Invalid("client_share_percent must be between 0 and 100.", code="invalid_share")
+        raise Invalid("The client's share must be between 0 and 100 percent.", code="invalid_share")
     actor_id = actor.id  # read first: loading an expired actor would flush a half-made row
     terms = terms_of(session, organization_id)
     before = ({"client_share_percent": str(terms.client_share_percent), "note": terms.note}

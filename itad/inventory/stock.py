@@ -21,7 +21,9 @@ from itad.models import (
     Batch, Device, DeviceGrading, InventoryItem, Organization, Sale, SanitizationRecord, StockStatus, User,
     utcnow,
 )
-from itad.steps.applying import apply_step
+from itad.steps.applying import apply_step, plan_or_refuse
+from itad.steps.held import lock
+from itad.steps.writing import write
 from itad.steps.planning import Step
 from workflows.states import DeviceState
 
@@ -81,18 +83,33 @@ def _currency(code: str) -> str:
 def list_device(session: Session, actor: User, device: Device, *, location: str | None = None,
                 list_price: Decimal | None = None, currency: str = "EUR") -> InventoryItem:
     """Put a cleared device into stock (workflow `list`: cleared -> in_inventory) as an available unit."""
+    return list_devices(session, actor, [device], location=location, list_price=list_price, currency=currency)[0]
+
+
+def list_devices(session: Session, actor: User, devices: list[Device], *, location: str | None = None,
+                 list_price: Decimal | None = None, currency: str = "EUR") -> list[InventoryItem]:
+    """Put cleared devices into stock in one unit of work: the devices are locked together, each gets its
+    `list` step and custody event (one write), then its stock row. All or none: a device the workflow
+    refuses (not cleared, policy forbids resale) refuses the listing with a 409 that names it."""
     _currency(currency)
-    grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id))
-    grade = grading.grade if grading else None
-    sku = sku_for(device.category, device.manufacturer, device.model, grade)
-    apply_step(session, actor, device.id, Step("list", {}, {"sku": sku, "location": location}))
-    item = InventoryItem(device_id=device.id, batch_id=device.batch_id, organization_id=device.organization_id,
-                         sku=sku, category=device.category, manufacturer=device.manufacturer, model=device.model,
-                         grade=grade, specs=specs_for(session, device), status=StockStatus.available.value,
-                         location=location, list_price=list_price, currency=currency, listed_by_id=actor.id)
-    session.add(item)
+    held = lock(session, [d.id for d in devices])
+    now = utcnow()
+    plans, listed = [], []
+    for device in devices:
+        one = held.device(device.id, actor)
+        grade = one.facts.grade
+        sku = sku_for(device.category, device.manufacturer, device.model, grade)
+        plans.append(plan_or_refuse(held, one, Step("list", {}, {"sku": sku, "location": location}), actor, now))
+        listed.append((device, one, grade, sku))
+    write(session, plans, [one for _, one, _, _ in listed], now)
+    items = [InventoryItem(device_id=d.id, batch_id=d.batch_id, organization_id=d.organization_id, sku=sku,
+                           category=d.category, manufacturer=d.manufacturer, model=d.model, grade=grade,
+                           specs=specs_for(session, d), status=StockStatus.available.value, location=location,
+                           list_price=list_price, currency=currency, listed_by_id=actor.id)
+             for d, _, grade, sku in listed]
+    session.add_all(items)
     session.flush()
-    return item
+    return items
 
 
 def _lock(session: Session, item: InventoryItem) -> InventoryItem:
@@ -203,6 +220,7 @@ def withdraw_from_stock(session: Session, device_id: int, reason: str, actor: Us
     return Withdrawal(device_id, "withdrawn", device.state, item.id if item else None)
 
 
+
 def update_item(item: InventoryItem, *, location: str | None = None, list_price: Decimal | None = None,
                 currency: str | None = None) -> InventoryItem:
     """Move a unit on the shelf or change its asking price."""
@@ -248,7 +266,8 @@ def context_of(session: Session, items: list[InventoryItem]) -> dict[int, tuple[
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
-def awaiting_listing(session: Session, *, limit: int = 50) -> list[Device]:
-    """Cleared devices not yet in stock, oldest first: what the operator can list next."""
-    return list(session.scalars(sa.select(Device).where(Device.state == DeviceState.cleared.value)
-                                .order_by(Device.id).limit(limit)))
+def awaiting_listing(session: Session, *, limit: int = 50) -> list[tuple[Device, str | None]]:
+    """Cleared devices not yet in stock with their grade, oldest first: what the operator can list next."""
+    return list(session.execute(
+        sa.select(Device, DeviceGrading.grade).outerjoin(DeviceGrading, DeviceGrading.device_id == Device.id)
+        .where(Device.state == DeviceState.cleared.value).order_by(Device.id).limit(limit)).tuples())

@@ -18,11 +18,13 @@ from itad.inventory import feeds, pricing, stock
 from itad.inventory.money import CURRENCY, fmt
 from itad.models import InventoryItem, StockStatus, db
 from itad.pagination import page
+from itad.web.confirming import confirm_page, confirmed
 from itad.web import ADMIN, bp, download, form_errors, roles
 from itad.accounts.admin_pages import ConfirmForm
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
 
+AWAITING_PAGE = 100
 STOCK_PAGE = 50
 ZERO = Decimal("0.00")
 STATUSES = tuple(s.value for s in StockStatus)
@@ -76,7 +78,7 @@ def admin_inventory():
                            statuses=STATUSES, context=stock.context_of(db.session, rows),
                            suggestions=pricing.suggest_for_items(db.session, [i for i in rows if i.status in stock.SELLABLE]),
                            clients=accounts.client_organizations(db.session),
-                           awaiting=stock.awaiting_listing(db.session, limit=20), list_form=ListForm(formdata=None),
+                           awaiting=stock.awaiting_listing(db.session, limit=AWAITING_PAGE), list_form=ListForm(formdata=None),
                            fmt=fmt)
 
 
@@ -150,12 +152,41 @@ def admin_sell(item_id: int):
     if not form.validate_on_submit():
         flash(f"Not sold: {form_errors(form)}.", "error")
         return _item_page(item, sell_form=form, status=400)
+    if not confirmed():
+        fee = form.fee.data or ZERO
+        return confirm_page(f"Sell unit {item_id} ({item.sku})?", [
+            f"Sold to {form.buyer_reference.data.strip()} for {fmt(form.price.data)} {form.currency.data}"
+            f"{f', less a channel fee of {fmt(fee)}' if fee else ''}, on {form.sold_on.data.isoformat()}.",
+            "The unit leaves stock for good; a sale cannot be undone.",
+            f"The client's settlement counts {fmt(form.price.data - fee)} {form.currency.data} as its net proceeds.",
+        ], "Record the sale", cancel=url_for("web.admin_inventory_item", item_id=item_id), danger=False)
     ok, sale = attempt(stock.sell, db.session, current_user, item, price=form.price.data,
                        currency=form.currency.data, buyer_reference=form.buyer_reference.data.strip(),
                        sold_on=form.sold_on.data, fee=form.fee.data or ZERO)
     if ok:
         flash(f"Unit {item_id} sold to {sale.buyer_reference} for {fmt(sale.price)} {sale.currency}.", "success")
     return redirect(url_for("web.admin_inventory_item", item_id=item_id))
+
+
+@bp.post("/admin/inventory/list")
+@roles(ADMIN)
+def admin_list_devices():
+    """List the ticked cleared units in one go (same shelf and currency; each keeps its own grade and SKU)."""
+    ids = sorted({int(v) for v in request.form.getlist("device_id") if v.isdigit()})
+    form = ListForm()
+    if not ids:
+        flash("Tick the units to list first.", "error")
+        return redirect(url_for("web.admin_inventory"))
+    if not form.validate_on_submit():
+        flash(f"Not listed: {form_errors(form)}.", "error")
+        return redirect(url_for("web.admin_inventory"))
+    devices = [batches.get_device(db.session, current_user, i) for i in ids]
+    ok, items = attempt(stock.list_devices, db.session, current_user, devices, location=form.location.data or None,
+                        list_price=form.list_price.data, currency=form.currency.data)
+    if ok:
+        flash(f"{len(items)} unit(s) listed in stock: " + ", ".join(f"{d.serial} as {i.sku}" for d, i in zip(devices, items))
+              + ".", "success")
+    return redirect(url_for("web.admin_inventory"))
 
 
 @bp.post("/admin/devices/<int:device_id>/list")

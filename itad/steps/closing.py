@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from itad import audit_log
 from itad.certification.issuing import request_certificate, signing_ready
 from itad.errors import Conflict
-from itad.models import Batch, Device, StorageMedium, User, utcnow
+from itad.jobs import JobContext, job
+from itad.jobs.registry import kind_of
+from itad.models import Batch, Device, Job, StorageMedium, User, utcnow
 from itad.models.rowsets import streaming
 from itad.steps import custody, erasure_reports
 from itad.steps.applying import actor_of
@@ -57,7 +59,9 @@ def close_blockers(session: Session, batch_id: int) -> list[dict]:
     return blockers
 
 
-def close_batch(session: Session, actor: User, batch: Batch) -> dict:
+def close_batch(session: Session, actor: User, batch: Batch, *, progress=None) -> dict:
+    """Close the batch in this unit of work. `progress(done, total)` hears how many never-received lines
+    are being recorded missing: 0 of them before, all of them after (one set-wise write in between)."""
     status = custody.lock_batch(session, batch.id)
     if status != "open":
         raise Conflict(f"Batch {batch.id} is already {status}.", code="batch_closed",
@@ -72,7 +76,11 @@ def close_batch(session: Session, actor: User, batch: Batch) -> dict:
     never_received = session.scalars(
         sa.select(Device.id).where(Device.batch_id == batch.id, Device.state == "registered").order_by(Device.id)
     ).all()
+    if progress:
+        progress(0, len(never_received))
     _mark_missing(session, actor, never_received)
+    if progress:
+        progress(len(never_received), len(never_received))
     session.refresh(batch)
     batch.status, batch.closed_at = "closed", utcnow()
     custody.append(session, batch.id, device_id=None, actor=actor, action="close_batch",
@@ -107,4 +115,24 @@ def after_batch_closed(session: Session, batch: Batch, actor: User | None = None
         log.warning("batch %s closed without a certificate: no signing key or passphrase is set up", batch.id)
         return None
     request_certificate(session, actor, batch=batch, reason="batch closed")
+    return None
+
+
+@job("default")
+def close_batch_job(ctx: JobContext, batch_id: int, created_by_id: int) -> dict:
+    """Closing from the admin pages: a 5,000-line batch takes seconds, so the page shows the job's progress
+    rather than hold the request. Run twice, the second finds the batch closed and says so (a 409)."""
+    session = ctx.session
+    batch = session.get(Batch, batch_id)
+    result = close_batch(session, session.get(User, created_by_id), batch, progress=ctx.progress)
+    return {"batch_id": batch_id, "missing": len(result["missing"])}
+
+
+def closing_job(session: Session, batch: Batch) -> Job | None:
+    """The latest close job asked for this batch, if any (its progress, or why it failed)."""
+    kind = kind_of(close_batch_job)
+    for found in session.scalars(sa.select(Job).where(Job.kind == kind, Job.organization_id == batch.organization_id)
+                                 .order_by(Job.id.desc()).limit(50)):
+        if (found.args or {}).get("batch_id") == batch.id:
+            return found
     return None

@@ -99,3 +99,27 @@ def test_a_pdf_signed_by_someone_else_is_not_ours(closed, client):
     body = upload(client, forged).get_json()
     assert body["genuine"] is False and body["verdict"] == "untrusted_signer"
     assert body["claimed_number"] == closed.certificate.number
+
+
+def test_the_verify_page_looks_a_number_up_and_prints_dates_for_people(app, closed):
+    browser = app.test_client()
+    number = closed.certificate.number
+    r = browser.get(f"/verify?number=%20{number.lower()}%20")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/verify/{number}")
+    page = browser.get(f"/verify/{number}").get_data(as_text=True)
+    issued = closed.certificate.issued_at
+    assert f"{issued.day} {issued:%b %Y, %H:%M} UTC" in page and issued.isoformat() not in page
+    assert 'name="number"' in page
+
+
+def test_an_altered_upload_is_never_shown_beside_a_green_in_force_box(app, closed):
+    browser = app.test_client()
+    token = browser.get("/verify").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    pdf = bytearray(issuing.read_pdf(closed.certificate))
+    at = pdf.index(b"stream", len(pdf) // 4) + 40
+    pdf[at] ^= 0x01
+    text = browser.post("/verify", data={"file": (io.BytesIO(bytes(pdf)), "c.pdf"), "csrf_token": token},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    # The file still names itself, so the register's entry is shown, for reference only.
+    assert "Altered" in text and f"What our register holds for No. {closed.certificate.number}" in text
+    assert "is <strong>not</strong> this certificate" in text and 'class="verdict ok"' not in text

@@ -92,8 +92,8 @@ def open_page(chromium, live_server):
     """A fresh browser context per person (own cookies), pages opened on the live server."""
     contexts = []
 
-    def open_(path: str = "/login"):
-        context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
+    def open_(path: str = "/login", *, width: int = 1280, height: int = 800):
+        context = chromium.new_context(base_url=live_server, viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

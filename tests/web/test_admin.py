@@ -62,16 +62,31 @@ def test_closing_an_unsettled_batch_names_the_blocking_devices(session, world, a
     session.commit()
     admin = as_user(world.admin.user)
     page = admin.post(f"/admin/batches/{batch.id}/close", follow_redirects=True).get_data(as_text=True)
-    assert "Not settled yet" in page and serial in page
+    assert "The batch cannot close yet; not settled:" in page and f"{serial} (received: finish it" in page
     assert admin.get(f"/batches/{batch.id}").status_code == 200
 
 
-def test_closing_a_batch_marks_never_received_lines_missing(session, world, as_user):
+def test_closing_a_batch_first_says_what_it_will_do_then_marks_never_received_lines_missing(
+        session, world, as_user):
+    from itad.models import Batch, Job, db
+
     batch = make_batch(session, world.acme.org, reference="CLOSE-2", devices=2)
     session.commit()
     admin = as_user(world.admin.user)
-    page = admin.post(f"/admin/batches/{batch.id}/close", follow_redirects=True).get_data(as_text=True)
-    assert "2 line(s) never received are now missing" in page
+    r = admin.post(f"/admin/batches/{batch.id}/close")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Close batch CLOSE-2?" in page
+    assert "2 device(s) were never received and will be recorded missing." in page
+    assert "will list 2 device(s)" in page and 'name="confirmed" value="1"' in page
+    db.session.expire_all()
+    assert db.session.get(Batch, batch.id).status == "open"      # nothing done before the confirmation
+
+    page = admin.post(f"/admin/batches/{batch.id}/close", {"confirmed": "1"},
+                      follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Batch, batch.id).status == "closed"
+    job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
+    assert (job.state, job.result["missing"], job.progress_done, job.progress_total) == ("succeeded", 2, 2, 2)
     acme_page = as_user(world.acme.user).text(f"/batches/{batch.id}")
     assert "on the asset list, never received" in acme_page
 

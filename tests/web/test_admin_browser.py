@@ -85,6 +85,12 @@ def test_an_admin_issues_a_missing_certificate_then_reissues_and_revokes_it(sess
 
     page.get_by_label(re.compile("Why it is revoked")).fill("wrong batch scanned at intake")
     page.get_by_role("button", name=f"Revoke {second.number}").click()
+    # The confirmation says what revoking does before anything is done.
+    page.get_by_role("heading", name=f"Revoke certificate {second.number}?").wait_for()
+    assert "1 unit(s) it covers that are cleared or in stock will be withdrawn" in page.locator(".confirm").inner_text()
+    assert _certs(batch_id)[1].status == "issued"
+    shoot(page, "admin-certificate-revoke-confirm")
+    page.get_by_role("button", name="Revoke the certificate").click()
     page.get_by_text("can no longer be sold").wait_for()
     assert _certs(batch_id)[1].status == "revoked"
     assert db.session.get(InventoryItem, item_id).status == "withdrawn"
@@ -141,6 +147,9 @@ def test_an_admin_lists_and_sells_a_unit_at_the_suggested_price(session, world, 
     page.get_by_label("Channel fee").fill("15.00")
     page.get_by_label("Buyer reference").first.fill("refurb-co order 8812")
     page.get_by_role("button", name="Record the sale").click()
+    page.get_by_text("The unit leaves stock for good").wait_for()
+    shoot(page, "admin-inventory-sell-confirm")
+    page.get_by_role("button", name="Record the sale").click()      # on the confirmation
     page.get_by_text("sold to refurb-co order 8812 for 300.00 EUR").wait_for()
     shoot(page, "admin-inventory-sold")
     db.session.expire_all()

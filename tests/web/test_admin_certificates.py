@@ -74,12 +74,16 @@ def test_revoking_needs_a_reason_and_withdraws_the_units_from_stock(session, wor
     assert empty.status_code == 400 and "Say why the certificate is revoked" in empty.get_data(as_text=True)
     assert _certs(session, batch_id)[0].status == "issued"
 
-    page = admin.post(f"/admin/certificates/{cert.id}/revoke", {"reason": "wrong batch scanned"},
+    asked = admin.post(f"/admin/certificates/{cert.id}/revoke", {"reason": "wrong batch scanned"}).get_data(as_text=True)
+    assert "Revoke certificate" in asked and "1 unit(s) it covers that are cleared or in stock will be withdrawn" in asked
+    assert _certs(session, batch_id)[0].status == "issued"
+    page = admin.post(f"/admin/certificates/{cert.id}/revoke", {"reason": "wrong batch scanned", "confirmed": "1"},
                       follow_redirects=True).get_data(as_text=True)
     assert "revoked" in page and "wrong batch scanned" in page
     [cert] = _certs(session, batch_id)
     assert cert.status == "revoked" and session.get(InventoryItem, item.id).status == "withdrawn"
-    again = admin.post(f"/admin/certificates/{cert.id}/revoke", {"reason": "twice"}, follow_redirects=True)
+    again = admin.post(f"/admin/certificates/{cert.id}/revoke", {"reason": "twice", "confirmed": "1"},
+                       follow_redirects=True)
     assert "was revoked already" in again.get_data(as_text=True)
     # The batch lacks a certificate in force again: it is offered for issuing, saying why.
     assert "its certificate was revoked" in admin.text("/admin/certificates")

@@ -8,7 +8,9 @@ import io
 from datetime import date
 
 from itad.inventory import stock
-from itad.models import InventoryItem, Sale
+import sqlalchemy as sa
+
+from itad.models import Device, InventoryItem, Sale
 from tests.inventory.conftest import past_sale
 from tests.web.conftest import stock_units
 
@@ -65,16 +67,27 @@ def test_an_admin_reserves_releases_and_sells_a_unit(session, world, as_user):
     admin.post(f"/admin/inventory/{unit.id}/reserve", {"buyer_reference": "refurb-co"})
     assert _item(session, unit.id).status == "reserved"
     page = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "250", "currency": "EUR", "fee": "",
-                      "buyer_reference": "someone-else", "sold_on": "2026-01-05"},
+                      "buyer_reference": "someone-else", "sold_on": "2026-01-05", "confirmed": "1"},
                       follow_redirects=True).get_data(as_text=True)
     assert "reserved for refurb-co" in page and _item(session, unit.id).status == "reserved"
     admin.post(f"/admin/inventory/{unit.id}/release")
     assert _item(session, unit.id).status == "available"
     r = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "250", "currency": "EUR", "fee": "12.50",
-                   "buyer_reference": "someone-else", "sold_on": "2026-01-05"}, follow_redirects=True)
+                   "buyer_reference": "someone-else", "sold_on": "2026-01-05", "confirmed": "1"}, follow_redirects=True)
     assert "sold to someone-else for 250.00 EUR" in r.get_data(as_text=True)
     sale = session.query(Sale).filter_by(item_id=unit.id).one()
     assert (str(sale.price), str(sale.fee), sale.sold_on) == ("250.00", "12.50", date(2026, 1, 5))
+    assert _item(session, unit.id).status == "sold"
+
+
+def test_selling_first_states_buyer_price_and_net_then_sells_on_confirmation(session, world, as_user):
+    [unit] = stock_units(session, world, 1)
+    admin = as_user(world.admin.user)
+    form = {"price": "250", "currency": "EUR", "fee": "12.50", "buyer_reference": "refurb-co", "sold_on": "2026-01-05"}
+    page = admin.post(f"/admin/inventory/{unit.id}/sell", form).get_data(as_text=True)
+    assert "Sold to refurb-co for 250.00 EUR, less a channel fee of 12.50, on 2026-01-05." in page
+    assert "counts 237.50 EUR as its net proceeds" in page and _item(session, unit.id).status == "available"
+    admin.post(f"/admin/inventory/{unit.id}/sell", {**form, "confirmed": "1"})
     assert _item(session, unit.id).status == "sold"
 
 
@@ -82,12 +95,12 @@ def test_a_price_with_three_decimals_or_a_withdrawn_unit_is_refused_with_the_rea
     [unit] = stock_units(session, world, 1)
     admin = as_user(world.admin.user)
     r = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "99.999", "currency": "EUR",
-                   "buyer_reference": "b", "sold_on": "2026-01-05"})
+                   "buyer_reference": "b", "sold_on": "2026-01-05", "confirmed": "1"})
     assert r.status_code == 400 and "more than two decimals" in r.get_data(as_text=True)
     stock.withdraw_from_stock(session, unit.device_id, "certificate revoked", world.admin.user)
     session.commit()
     page = admin.post(f"/admin/inventory/{unit.id}/sell", {"price": "99.00", "currency": "EUR",
-                      "buyer_reference": "b", "sold_on": "2026-01-05"}, follow_redirects=True).get_data(as_text=True)
+                      "buyer_reference": "b", "sold_on": "2026-01-05", "confirmed": "1"}, follow_redirects=True).get_data(as_text=True)
     assert "was withdrawn from stock (certificate revoked)" in page and _item(session, unit.id).status == "withdrawn"
 
 
@@ -98,6 +111,37 @@ def test_an_admin_lists_a_cleared_device(session, world, as_user):
     r = admin.post(f"/admin/devices/{device.id}/list", {"location": "B-2", "list_price": "310", "currency": "EUR"})
     item = stock.item_for_device(session, device.id)
     assert r.status_code == 302 and (item.location, str(item.list_price)) == ("B-2", "310.00")
+
+
+def test_an_admin_lists_the_ticked_units_in_one_go_each_with_its_grade(session, world, as_user):
+    from itad.models import CustodyEvent
+
+    devices = stock_units(session, world, 3, grade="A", listed=False)
+    admin = as_user(world.admin.user)
+    awaiting = admin.text("/admin/inventory").split("Cleared, not yet in stock")[1]
+    assert "<th scope=\"col\">Grade</th>" in awaiting and awaiting.count("<td>A</td>") == 3
+    r = admin.post("/admin/inventory/list", {"device_id": [str(devices[0].id), str(devices[2].id)],
+                                             "location": "C-1", "currency": "EUR"}, follow_redirects=True)
+    assert "2 unit(s) listed in stock" in r.get_data(as_text=True)
+    listed = [stock.item_for_device(session, d.id) for d in devices]
+    assert [i.location if i else None for i in listed] == ["C-1", None, "C-1"]
+    assert listed[0].grade == "A" and listed[0].sku.endswith("A")
+    events = session.scalars(sa.select(CustodyEvent.device_id).where(CustodyEvent.action == "list")).all()
+    assert sorted(events) == [devices[0].id, devices[2].id]
+
+
+def test_a_bulk_listing_with_a_unit_not_cleared_lists_none_and_says_which(session, world, as_user):
+    cleared = stock_units(session, world, 1, listed=False)[0]
+    from tests.factories import make_batch
+
+    other = make_batch(session, world.acme.org, reference="NOT-CLEARED", devices=1)
+    session.commit()
+    raw = session.scalar(sa.select(Device).where(Device.batch_id == other.id))
+    page = as_user(world.admin.user).post("/admin/inventory/list", {"device_id": [str(cleared.id), str(raw.id)],
+                                                                     "currency": "EUR"},
+                                           follow_redirects=True).get_data(as_text=True)
+    assert 'class="flash error"' in page and "only a cleared device can be listed" in page
+    assert stock.item_for_device(session, cleared.id) is None
 
 
 def test_the_stock_csv_and_the_marketplace_feed_download(session, world, as_user):

@@ -15,6 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from itad import notifications
 from itad.errors import Conflict, Invalid, NotFound
 from itad.inventory.money import CURRENCY
 from itad.models import (
@@ -176,6 +177,7 @@ def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, 
     item.status = StockStatus.sold.value
     session.add(sale)
     session.flush()
+    announce_if_settled(session, item.batch_id)
     return sale
 
 
@@ -217,8 +219,24 @@ def withdraw_from_stock(session: Session, device_id: int, reason: str, actor: Us
         item.status, item.withdrawn_reason, item.withdrawn_at = StockStatus.withdrawn.value, reason.strip(), utcnow()
         item.reserved_for = item.reserved_at = None
         session.flush()
+    announce_if_settled(session, device.batch_id)
     return Withdrawal(device_id, "withdrawn", device.state, item.id if item else None)
 
+
+def announce_if_settled(session: Session, batch_id: int) -> None:
+    """After a sale or a withdrawal (the batch is locked by the step): when the batch is closed and none of its
+    units is left to sell, its settlement can change no more, and the client hears it once (only the step that
+    takes the last unit out of stock gets here with none left)."""
+    batch = session.get(Batch, batch_id)
+    if batch.status != "closed":
+        return
+    left = session.scalar(sa.select(sa.func.count()).where(
+        Device.batch_id == batch_id, Device.state.in_((DeviceState.cleared.value, DeviceState.in_inventory.value))))
+    sold = session.scalar(sa.select(sa.func.count()).select_from(Sale).where(Sale.batch_id == batch_id))
+    if left or not sold:
+        return
+    notifications.notify(session, batch.organization_id, "settlement_ready",
+                         {"batch_id": batch.id, "reference": batch.reference, "units_sold": sold})
 
 
 def update_item(item: InventoryItem, *, location: str | None = None, list_price: Decimal | None = None,

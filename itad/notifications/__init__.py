@@ -29,12 +29,24 @@ from itad.errors import Invalid, NotFound
 from itad.jobs import JobContext, enqueue, job
 from itad.models import Delivery, Organization, User, WebhookEndpoint, utcnow
 
-EVENTS = ("batch_registered", "discrepancy_found", "certificate_issued", "certificate_revoked")
+EVENTS = ("batch_registered", "received_in_full", "discrepancy_found", "certificate_issued", "certificate_revoked",
+          "settlement_ready")
 SUBJECTS = {"batch_registered": "Batch {reference} registered: {devices} devices",
+            "received_in_full": "Batch {reference}: all {devices} listed devices received",
+            "settlement_ready": "Batch {reference}: every resale unit sold or withdrawn; the settlement is final",
             "discrepancy_found": "Batch {reference}: unit {serial} arrived without a manifest line",
             "certificate_issued": "Certificate of sanitization {number} issued",
             "certificate_revoked": "Certificate of sanitization {number} revoked: {reason}"}
 ATTEMPTS = 5
+
+
+def owner_for(session: Session, user: User, organization_id: int | None) -> Organization:
+    """Whose endpoint a new one is: a client's user adds its own; an admin names the client."""
+    org_id = user.organization_id if user.role == "client" else organization_id
+    organization = session.get(Organization, org_id) if org_id else None
+    if organization is None or organization.is_operator:
+        raise Invalid("Name the client organization the endpoint is for.", code="organization_required")
+    return organization
 
 
 def add_endpoint(session: Session, organization: Organization, url: str, events: list[str]) -> WebhookEndpoint:

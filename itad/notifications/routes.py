@@ -11,10 +11,10 @@ from itad import notifications
 from itad.api import bp
 from itad.api.contract import current_user, operation
 from itad.api.schemas import Out
-from itad.errors import Invalid
-from itad.models import Organization, db
+from itad.models import db
 
-Event = Literal["batch_registered", "discrepancy_found", "certificate_issued", "certificate_revoked"]
+Event = Literal["batch_registered", "received_in_full", "discrepancy_found", "certificate_issued",
+                "certificate_revoked", "settlement_ready"]
 
 
 class WebhookIn(BaseModel):
@@ -67,11 +67,7 @@ def _scope() -> int | None:
            "'<X-ITAD-Timestamp>.<body>' with the secret shown once)", roles=("client", "admin"), body=WebhookIn,
            response=WebhookCreatedOut, status=201, tags=("notifications",), errors=(403, 404, 422))
 def add_webhook(body: WebhookIn):
-    user = current_user()
-    org_id = user.organization_id if user.role == "client" else body.organization_id
-    organization = db.session.get(Organization, org_id) if org_id else None
-    if organization is None or organization.is_operator:
-        raise Invalid("Name the client organization the endpoint is for (organization_id).", code="organization_required")
+    organization = notifications.owner_for(db.session, current_user(), body.organization_id)
     endpoint = notifications.add_endpoint(db.session, organization, body.url, list(body.events))
     return WebhookCreatedOut(**WebhookOut.model_validate(endpoint).model_dump(), secret=endpoint.secret)
 

@@ -67,6 +67,7 @@ def receive(session: Session, actor: User, *, serial: str | None = None, asset_t
         planned = apply_step(session, actor, device.id,
                              Step("receive", {}, {"scanned": serial or asset_tag, **(evidence or {})}),
                              expected_version=expected_version)
+        announce_if_received_in_full(session, device.batch_id)
         return Receipt(device, "received", planned.event)
     if not serial:
         # A refusal like an unknown serial's (422 saying what comes first), not a 404: nothing was looked up by id.
@@ -77,6 +78,16 @@ def receive(session: Session, actor: User, *, serial: str | None = None, asset_t
                       "(batch_id) to record it as unexpected.", code="unknown_serial",
                       details={"serial": serial, "needs": ["batch_id"]})
     return _record_unexpected(session, actor, batch, serial, asset_tag, evidence)
+
+
+def announce_if_received_in_full(session: Session, batch_id: int) -> None:
+    """Called after an asset-list line was received (the batch is locked): when it was the last one expected,
+    the client hears that the whole list arrived. Only that receipt takes the count to zero, so it is said once."""
+    if session.scalar(sa.select(sa.func.count()).where(Device.batch_id == batch_id, Device.state == "registered")):
+        return
+    batch = session.get(Batch, batch_id)
+    notifications.notify(session, batch.organization_id, "received_in_full",
+                         {"batch_id": batch.id, "reference": batch.reference, "devices": batch.device_count})
 
 
 def _record_unexpected(session: Session, actor: User, batch: Batch, serial: str, asset_tag: str | None,
@@ -136,6 +147,8 @@ def reconcile(session: Session, actor: User, device_id: int, *, manifest_device_
         plans.append(plan_or_refuse(held, line_held, Step("receive", {}, {"matched_from_device_id": device.id,
                                                                           "scanned": serial}), actor, now))
     write(session, plans, [device, line_held], now)
+    if len(plans) > 1:
+        announce_if_received_in_full(session, device.batch_id)
     # The media recorded on the unexpected unit are the line's.
     session.execute(sa.update(StorageMedium.__table__).where(StorageMedium.device_id == device.id)
                     .values(device_id=line.id))

@@ -138,3 +138,41 @@ def test_the_clients_people_get_an_email_on_a_real_smtp_server(client, world, ap
         smtp.stop()
     assert [to for to, _ in received] == [[world.acme.user.email]]
     assert "Subject: Batch PO-MAIL registered: 1 devices" in received[0][1]
+
+
+def test_the_last_listed_unit_received_says_the_batch_arrived_in_full_once(client, world, receiver, session):
+    from tests.factories import make_batch
+    from tests.workflow_db.conftest import Bench, devices_of
+
+    _endpoint(client, world.acme, receiver.url, events=["received_in_full"])
+    batch = make_batch(session, world.acme.org, reference="PO-FULL", devices=2)
+    session.commit()
+    first, second = devices_of(session, batch)
+    bench = Bench(client, world)
+    bench.receive(world.tech, first.serial, batch.id)
+    bench.receive(world.tech, "EXTRA-9", batch.id)          # an extra unit is not a listed one
+    assert receiver.calls == []
+    bench.receive(world.tech, second.serial, batch.id)
+    ((headers, body),) = receiver.calls
+    data = json.loads(body)["data"]
+    assert headers["X-ITAD-Event"] == "received_in_full" and (data["reference"], data["devices"]) == ("PO-FULL", 2)
+
+
+def test_selling_the_last_unit_of_a_closed_batch_says_its_settlement_is_final(client, world, receiver, session):
+    from datetime import date
+    from decimal import Decimal
+
+    from itad.inventory import stock
+    from tests.web.conftest import stock_units
+
+    _endpoint(client, world.acme, receiver.url, events=["settlement_ready"])
+    first, second = stock_units(session, world, 2)
+    client.post(f"/api/v1/batches/{first.batch_id}/close", headers=world.admin.headers)
+    for n, unit in enumerate((first, second)):
+        assert receiver.calls == []                            # a unit still in stock: not final yet
+        stock.sell(session, world.admin.user, unit, price=Decimal("100.00"), currency="EUR",
+                   buyer_reference=f"buyer-{n}", sold_on=date(2026, 12, 1))
+        session.commit()
+    ((headers, body),) = receiver.calls
+    data = json.loads(body)["data"]
+    assert headers["X-ITAD-Event"] == "settlement_ready" and data["units_sold"] == 2

@@ -36,7 +36,8 @@ def test_client_bench_and_admin_pages_fit_a_phone(session, world, bench, signing
     for name, path in (("batches", "/"), ("batch-closed", f"/batches/{closed.batch.id}"),
                        ("batch-open", f"/batches/{open_batch.id}"), ("device", f"/devices/{closed.cleared.id}"),
                        ("search", f"/search?q={device.serial[:4]}"), ("new-batch", "/batches/new"),
-                       ("settlement", "/settlement"), ("verify", f"/verify/{closed.certificate.number}")):
+                       ("settlement", "/settlement"), ("verify", f"/verify/{closed.certificate.number}"),
+                       ("notifications", "/notifications")):
         client.goto(path)
         _fits(client, f"client-{name}")
 
@@ -54,6 +55,7 @@ def test_client_bench_and_admin_pages_fit_a_phone(session, world, bench, signing
     admin = open_page(width=PHONE, height=844)
     sign_in(admin, world.admin.user)
     for name, path in (("organizations", "/admin/organizations"), ("inventory", "/admin/inventory"),
-                       ("certificates", "/admin/certificates"), ("batch", f"/batches/{open_batch.id}")):
+                       ("certificates", "/admin/certificates"), ("batch", f"/batches/{open_batch.id}"),
+                       ("notifications", "/notifications")):
         admin.goto(path)
         _fits(admin, f"admin-{name}")

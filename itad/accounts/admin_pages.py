@@ -18,6 +18,7 @@ from itad.web import ADMIN, bp, form_errors, roles
 from itad.web.confirming import confirm_page, confirmed
 from itad.web.amounts import AmountField
 from itad.web.unit_of_work import attempt
+from itad.certification.issuing import signing_ready
 from itad.steps import closing, policies
 from itad.words import word
 from workflows.sanitization import Method
@@ -230,7 +231,9 @@ def admin_close_batch(batch_id: int):
         return confirm_page(f"Close batch {batch.reference}?", [
             f"{never} device(s) were never received and will be recorded missing." if never
             else "Every device on the asset list was received: none will be recorded missing.",
-            f"Its certificate of sanitization will list {units} device(s) and be signed and issued.",
+            f"Its certificate of sanitization will list {units} device(s) and be signed and issued."
+            if signing_ready(db.session) else
+            f"No signing key is set up: its certificate ({units} device(s)) is issued once one is, by an admin.",
             "After closing, nothing more can be recorded at the bench for this batch. This cannot be undone.",
         ], "Close the batch", cancel=back)
     enqueue(db.session, closing.close_batch_job, organization_id=batch.organization_id,

@@ -255,6 +255,9 @@ def new_batch():
     except (Invalid, TooLarge) as exc:
         db.session.rollback()
         return _refused(form, exc, filename)
+    if upload is None:      # the checked list is registered: its staged copy is no longer needed
+        store.delete(staged["sha256"])
+        db.session.commit()
     cookie.pop(STAGED, None)
     registered = registration.batch
     if registration.created:

@@ -118,7 +118,7 @@ def after_batch_closed(session: Session, batch: Batch, actor: User | None = None
     return None
 
 
-@job("default")
+@job("default", retries=0)       # a refusal (a unit not settled) stays one: it is shown, not tried again
 def close_batch_job(ctx: JobContext, batch_id: int, created_by_id: int) -> dict:
     """Closing from the admin pages: a 5,000-line batch takes seconds, so the page shows the job's progress
     rather than hold the request. Run twice, the second finds the batch closed and says so (a 409)."""

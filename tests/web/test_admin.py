@@ -77,7 +77,7 @@ def test_closing_a_batch_first_says_what_it_will_do_then_marks_never_received_li
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Close batch CLOSE-2?" in page
     assert "2 device(s) were never received and will be recorded missing." in page
-    assert "will list 2 device(s)" in page and 'name="confirmed" value="1"' in page
+    assert "No signing key is set up: its certificate (2 device(s))" in page and 'name="confirmed" value="1"' in page
     db.session.expire_all()
     assert db.session.get(Batch, batch.id).status == "open"      # nothing done before the confirmation
 

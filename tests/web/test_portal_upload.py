@@ -69,6 +69,13 @@ def test_checking_a_list_shows_how_each_column_was_read_and_registers_nothing_un
     batch = session.scalar(sa.select(Batch))
     assert r.status_code == 302 and batch.reference == "PO-CHECKED" and batch.device_count == 2
     assert batch.source_filename == "list.csv"
+    # The staged copy of the checked list is gone once it is registered.
+    from flask import current_app
+
+    from itad import documents
+    from itad.intake.service import sha256_of
+
+    assert not documents.storage(session, current_app.config).exists(sha256_of(listed))
 
 
 def test_checking_a_list_with_problems_lists_them_and_offers_no_register_button(session, world, as_user):

@@ -81,6 +81,7 @@ WORDS: dict[str, dict[str, str]] = {
         "withdrawn": "withdrawn from sale",
     },
     "batch": {"open": "open", "closed": "closed"},
+    "role": {"client": "a client user", "technician": "a technician", "admin": "an admin"},
     "event": {
         "batch_registered": "batch registered",
         "received_in_full": "batch received in full",

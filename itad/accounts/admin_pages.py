@@ -124,11 +124,21 @@ def admin_create_token(user_id: int):
     return _user_page(user, TokenForm(formdata=None), issued[1] if ok else None, 201 if ok else 409)
 
 
+# What a role may do, said before an admin gives it.
+ROLE_CAN = {"technician": "works the bench (receive, wipe, verify, grade, clear) and nothing of the admin pages.",
+            "admin": "runs every admin page: organizations and users, certificates, signing keys, stock, closing batches."}
+
+
 @bp.post("/admin/users/<int:user_id>/active")
 @roles(ADMIN)
 def admin_set_active(user_id: int):
     user = _user(user_id)
     active = request.form.get("active") == "1"
+    if not active and not confirmed():
+        return confirm_page(f"Deactivate {user.name}?", [
+            f"{user.name} ({user.email}) is signed out everywhere at once and can no longer sign in.",
+            "Their API tokens are refused from now on. You can reactivate the account later.",
+        ], "Deactivate", cancel=url_for("web.admin_user", user_id=user.id))
     ok, _ = attempt(accounts.set_active, db.session, current_user, user, active)
     if ok:
         flash(f"{user.name} {'can sign in again' if active else 'is deactivated: signed out everywhere, tokens refused'}.",
@@ -140,7 +150,13 @@ def admin_set_active(user_id: int):
 @roles(ADMIN)
 def admin_set_role(user_id: int):
     user = _user(user_id)
-    ok, _ = attempt(accounts.set_role, db.session, current_user, user, request.form.get("role", ""))
+    role = request.form.get("role", "")
+    if role != user.role and not confirmed():
+        return confirm_page(f"Make {user.name} {word(role, 'role')}?", [
+            f"{user.name} becomes {word(role, 'role')}: " + ROLE_CAN.get(role, "") ,
+            "Their open sessions end now; they sign in again with the new role.",
+        ], "Change the role", cancel=url_for("web.admin_user", user_id=user.id), danger=False)
+    ok, _ = attempt(accounts.set_role, db.session, current_user, user, role)
     if ok:
         flash(f"{user.name} is now {user.role}; their sessions have ended.", "success")
     return redirect(url_for("web.admin_user", user_id=user.id))
@@ -150,6 +166,11 @@ def admin_set_role(user_id: int):
 @roles(ADMIN)
 def admin_reset_password(user_id: int):
     user = _user(user_id)
+    if not confirmed():
+        return confirm_page(f"Reset {user.name}'s password?", [
+            "A new random password is made and shown to you once; the old one stops working now.",
+            f"{user.name} is signed out everywhere, and a sign-in lockout is lifted.",
+        ], "Reset the password", cancel=url_for("web.admin_user", user_id=user.id))
     ok, password = attempt(accounts.reset_password, db.session, current_user, user)
     if not ok:
         return redirect(url_for("web.admin_user", user_id=user.id))

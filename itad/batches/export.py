@@ -36,7 +36,7 @@ RECEIVING_ACTIONS = ("receive", "found_unexpected", "accept")
 
 @dataclass
 class _Facts:
-    media: dict[int, list[StorageMedium]]
+    media: dict[int, list]                         # device id: its drives (rows)
     wipes: dict[int, SanitizationRecord]            # medium id: its last wipe
     checks: dict[int, Verification]                 # wipe record id: its last verification
     grades: dict[int, DeviceGrading]
@@ -50,8 +50,11 @@ class _Facts:
 def rows(session: Session, batch: Batch) -> Iterator[list[Any]]:
     """The header, then a row per drive (or per driveless device), in device order."""
     yield list(COLUMNS)
-    devices = session.scalars(sa.select(Device).where(Device.batch_id == batch.id, Device.state != "matched")
-                              .order_by(Device.id)).all()
+    # Plain rows, not ORM objects: a 5,000-line batch is read in a fraction of the time.
+    devices = session.execute(
+        sa.select(Device.id, Device.manifest_row, Device.serial, Device.asset_tag, Device.manufacturer, Device.model,
+                  Device.category, Device.state)
+        .where(Device.batch_id == batch.id, Device.state != "matched").order_by(Device.id)).all()
     facts = _read(session, batch)
     for device in devices:
         common = _device_cells(batch, device, facts)
@@ -66,9 +69,10 @@ def _by(rows, key) -> dict:
 
 def _read(session: Session, batch: Batch) -> _Facts:
     in_batch = sa.select(Device.id).where(Device.batch_id == batch.id)
-    media: dict[int, list[StorageMedium]] = {}
-    for m in session.scalars(sa.select(StorageMedium).where(StorageMedium.device_id.in_(in_batch))
-                             .order_by(StorageMedium.id)):
+    media: dict[int, list] = {}
+    for m in session.execute(sa.select(StorageMedium.id, StorageMedium.device_id, StorageMedium.serial,
+                                       StorageMedium.media_type, StorageMedium.capacity_bytes, StorageMedium.state)
+                             .where(StorageMedium.device_id.in_(in_batch)).order_by(StorageMedium.id)):
         media.setdefault(m.device_id, []).append(m)
     # Ordered so the last one written per key is the latest.
     wipes = _by(session.scalars(sa.select(SanitizationRecord).where(SanitizationRecord.batch_id == batch.id)
@@ -98,7 +102,7 @@ def _read(session: Session, batch: Batch) -> _Facts:
         received, (in_force or batch_certs or [None])[-1], device_certs)
 
 
-def _device_cells(batch: Batch, d: Device, f: _Facts) -> list[Any]:
+def _device_cells(batch: Batch, d, f: _Facts) -> list[Any]:
     grading, destruction, sale = f.grades.get(d.id), f.destructions.get(d.id), f.sales.get(d.id)
     cert = f.device_certificates.get(d.id) or (f.batch_certificate if d.state != "registered" else None)
     return [batch.reference, d.manifest_row, d.serial, d.asset_tag, d.manufacturer, d.model, d.category,
@@ -111,7 +115,7 @@ def _device_cells(batch: Batch, d: Device, f: _Facts) -> list[Any]:
             word(cert.status, "certificate") if cert else None]
 
 
-def _drive_cells(m: StorageMedium | None, f: _Facts) -> list[Any]:
+def _drive_cells(m, f: _Facts) -> list[Any]:
     if m is None:
         return [None] * 14
     wipe = f.wipes.get(m.id)
@@ -143,19 +147,21 @@ def as_xlsx(session: Session, batch: Batch) -> bytes:
     """The same rows as a workbook. Text is written as text, never as a formula (openpyxl would store a
     value starting with "=" as one)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     # A sheet's name is at most 31 characters, none of \ / * ? : [ ].
     sheet = book.create_sheet(re.sub(r"[\\/*?:\[\]]", "-", batch.reference)[:31] or "Batch")
     for row in rows(session, batch):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_text(sheet, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _text(sheet, value: str):
+    """A cell that holds `value` as text: openpyxl takes a plain string starting with "=" for a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell

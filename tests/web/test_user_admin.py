@@ -50,7 +50,9 @@ def test_a_password_reset_on_the_page_shows_the_new_password_once_and_it_signs_i
     admin = Browser(app, world.admin.user)
     victim = Browser(app, world.globex.user)
     assert victim.get("/").status_code == 200
-    page = admin.post(f"/admin/users/{world.globex.user.id}/password-reset").get_data(as_text=True)
+    asked = admin.post(f"/admin/users/{world.globex.user.id}/password-reset").get_data(as_text=True)
+    assert "the old one stops working now" in asked and victim.get("/").status_code == 200   # nothing done yet
+    page = admin.post(f"/admin/users/{world.globex.user.id}/password-reset", {"confirmed": "1"}).get_data(as_text=True)
     password = re.search(r'id="new-password">([^<]+)<', page).group(1)
     assert victim.get("/").status_code == 302                       # the old session ended
     db.session.expire_all()
@@ -60,3 +62,20 @@ def test_a_password_reset_on_the_page_shows_the_new_password_once_and_it_signs_i
     assert check_password(user.password_hash, password)
     assert "user_password_reset" in _actions(session)
     assert password not in admin.get(f"/admin/users/{world.globex.user.id}").get_data(as_text=True)
+
+
+def test_deactivating_and_re_roling_on_the_page_first_say_what_they_do(app, world, session):
+    admin = Browser(app, world.admin.user)
+    asked = admin.post(f"/admin/users/{world.tech.user.id}/active", {"active": "0"}).get_data(as_text=True)
+    assert "is signed out everywhere at once and can no longer sign in" in asked
+    db.session.expire_all()
+    assert db.session.get(User, world.tech.user.id).active is True
+    admin.post(f"/admin/users/{world.tech.user.id}/active", {"active": "0", "confirmed": "1"})
+    db.session.expire_all()
+    assert db.session.get(User, world.tech.user.id).active is False
+
+    asked = admin.post(f"/admin/users/{world.tech2.user.id}/role", {"role": "admin"}).get_data(as_text=True)
+    assert f"Make {world.tech2.user.name} an admin?" in asked and "runs every admin page" in asked
+    admin.post(f"/admin/users/{world.tech2.user.id}/role", {"role": "admin", "confirmed": "1"})
+    db.session.expire_all()
+    assert db.session.get(User, world.tech2.user.id).role == "admin"

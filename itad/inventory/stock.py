@@ -288,4 +288,4 @@ def awaiting_listing(session: Session, *, limit: int = 50) -> list[tuple[Device,
     """Cleared devices not yet in stock with their grade, oldest first: what the operator can list next."""
     return list(session.execute(
         sa.select(Device, DeviceGrading.grade).outerjoin(DeviceGrading, DeviceGrading.device_id == Device.id)
-        .where(Device.state == DeviceState.cleared.value).order_by(Device.id).limit(limit)).tuples())
+        .where(Device.state == DeviceState.cleared.value).order_by(Device.id).limit(limit)).all())

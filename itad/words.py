@@ -91,6 +91,9 @@ WORDS: dict[str, dict[str, str]] = {
         "settlement_ready": "settlement final",
     },
     "delivery": {"pending": "waiting to be sent", "sent": "sent", "failed": "failed"},
+    "quote_basis": {"model": "on the model's own sales", "family": "on its family's sales",
+                    "category": "on its category's sales", "none": "with nothing to go on"},
+    "quote_basis_short": {"model": "the model", "family": "its family", "category": "its category", "none": "—"},
     # How settlement shares are rounded (itad.inventory.money.ROUNDING_RULE, as statements state it).
     "rounding": {"ROUND_HALF_UP to 0.01, once per total": "to the cent, a half cent up, once on each total"},
     # The bench's queues, by the state their devices wait in.

@@ -13,6 +13,7 @@ from flask_login import current_user
 from itad import accounts, batches
 from itad.errors import Conflict, NotFound
 from itad.inventory import settlement, statements
+from itad.inventory import quotes
 from itad.inventory.money import fmt
 from itad.models import Organization, db
 from itad.web import ADMIN, CLIENT, bp, download, roles
@@ -59,7 +60,8 @@ def batch_settlement(batch_id: int):
         statement, refusal = settlement.settle_batch(db.session, batch), None
     except Conflict as exc:
         statement, refusal = None, exc
-    return render_template("portal/batch_settlement.html", batch=batch, s=statement, refusal=refusal, fmt=fmt)
+    return render_template("portal/batch_settlement.html", batch=batch, s=statement, refusal=refusal, fmt=fmt,
+                           accuracy=quotes.accuracy(db.session, batch_id=batch.id))
 
 
 @bp.get("/batches/<int:batch_id>/settlement.csv")

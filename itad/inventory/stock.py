@@ -74,7 +74,7 @@ def item_for_device(session: Session, device_id: int) -> InventoryItem | None:
     return session.scalar(sa.select(InventoryItem).where(InventoryItem.device_id == device_id))
 
 
-def _currency(code: str) -> str:
+def require_currency(code: str) -> str:
     if not CURRENCY.match(code or ""):
         raise Invalid(f"{code!r} is not an ISO 4217 currency code (three capital letters, e.g. EUR).",
                       code="invalid_currency")
@@ -92,7 +92,7 @@ def list_devices(session: Session, actor: User, devices: list[Device], *, locati
     """Put cleared devices into stock in one unit of work: the devices are locked together, each gets its
     `list` step and custody event (one write), then its stock row. All or none: a device the workflow
     refuses (not cleared, policy forbids resale) refuses the listing with a 409 that names it."""
-    _currency(currency)
+    require_currency(currency)
     held = lock(session, [d.id for d in devices])
     now = utcnow()
     plans, listed = [], []
@@ -157,7 +157,7 @@ def release(session: Session, actor: User, item: InventoryItem) -> InventoryItem
 def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, currency: str,
          buyer_reference: str, sold_on: date, fee: Decimal = Decimal("0.00")) -> Sale:
     """Record a sale (workflow `sell`: in_inventory -> sold). A withdrawn unit answers 409 with the reason."""
-    _currency(currency)
+    require_currency(currency)
     _lock(session, item)
     _not_withdrawn(session, item, "sold")
     if item.status == StockStatus.reserved.value and item.reserved_for != buyer_reference:
@@ -243,7 +243,7 @@ def update_item(item: InventoryItem, *, location: str | None = None, list_price:
                 currency: str | None = None) -> InventoryItem:
     """Move a unit on the shelf or change its asking price."""
     if currency is not None:
-        item.currency = _currency(currency)
+        item.currency = require_currency(currency)
     if location is not None:
         item.location = location
     if list_price is not None:

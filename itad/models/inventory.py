@@ -105,3 +105,41 @@ class SettlementTerms(db.Model):
     note: Mapped[str | None] = mapped_column(sa.String(500))
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Quote(db.Model):
+    """A buy quote: what a batch's units are expected to fetch, made from its asset list before they ship
+    (itad.inventory.quotes). Kept as made; a later quote of the same batch is a new row."""
+
+    __tablename__ = "quote"
+    __table_args__ = (sa.Index("ix_quote_batch", "batch_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    as_of: Mapped[date] = mapped_column(sa.Date)             # the history it rests on ends the day before
+    total: Mapped[Decimal] = mapped_column(Money)            # the sum of the lines that have a value
+    lines: Mapped[int] = mapped_column()
+    unpriced: Mapped[int] = mapped_column()                  # lines nothing in the history could price
+    # {"model": n, "family": n, "category": n, "none": n}: how many lines rest on which basis
+    bases: Mapped[dict] = mapped_column(JSONType)
+    method: Mapped[str] = mapped_column(sa.String(200))      # the estimator and its settings, as printed
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QuoteLine(db.Model):
+    """One asset-list line's expected recovery value, and what it rests on."""
+
+    __tablename__ = "quote_line"
+    __table_args__ = (sa.Index("ix_quote_line_quote", "quote_id"), sa.Index("ix_quote_line_device", "device_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(sa.ForeignKey("quote.id", ondelete="CASCADE"))
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"))
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    model_key: Mapped[str] = mapped_column(sa.String(330))
+    expected: Mapped[Decimal | None] = mapped_column(Money)   # None: nothing to go on (basis "none")
+    basis: Mapped[str] = mapped_column(sa.String(16))         # model, family, category, none
+    sales_count: Mapped[int] = mapped_column()

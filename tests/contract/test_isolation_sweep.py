@@ -63,6 +63,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "ReviewMatchIn": {"medium_id": 1},
     "ReviewDismissIn": {"reason": "probe"},
     "WebhookIn": {"url": "https://globex.example/hooks"},
+    "QuoteIn": {"currency": "EUR"},
     "UserChangeIn": {"active": False},
     "DestroyIn": {"technique": "shred"},
     "IssueIn": {},

@@ -1,0 +1,161 @@
+"""What a unit not yet received will most likely sell for: the expected recovery value of a buy quote.
+
+Pure (no SQL, no Flask): it reads a history of sales and answers for (category, make, model) lines at a date,
+so the same code quotes a batch in the server and a held-out month in bench/pricing.py.
+
+How, and why:
+- Prices are compared in logarithms: a model loses a share of its price each month, and a grade is worth a
+  share more or less than another (A about 15% over B), so effects add up in log space.
+- Grade. A quote is made before anyone has graded the units, so a line's value is that of the model at the
+  category's usual grade mix. Each grade's premium is learnt per category from the sales themselves (a sale's
+  log price against the mean of its model in its month), and each sale is made grade-neutral before the
+  model's price is estimated.
+- Time. Each model's grade-neutral price is fitted as a straight line in time (its depreciation), by weighted
+  least squares where a sale's weight halves every HALF_LIFE_DAYS: recent sales count most, so the quote follows
+  a falling market, and a model whose price dropped when its successor launched is quoted at the new level once
+  a few sales show it. The line is read HORIZON_DAYS after the quote date, when the units will be sold.
+- Thin data. A model's slope is pulled towards its family's (make and the first word of the model: "DELL|
+  LATITUDE"), the more the fewer sales it has; a model with no sale is quoted from its family, then from its
+  category, and the answer says which (`basis`), with how many sales it rests on.
+- The premiums are centred on each category's grade mix, so a grade-neutral price is the price of a unit of the
+  usual mix: the quote, for units nobody has graded yet.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+HALF_LIFE_DAYS = 45.0
+LOOKBACK_DAYS = 365
+HORIZON_DAYS = 21          # from the quote to the sale, on average
+SLOPE_PRIOR = 6.0          # sales' worth of weight the family's slope carries against a model's own
+MIN_FIT_SPAN_DAYS = 20     # below this a model's own slope is not fitted (the family's is used)
+
+
+@dataclass(frozen=True)
+class Sold:
+    """One past sale, as the estimate reads it."""
+    sold_on: date
+    category: str
+    model: str             # model key: "MAKE|MODEL"
+    grade: str | None
+    price: float
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float | None     # the price expected at the category's grade mix; None when nothing is known
+    basis: str              # "model", "family", "category" or "none"
+    sales: int              # how many sales it rests on
+
+
+def family_of(model: str) -> str:
+    """'DELL|LATITUDE-5490' -> 'DELL|LATITUDE'; 'APPLE|IPHONE-12-PRO' -> 'APPLE|IPHONE'."""
+    make, _, name = model.partition("|")
+    word = re.match(r"[A-Z]+", name)
+    return f"{make}|{word.group(0) if word else name}"
+
+
+class Estimator:
+    """The history up to `as_of` (sales on that day and later are ignored), indexed once; `estimate` is then
+    cheap per line, and cached per (category, model)."""
+
+    def __init__(self, sales: Iterable[Sold], as_of: date, *, half_life: float = HALF_LIFE_DAYS,
+                 lookback: int = LOOKBACK_DAYS, horizon: int = HORIZON_DAYS):
+        self.as_of, self.half_life, self.horizon = as_of, half_life, horizon
+        start = as_of.toordinal() - lookback
+        rows = [s for s in sales if start <= s.sold_on.toordinal() < as_of.toordinal() and s.price > 0]
+        self.premium, self.mix = _grades(rows)
+        # Grade-neutral points: (days before as_of, log price less its grade's premium).
+        self.points: dict[str, dict[str, list[tuple[float, float]]]] = {
+            "model": defaultdict(list), "family": defaultdict(list), "category": defaultdict(list)}
+        for s in rows:
+            x = float(s.sold_on.toordinal() - as_of.toordinal())
+            y = math.log(s.price) - self.premium.get((s.category, s.grade), 0.0)
+            self.points["model"][s.model].append((x, y))
+            self.points["family"][family_of(s.model)].append((x, y))
+            self.points["category"][s.category].append((x, y))
+        self._family_slope: dict[str, float] = {}
+        self._cache: dict[tuple[str, str], Estimate] = {}
+
+    def estimate(self, category: str, model: str) -> Estimate:
+        key = (category, model)
+        if key not in self._cache:
+            self._cache[key] = self._estimate(category, model)
+        return self._cache[key]
+
+    def _estimate(self, category: str, model: str) -> Estimate:
+        family = family_of(model)
+        for basis, name in (("model", model), ("family", family), ("category", category)):
+            points = self.points[basis].get(name)
+            if points:
+                level = self._level(points, self._slope_prior(family, category))
+                return Estimate(math.exp(level), basis, len(points))
+        return Estimate(None, "none", 0)
+
+    def _slope_prior(self, family: str, category: str) -> float:
+        """The family's depreciation (else the category's; else none): what a model's own slope is pulled to."""
+        if family not in self._family_slope:
+            points = self.points["family"].get(family) or self.points["category"].get(category)
+            fitted = _fit(points, self.half_life) if points else None
+            self._family_slope[family] = fitted[1] if fitted and fitted[2] >= MIN_FIT_SPAN_DAYS else 0.0
+        return self._family_slope[family]
+
+    def _level(self, points: list[tuple[float, float]], prior_slope: float) -> float:
+        """The weighted line through the points, its slope shrunk towards the prior, read at the horizon."""
+        fitted = _fit(points, self.half_life)
+        mean_x, slope, span, weight = fitted
+        own = slope if span >= MIN_FIT_SPAN_DAYS else prior_slope
+        shrunk = (weight * own + SLOPE_PRIOR * prior_slope) / (weight + SLOPE_PRIOR)
+        mean_y = _weighted_mean_y(points, self.half_life)
+        return mean_y + shrunk * (self.horizon - mean_x)
+
+
+def _weights(points, half_life: float) -> list[float]:
+    return [0.5 ** (-x / half_life) for x, _ in points]
+
+
+def _weighted_mean_y(points, half_life: float) -> float:
+    w = _weights(points, half_life)
+    return sum(wi * y for wi, (_, y) in zip(w, points)) / sum(w)
+
+
+def _fit(points, half_life: float) -> tuple[float, float, float, float]:
+    """(weighted mean of x, weighted least-squares slope, span of x in days, effective number of sales)."""
+    w = _weights(points, half_life)
+    total = sum(w)
+    mx = sum(wi * x for wi, (x, _) in zip(w, points)) / total
+    my = sum(wi * y for wi, (_, y) in zip(w, points)) / total
+    sxx = sum(wi * (x - mx) ** 2 for wi, (x, _) in zip(w, points))
+    sxy = sum(wi * (x - mx) * (y - my) for wi, (x, y) in zip(w, points))
+    xs = [x for x, _ in points]
+    effective = total * total / sum(wi * wi for wi in w)
+    return mx, (sxy / sxx if sxx > 0 else 0.0), max(xs) - min(xs), effective
+
+
+def _grades(rows: list[Sold]) -> tuple[dict[tuple[str, str | None], float], dict[str, dict[str | None, float]]]:
+    """Per category: each grade's log premium over the model-month mean, and the share of each grade."""
+    cell: dict[tuple[str, int, int], list[float]] = defaultdict(list)
+    for s in rows:
+        cell[(s.model, s.sold_on.year, s.sold_on.month)].append(math.log(s.price))
+    means = {k: sum(v) / len(v) for k, v in cell.items()}
+    diffs: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+    counts: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    for s in rows:
+        if len(cell[(s.model, s.sold_on.year, s.sold_on.month)]) > 1:
+            diffs[(s.category, s.grade)].append(math.log(s.price) - means[(s.model, s.sold_on.year, s.sold_on.month)])
+        counts[s.category][s.grade] += 1
+    raw = {k: sum(v) / len(v) for k, v in diffs.items() if v}
+    mix = {c: {g: n / sum(by.values()) for g, n in by.items()} for c, by in counts.items()}
+    # Premiums relative to the category's mix, so that the mix itself has no premium on average.
+    premium: dict[tuple[str, str | None], float] = {}
+    for category, shares in mix.items():
+        centre = sum(share * raw.get((category, g), 0.0) for g, share in shares.items())
+        for g in shares:
+            premium[(category, g)] = raw.get((category, g), 0.0) - centre
+    return premium, mix

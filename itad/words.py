@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from workflows.mobile import LOCK_NAMES
+
 WORDS: dict[str, dict[str, str]] = {
     "state": {
         "registered": "expected, not yet received",
@@ -53,6 +55,12 @@ WORDS: dict[str, dict[str, str]] = {
         "incinerate": "Incinerate",
         "melt": "Melt",
     },
+    # On a phone or tablet (NIST SP 800-88 Rev. 1, mobile devices): a factory reset is a cryptographic erase,
+    # Purge, only where the device encrypts its storage by default; the bench says which it was.
+    "technique_mobile": {
+        "crypto_erase": "Factory reset, device encrypts by default (cryptographic erase)",
+        "factory_reset": "Factory reset, device not encrypted by default",
+    },
     "method": {"clear": "Clear", "purge": "Purge", "destroy": "Destroy"},
     "media_type": {
         "hdd": "hard disk (HDD)",
@@ -88,8 +96,11 @@ WORDS: dict[str, dict[str, str]] = {
         "discrepancy_found": "discrepancy found",
         "certificate_issued": "certificate issued",
         "certificate_revoked": "certificate revoked",
+        "locked_device": "locked device needs you",
         "settlement_ready": "settlement final",
     },
+    "lock": dict(LOCK_NAMES),
+    "lock_status": {"clear": "clear", "locked": "locked", "unknown": "not known"},
     "delivery": {"pending": "waiting to be sent", "sent": "sent", "failed": "failed"},
     "quote_basis": {"model": "on the model's own sales", "family": "on its family's sales",
                     "category": "on its category's sales", "none": "with nothing to go on"},
@@ -132,15 +143,22 @@ WORDS: dict[str, dict[str, str]] = {
         "state_data_handling": "Data handling stated",
         "identity_confirmed": "Identity confirmed over the network",
         "identity_mismatch": "Identity differs from the network's",
+        "record_locks": "Lock checks recorded",
+        "client_lock_instruction": "The client answered about a lock",
     },
 }
 
 
-def word(code: Any, kind: str) -> str:
-    """The plain word for `code` of `kind` (a key of WORDS); an unknown code with spaces for underscores."""
+def word(code: Any, kind: str, *fallbacks: str) -> str:
+    """The plain word for `code` of `kind` (a key of WORDS), else of each fallback kind in turn; an unknown code
+    with spaces for underscores."""
     if code is None or code == "":
         return "—"
-    return WORDS.get(kind, {}).get(str(code)) or str(code).replace("_", " ")
+    for k in (kind, *fallbacks):
+        found = WORDS.get(k, {}).get(str(code))
+        if found:
+            return found
+    return str(code).replace("_", " ")
 
 
 def when(value: Any) -> str:
@@ -188,6 +206,11 @@ def event_line(action: str, evidence: Mapping | None, drive_names: Mapping[int, 
         text += f" {ev['number']}"
         if ev.get("reason"):
             text += f": {ev['reason']}"
+    elif action == "record_locks" and ev.get("checks"):
+        text += ": " + ", ".join(f"{word(k, 'lock')} {word(c.get('status'), 'lock_status')}"
+                                 for k, c in ev["checks"].items())
+    elif action == "client_lock_instruction" and ev.get("action"):
+        text += ": " + ("the lock is released, check it again" if ev["action"] == "recheck" else "destroy the unit")
     elif action == "describe_medium" and drive:
         text = f"Facts of drive {drive} recorded"
     return text

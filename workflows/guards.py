@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Hashable
 
+from workflows.mobile import LOCK_NAMES
 from workflows.policy import Policy
 from workflows.sanitization import DESTROY_TECHNIQUES, Method, normalise_technique
 from workflows.states import MediumState as M
@@ -114,6 +115,16 @@ def resale_allowed(ctx: Context) -> Refusal | None:
     if ctx.policy.resale_allowed or not ctx.device.carries_data:
         return None
     return Refusal("the client's policy forbids resale of data-bearing devices; it must be destroyed", ("destroy",))
+
+
+def locks_released(ctx: Context) -> Refusal | None:
+    """A phone or tablet leaves for resale only with every lock recorded clear (workflows.mobile)."""
+    if not ctx.device.open_locks:
+        return None
+    names = ", ".join(LOCK_NAMES[k] for k in ctx.device.open_locks)
+    return Refusal(f"a phone or tablet is resold only when every lock is recorded clear; not yet: {names}. "
+                   "Record the checks; a locked unit waits for its client to release it, or is destroyed",
+                   ("record_locks", "destroy"))
 
 
 def media_sanitized_and_verified(ctx: Context) -> Refusal | None:

@@ -23,7 +23,7 @@ from typing import Any, Hashable, Iterable
 
 from workflows.guards import (
     Context, Guard, Refusal, batch_closing, carries_data, carries_no_data, destruction_technique_known,
-    grade_given, manifest_line_given, media_sanitized_and_verified, medium_awaits_verification,
+    grade_given, locks_released, manifest_line_given, media_sanitized_and_verified, medium_awaits_verification,
     medium_awaits_wipe, requires_verification, resale_allowed, sale_price_given, sampling_left_nothing_to_verify,
     verifier_is_not_wiper, withdrawal_reason_given, within_failed_wipe_limit,
 )
@@ -75,6 +75,7 @@ class DeviceFacts:
     is treated as data-bearing whatever its category says.
     no_media_confirmed: a data-bearing unit that arrived without any drive (the bench confirmed it),
     so it may be graded without sanitization.
+    open_locks: a phone's or tablet's lock kinds not recorded clear (workflows.mobile.open_locks).
     """
 
     state: str
@@ -83,6 +84,7 @@ class DeviceFacts:
     id: Any = None
     no_media_confirmed: bool = False
     grade: str | None = None
+    open_locks: tuple[str, ...] = ()
 
     @property
     def carries_data(self) -> bool:
@@ -90,7 +92,7 @@ class DeviceFacts:
 
     def moved(self, state: str, media: tuple[MediumFacts, ...], grade: str | None) -> "DeviceFacts":
         """The device after a step (see MediumFacts.wiped on why not dataclasses.replace)."""
-        return DeviceFacts(state, self.data_bearing, media, self.id, self.no_media_confirmed, grade)
+        return DeviceFacts(state, self.data_bearing, media, self.id, self.no_media_confirmed, grade, self.open_locks)
 
     def medium(self, medium_id: Any) -> MediumFacts | None:
         for m in self.media:
@@ -185,12 +187,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Monitors, keyboards, docks (and drive-less units confirmed at the bench) go straight to grading.
     T("grade", [D.received], D.graded, [carries_no_data, grade_given],
       prerequisite="every data-bearing medium must be sanitized and verified before grade"),
-    T("clear", [D.graded], D.cleared, [resale_allowed, media_sanitized_and_verified],
+    T("clear", [D.graded], D.cleared, [resale_allowed, media_sanitized_and_verified, locks_released],
       prerequisite="the device must be graded before clear"),
     T("destroy", IN_HAND + (D.quarantined,), D.destroyed, [destruction_technique_known],
       prerequisite="only a device in our hands (received, not yet cleared, or quarantined) can be destroyed"),
     # Resale. Listing re-checks the exit door (policy and media) because stock is where a unit leaves us.
-    T("list", [D.cleared], D.in_inventory, [resale_allowed, media_sanitized_and_verified],
+    T("list", [D.cleared], D.in_inventory, [resale_allowed, media_sanitized_and_verified, locks_released],
       prerequisite="only a cleared device can be listed in stock"),
     T("sell", [D.in_inventory], D.sold, [sale_price_given],
       prerequisite="only a device in stock can be sold"),

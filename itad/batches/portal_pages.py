@@ -23,7 +23,8 @@ from itad.errors import Invalid, TooLarge
 from itad.intake import preview
 from itad.intake import service as intake
 from itad.models import Certificate, db
-from itad.steps import closing
+from itad.steps import closing, locks
+from itad.web.confirming import confirm_page, confirmed
 from itad.web import ADMIN, CLIENT, OPERATOR, TECHNICIAN, bp, download, roles
 from itad.web.progress import STATE_ORDER, bar_segments
 from itad.web.unit_of_work import attempt
@@ -112,6 +113,31 @@ def device(device_id: int):
         checks.setdefault(check.sanitization_record_id, []).append(check)
     return render_template("portal/device.html", record=record, device=found, batch=found.batch, events=events,
                            checks=checks, drives={m.id: m.serial or f"#{m.id}" for m in found.media})
+
+
+@bp.get("/locked")
+@roles(CLIENT, ADMIN)
+def locked_devices():
+    """Phones and tablets held by a lock: the client releases the lock (and asks for a re-check), or has the
+    unit destroyed."""
+    return render_template("portal/locked.html", devices=locks.locked_devices(db.session, current_user))
+
+
+@bp.post("/devices/<int:device_id>/lock-answer")
+@roles(CLIENT, ADMIN)
+def device_lock_answer(device_id: int):
+    found = batches.get_device(db.session, current_user, device_id)
+    action = request.form.get("action", "")
+    if action == "destroy" and not confirmed():
+        return confirm_page(f"Have {found.serial} destroyed?", [
+            f"{found.serial} is physically destroyed with its storage, and certified so; it is never resold.",
+            "The bench records the destruction; you see it on the device's page and the certificate.",
+        ], "Destroy it", cancel=url_for("web.device", device_id=found.id))
+    ok, _ = attempt(locks.instruct, db.session, current_user, found.id, action, request.form.get("note"))
+    if ok:
+        flash("Thank you: the bench will check the lock again." if action == "recheck"
+              else f"{found.serial} will be destroyed.", "success")
+    return redirect(url_for("web.device", device_id=found.id))
 
 
 @bp.get("/search")

@@ -92,6 +92,9 @@ for _field, _spellings in _FIELD_SPELLINGS.items():
         _RANK.setdefault(header_key(_spelling), (_field, _rank))
 
 FIELDS = tuple(_FIELD_SPELLINGS)
+# A phone's IMEI or MEID: kept as an attribute under its header, and checked (workflows.mobile.imei_problem).
+IMEI_HEADERS = frozenset(header_key(h) for h in ("IMEI", "IMEI 1", "IMEI1", "IMEI 2", "IMEI2", "IMEI Number",
+                                                 "IMEI No", "IMEI/MEID", "MEID", "IMEI or MEID"))
 
 
 @dataclass(frozen=True)

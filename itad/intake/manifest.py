@@ -23,9 +23,10 @@ from typing import Any, NamedTuple
 
 from itad.intake.categories import CATEGORIES, canonical_category, closest_category
 from itad.intake.errors import ManifestError, NoSerialColumn, TooManyRows, UnreadableManifest
-from itad.intake.headers import ColumnMap, map_columns
+from itad.intake.headers import IMEI_HEADERS, ColumnMap, header_key, map_columns
 from itad.intake.reading import Record, Source, json_records, open_records
 from workflows.media import capacity_bytes, media_type
+from workflows.mobile import imei_problem
 
 __all__ = [
     "KnownSerials", "Manifest", "ManifestError", "ManifestRow", "NoSerialColumn", "Problem",
@@ -257,6 +258,8 @@ class Manifest:
         drives = columns.drive_columns
         fact_columns = columns.drive_fact_columns
         attribute_columns = columns.attribute_columns
+        # A phone's IMEI or MEID stays an attribute as written, but a wrong one is a row problem.
+        imei_columns = [(i, name) for i, name in attribute_columns if header_key(name) in IMEI_HEADERS]
         width = columns.width
         padding = [""] * width
         max_rows = self.max_rows
@@ -295,6 +298,11 @@ class Manifest:
                         problem(number, name, value[:80] + "…", "too_long",
                                 f"The value is {len(value):,} characters long; at most {MAX_CELL_LENGTH:,} are kept.")
                     attributes += (name, value)
+            for index, name in imei_columns:
+                value = cells[index].strip()
+                reason = imei_problem(value) if value else None
+                if reason:
+                    problem(number, name, value, "invalid_imei", reason)
             if n > width:  # cells past the last header: kept, named by their column
                 for index in range(width, n):
                     value = cells[index].strip()

@@ -54,6 +54,8 @@ class Device(db.Model):
         # The organization exists because the batch's own key says so.
         sa.ForeignKeyConstraint(["batch_id", "organization_id"], ["batch.id", "batch.organization_id"],
                                 name="fk_device_batch_org", ondelete="CASCADE"),
+        sa.Index("ix_device_locked", "organization_id", postgresql_where=sa.text("locked"),
+                 sqlite_where=sa.text("locked")),
     )
     # No index on serial or asset tag alone: every lookup compares them upper-cased (receiving,
     # search) or within a batch (uq_device_batch_serial, ix_device_batch_state), and each index is
@@ -73,6 +75,11 @@ class Device(db.Model):
     manifest_row: Mapped[int | None] = mapped_column()
     # Columns of the asset list the server has no field for, kept as given.
     attributes: Mapped[dict | None] = mapped_column(JSONType)
+    # A phone's or tablet's lock checks as last recorded (workflows.mobile): {kind: {status, source, by, at}},
+    # and the client's instruction about a locked unit. Each recording is a custody event too.
+    locks: Mapped[dict | None] = mapped_column(JSONType)
+    # One of them is `locked`: the unit waits in its client's list of locked devices.
+    locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Optimistic lock: every state change bumps it (see workflows).
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

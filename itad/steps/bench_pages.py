@@ -19,8 +19,9 @@ from itad.models import Batch, Device, SanitizationRecord, Verification, db
 from itad.web import OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
 from itad.words import word
-from itad.steps import applying, disposition, grading, receiving, sanitizing, verifying
+from itad.steps import applying, disposition, grading, locks, receiving, sanitizing, verifying
 from workflows.machine import STOCK_ACTIONS
+from workflows.mobile import LOCK_KINDS, LOCK_STATUSES, needs_lock_checks
 from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES, capability
 
 # Each queue: the state devices wait in, and the step they wait for ("registered": expected to arrive).
@@ -123,6 +124,8 @@ def bench_device(device_id: int):
         "bench/device.html", device=device, batch=batch, records=records, checks=checks, allowed=allowed,
         moves=moves, events=events, drives={m.id: m.serial or f"#{m.id}" for m in device.media},
         scan_next=request.args.get("scan") == "1", techniques_for=techniques_for, wipe_results=WIPE_RESULTS,
+        lock_kinds=LOCK_KINDS if needs_lock_checks(device.category) else (), lock_statuses=LOCK_STATUSES,
+        checks_open=device.state in locks.IN_HAND and batch.status == "open",
         hidden_areas=HIDDEN_AREA_STATES, media_types=MEDIA_TYPES, destroy_techniques=sorted(DESTROY_TECHNIQUES),
         grades=grading.GRADES)
 
@@ -257,6 +260,21 @@ def bench_clear(device_id: int):
     device = _device(device_id)
     ok, _ = attempt(disposition.clear, db.session, current_user, device.id, expected_version=_version())
     return _back(device, "Cleared for resale." if ok else None)
+
+
+@bp.post("/bench/devices/<int:device_id>/locks")
+@roles(*OPERATOR)
+def bench_locks(device_id: int):
+    device = _device(device_id)
+    checks = {kind: (request.form.get(f"{kind}_status", ""), request.form.get(f"{kind}_source", ""))
+              for kind in LOCK_KINDS if request.form.get(f"{kind}_status")}
+    ok, row = attempt(locks.record_locks, db.session, current_user, device.id, checks, expected_version=_version())
+    if not ok:
+        return _back(device)
+    if row.locked:
+        return _back(device, f"{row.serial} is LOCKED: it waits in its client's list of locked devices and cannot "
+                             "be cleared for resale.", failed=True)
+    return _back(device, "Lock checks recorded.")
 
 
 @bp.post("/bench/devices/<int:device_id>/destroy")

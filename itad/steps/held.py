@@ -29,6 +29,7 @@ from itad.models import Batch, Device, DeviceGrading, SanitizationRecord, Storag
 from itad.models.rowsets import on_postgres
 from itad.steps import custody, policies
 from workflows.machine import DeviceFacts, MediumFacts
+from workflows.mobile import open_locks
 from workflows.policy import Policy
 
 
@@ -155,10 +156,10 @@ def read(session: Session, device_ids) -> Held:
 
 
 def _held_device(batch: HeldBatch, rows: list) -> HeldDevice:
-    did, bid, org, category, state, version, grade = rows[0][:7]
+    did, bid, org, category, state, version, grade, locks = rows[0][:8]
     facts, media = [], {}
     for (mid, media_type, m_state, failed, serial, manufacturer, model, capacity, review, rid, attempt, method,
-         technique, result, operator, required, verifier, checked) in (row[7:25] for row in rows):
+         technique, result, operator, required, verifier, checked) in (row[8:26] for row in rows):
         if mid is None:
             continue        # a device with no media (outer-joined)
         facts.append(MediumFacts(
@@ -167,7 +168,8 @@ def _held_device(batch: HeldBatch, rows: list) -> HeldDevice:
             verification_required=required if rid is not None else True))
         media[mid] = HeldMedium(serial, attempt or 0, rid, manufacturer, model, capacity, review)
     return HeldDevice(did, bid, org, version, DeviceFacts(state, batch.policy.is_data_bearing(category),
-                                                          tuple(facts), did, grade=grade), media)
+                                                          tuple(facts), did, grade=grade,
+                                                          open_locks=open_locks(category, locks)), media)
 
 
 @functools.cache
@@ -185,7 +187,7 @@ def _devices_select(with_context: bool) -> sa.Select:
     grade = sa.select(DeviceGrading.grade).where(DeviceGrading.device_id == Device.id) \
         .correlate(Device).scalar_subquery()
     return (sa.select(Device.id, Device.batch_id, Device.organization_id, Device.category, Device.state,
-                      Device.version, grade,
+                      Device.version, grade, Device.locks,
                       StorageMedium.id, StorageMedium.media_type, StorageMedium.state, StorageMedium.failed_wipes,
                       StorageMedium.serial, StorageMedium.manufacturer, StorageMedium.model,
                       StorageMedium.capacity_bytes, StorageMedium.review_reason,

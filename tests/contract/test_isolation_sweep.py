@@ -64,6 +64,8 @@ SAMPLE_BODIES: dict[str, dict] = {
     "ReviewDismissIn": {"reason": "probe"},
     "WebhookIn": {"url": "https://globex.example/hooks"},
     "QuoteIn": {"currency": "EUR"},
+    "LocksIn": {"checks": {"frp": {"status": "clear", "source": "settings"}}},
+    "LockAnswerIn": {"action": "recheck"},
     "UserChangeIn": {"active": False},
     "DestroyIn": {"technique": "shred"},
     "IssueIn": {},

@@ -176,3 +176,22 @@ def test_selling_the_last_unit_of_a_closed_batch_says_its_settlement_is_final(cl
     ((headers, body),) = receiver.calls
     data = json.loads(body)["data"]
     assert headers["X-ITAD-Event"] == "settlement_ready" and data["units_sold"] == 2
+
+
+def test_a_phone_found_locked_tells_its_client_once(client, world, receiver, session):
+    from itad.steps import locks, receiving
+    from tests.factories import make_batch
+    from tests.workflow_db.conftest import devices_of
+
+    _endpoint(client, world.acme, receiver.url, events=["locked_device"])
+    batch = make_batch(session, world.acme.org, reference="PO-LOCK", devices=1, category="phone")
+    session.commit()
+    phone = devices_of(session, batch)[0]
+    receiving.receive(session, world.tech.user, serial=phone.serial, batch_id=batch.id)
+    locks.record_locks(session, world.tech.user, phone.id, {"mdm": ("locked", "Settings: Remote Management")})
+    session.commit()
+    locks.record_locks(session, world.tech.user, phone.id, {"carrier": ("locked", "SIM test")})   # still locked
+    session.commit()
+    ((headers, body),) = receiver.calls
+    data = json.loads(body)["data"]
+    assert headers["X-ITAD-Event"] == "locked_device" and (data["serial"], data["locks"]) == (phone.serial, ["mdm"])

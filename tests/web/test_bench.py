@@ -195,3 +195,32 @@ def test_a_failed_verification_is_flashed_as_an_error(session, world, as_user):
     page = tech2.post(f"{url}/verify", {"version": _version(device.id), "medium_id": device.media[0].id,
                                         "passed": "0"}, follow_redirects=True).get_data(as_text=True)
     assert 'class="flash error"' in page and "Verification FAILED" in page and 'class="flash success"' not in page
+
+
+def test_a_phone_is_offered_factory_reset_saying_whether_it_encrypts_by_default(session, world, as_user):
+    from itad.models import StorageMedium
+
+    device = _device(session, world, category="phone")
+    session.execute(sa.update(StorageMedium).values(media_type="mobile"))
+    session.commit()
+    tech = as_user(world.tech.user)
+    tech.post(f"/bench/devices/{device.id}/receive", {"version": _version(device.id)})
+    page = tech.text(f"/bench/devices/{device.id}")
+    assert '<option value="crypto_erase">Factory reset, device encrypts by default (cryptographic erase)' in page
+    assert '<option value="factory_reset">Factory reset, device not encrypted by default' in page
+    assert "degauss" not in page.split("Wipe of drive")[1].split("</form>")[0].lower()
+
+
+def test_the_bench_records_a_phones_locks_and_a_locked_one_is_flashed_as_held(session, world, as_user):
+    device = _device(session, world, category="phone")
+    tech = as_user(world.tech.user)
+    tech.post(f"/bench/devices/{device.id}/receive", {"version": _version(device.id)})
+    page = tech.text(f"/bench/devices/{device.id}")
+    assert "Activation Lock / Find My" in page and 'name="blacklist_status"' in page
+    r = tech.post(f"/bench/devices/{device.id}/locks", {"version": _version(device.id), "frp_status": "locked",
+                                                         "frp_source": "Setup: Google account prompt"},
+                  follow_redirects=True)
+    text = r.get_data(as_text=True)
+    assert 'class="flash error"' in text and "is LOCKED" in text
+    db.session.expire_all()
+    assert db.session.get(Device, device.id).locked is True

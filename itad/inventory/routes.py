@@ -20,7 +20,7 @@ from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.pagination import page
 from itad.api.schemas import Out, PageQuery
 from itad.errors import NotFound
-from itad.inventory import feeds, pricing, settlement, statements, stock
+from itad.inventory import feeds, pricing, settlement, statements, stock, warranty
 from itad.inventory.money import CURRENCY, fmt, parse_amount
 from itad.models import InventoryItem, Organization, db
 
@@ -111,6 +111,8 @@ class SaleIn(In):
     buyer_reference: str = Field(min_length=1, max_length=200)
     sold_on: date
     fee: AmountIn = Field(Decimal("0.00"), description="what the sales channel kept")
+    channel: str = Field("direct", min_length=1, max_length=40,
+                         description="where it was sold (backmarket, trade, direct...): with the grade, its warranty")
 
 
 class WithdrawIn(In):
@@ -127,6 +129,26 @@ class SaleOut(Out):
     currency: str
     buyer_reference: str
     sold_on: date
+    channel: str
+    warranty_until: date | None
+
+
+class WarrantyTermIn(In):
+    channel: str = Field(min_length=1, max_length=40)
+    grade: str | None = Field(None, max_length=2, description="empty: any grade sold through the channel")
+    months: int = Field(ge=0, le=60)
+
+
+class WarrantyTermOut(Out):
+    channel: str
+    grade: str | None
+    months: int
+    updated_at: datetime
+
+
+class WarrantyTermList(BaseModel):
+    items: list[WarrantyTermOut]
+    default_months: int
 
 
 class WithdrawalOut(BaseModel):
@@ -284,8 +306,23 @@ def release(item_id: int):
            errors=(404, 409))
 def sell(item_id: int, body: SaleIn):
     sale = stock.sell(db.session, current_user(), _item(item_id), price=body.price, currency=body.currency,
-                      buyer_reference=body.buyer_reference, sold_on=body.sold_on, fee=body.fee)
+                      buyer_reference=body.buyer_reference, sold_on=body.sold_on, fee=body.fee, channel=body.channel)
     return SaleOut.model_validate(sale)
+
+
+@bp.get("/warranty-terms")
+@operation("Months of warranty by sales channel and grade (a sale with no term carries the default)",
+           roles=OPERATOR_ROLES, response=WarrantyTermList, tags=("inventory",))
+def list_warranty_terms():
+    return WarrantyTermList(items=warranty.terms(db.session), default_months=warranty.DEFAULT_MONTHS)
+
+
+@bp.put("/warranty-terms")
+@operation("Set the months of warranty of a channel and grade (grade empty: any grade); later sales take it",
+           roles=ADMIN, body=WarrantyTermIn, response=WarrantyTermOut, tags=("inventory",), errors=(422,))
+def put_warranty_term(body: WarrantyTermIn):
+    return WarrantyTermOut.model_validate(warranty.set_term(db.session, current_user(), body.channel, body.grade,
+                                                            body.months))
 
 
 @bp.post("/devices/<int:device_id>/withdraw")

@@ -155,8 +155,12 @@ def release(session: Session, actor: User, item: InventoryItem) -> InventoryItem
 
 
 def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, currency: str,
-         buyer_reference: str, sold_on: date, fee: Decimal = Decimal("0.00")) -> Sale:
-    """Record a sale (workflow `sell`: in_inventory -> sold). A withdrawn unit answers 409 with the reason."""
+         buyer_reference: str, sold_on: date, fee: Decimal = Decimal("0.00"), channel: str = "direct") -> Sale:
+    """Record a sale (workflow `sell`: in_inventory -> sold) with the warranty its grade and channel carry
+    (itad.inventory.warranty). A withdrawn unit answers 409 with the reason."""
+    from itad.inventory import warranty
+
+    channel = (channel or "direct").strip().lower()[:40]
     require_currency(currency)
     _lock(session, item)
     _not_withdrawn(session, item, "sold")
@@ -168,12 +172,15 @@ def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, 
         raise Invalid("A sale price must be more than zero.", code="invalid_price")
     if fee < 0 or fee > price:
         raise Invalid(f"The fee ({fee}) must be between 0 and the price ({price}).", code="invalid_fee")
+    covered = warranty.until(sold_on, warranty.months_for(session, channel, item.grade))
     apply_step(session, actor, item.device_id, Step("sell", {"price": price}, {
-        "currency": currency, "buyer_reference": buyer_reference, "sold_on": sold_on.isoformat(), "fee": str(fee)}))
+        "currency": currency, "buyer_reference": buyer_reference, "sold_on": sold_on.isoformat(), "fee": str(fee),
+        "channel": channel, "warranty_until": covered.isoformat()}))
     sale = Sale(item_id=item.id, device_id=item.device_id, batch_id=item.batch_id,
                 organization_id=item.organization_id, sku=item.sku,
                 model_key=model_key(item.manufacturer, item.model), grade=item.grade, price=price, fee=fee,
-                currency=currency, buyer_reference=buyer_reference, sold_on=sold_on, recorded_by_id=actor.id)
+                currency=currency, buyer_reference=buyer_reference, sold_on=sold_on, recorded_by_id=actor.id,
+                channel=channel, warranty_until=covered)
     item.status = StockStatus.sold.value
     session.add(sale)
     session.flush()

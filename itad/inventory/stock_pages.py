@@ -10,11 +10,11 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import DateField, IntegerField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from itad import accounts, batches
-from itad.inventory import feeds, pricing, stock
+from itad.inventory import feeds, pricing, stock, warranty
 from itad.inventory.money import CURRENCY, fmt
 from itad.models import InventoryItem, StockStatus, db
 from itad.pagination import page
@@ -52,6 +52,7 @@ class SellForm(FlaskForm):
     fee = AmountField("Channel fee", default=None, validators=[Optional()])
     buyer_reference = StringField("Buyer reference", validators=[DataRequired(), Length(max=200)])
     sold_on = DateField("Sold on", default=date.today, validators=[DataRequired()])
+    channel = StringField("Sold through", default="direct", validators=[DataRequired(), Length(max=40)])
 
 
 def _filters() -> dict:
@@ -79,6 +80,7 @@ def admin_inventory():
                            suggestions=pricing.suggest_for_items(db.session, [i for i in rows if i.status in stock.SELLABLE]),
                            clients=accounts.client_organizations(db.session),
                            awaiting=stock.awaiting_listing(db.session, limit=AWAITING_PAGE), list_form=ListForm(formdata=None),
+                           warranty_terms=warranty.terms(db.session), warranty_default=warranty.DEFAULT_MONTHS,
                            fmt=fmt)
 
 
@@ -159,10 +161,11 @@ def admin_sell(item_id: int):
             f"{f', less a channel fee of {fmt(fee)}' if fee else ''}, on {form.sold_on.data.isoformat()}.",
             "The unit leaves stock for good; a sale cannot be undone.",
             f"The client's settlement counts {fmt(form.price.data - fee)} {form.currency.data} as its net proceeds.",
+            _warranty_line(item, form.channel.data, form.sold_on.data),
         ], "Record the sale", cancel=url_for("web.admin_inventory_item", item_id=item_id), danger=False)
     ok, sale = attempt(stock.sell, db.session, current_user, item, price=form.price.data,
                        currency=form.currency.data, buyer_reference=form.buyer_reference.data.strip(),
-                       sold_on=form.sold_on.data, fee=form.fee.data or ZERO)
+                       sold_on=form.sold_on.data, fee=form.fee.data or ZERO, channel=form.channel.data)
     if ok:
         flash(f"Unit {item_id} sold to {sale.buyer_reference} for {fmt(sale.price)} {sale.currency}.", "success")
     return redirect(url_for("web.admin_inventory_item", item_id=item_id))
@@ -186,6 +189,34 @@ def admin_list_devices():
     if ok:
         flash(f"{len(items)} unit(s) listed in stock: " + ", ".join(f"{d.serial} as {i.sku}" for d, i in zip(devices, items))
               + ".", "success")
+    return redirect(url_for("web.admin_inventory"))
+
+
+def _warranty_line(item: InventoryItem, channel: str, sold_on: date) -> str:
+    channel = (channel or "direct").strip().lower()
+    months = warranty.months_for(db.session, channel, item.grade)
+    return (f"Sold through {channel}, grade {item.grade or 'none'}: a warranty of {months} month(s), until "
+            f"{warranty.until(sold_on, months).isoformat()}.")
+
+
+class WarrantyForm(FlaskForm):
+    channel = StringField("Channel", validators=[DataRequired(), Length(max=40)])
+    grade = StringField("Grade (empty: any)", validators=[Optional(), Length(max=2)])
+    months = IntegerField("Months", validators=[InputRequired(), NumberRange(min=0, max=warranty.MAX_MONTHS)])
+
+
+@bp.post("/admin/inventory/warranty-terms")
+@roles(ADMIN)
+def admin_set_warranty():
+    form = WarrantyForm()
+    if not form.validate_on_submit():
+        flash(f"Not saved: {form_errors(form)}.", "error")
+        return redirect(url_for("web.admin_inventory"))
+    ok, term = attempt(warranty.set_term, db.session, current_user, form.channel.data, form.grade.data,
+                       form.months.data)
+    if ok:
+        flash(f"Units sold through {term.channel} ({'grade ' + term.grade if term.grade else 'any grade'}) now carry "
+              f"{term.months} month(s) of warranty; units sold before keep theirs.", "success")
     return redirect(url_for("web.admin_inventory"))
 
 

@@ -11,7 +11,9 @@ from itad.models.custody import CustodyCheckpoint, CustodyEvent
 from itad.models.documents import Document
 from itad.models.erasure import ErasureReport, ErasureReviewItem
 from itad.models.notifications import Delivery, WebhookEndpoint
-from itad.models.inventory import InventoryItem, Quote, QuoteLine, Sale, SettlementTerms, StockStatus
+from itad.models.inventory import (
+    InventoryItem, Quote, QuoteLine, Sale, SettlementTerms, StockStatus, WarrantyTerm,
+)
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
 from itad.models.snmp import SnmpProbe, SnmpResult
@@ -25,7 +27,7 @@ __all__ = [
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
     "CustodyCheckpoint", "CustodyEvent", "Delivery", "Document", "ErasureReport", "ErasureReviewItem", "WebhookEndpoint",
-    "InventoryItem", "Quote", "QuoteLine", "Sale", "SettlementTerms", "StockStatus",
+    "InventoryItem", "Quote", "QuoteLine", "Sale", "SettlementTerms", "StockStatus", "WarrantyTerm",
     "Job", "JobState",
     "FailedSignIn",
     "SnmpProbe", "SnmpResult",

@@ -88,6 +88,10 @@ class Sale(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3))
     buyer_reference: Mapped[str] = mapped_column(sa.String(200))
     sold_on: Mapped[date] = mapped_column(sa.Date)
+    # Where it was sold (a marketplace, a trade buyer, direct) and, by its grade and channel, the last day of
+    # its warranty (itad.inventory.warranty).
+    channel: Mapped[str] = mapped_column(sa.String(40), default="direct", server_default="direct")
+    warranty_until: Mapped[date | None] = mapped_column(sa.Date)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -143,3 +147,17 @@ class QuoteLine(db.Model):
     expected: Mapped[Decimal | None] = mapped_column(Money)   # None: nothing to go on (basis "none")
     basis: Mapped[str] = mapped_column(sa.String(16))         # model, family, category, none
     sales_count: Mapped[int] = mapped_column()
+
+
+class WarrantyTerm(db.Model):
+    """How many months of warranty a unit sold through `channel` carries, for one grade or (grade NULL) any."""
+
+    __tablename__ = "warranty_term"
+    __table_args__ = (sa.UniqueConstraint("channel", "grade", name="uq_warranty_term_channel_grade"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(40))
+    grade: Mapped[str | None] = mapped_column(sa.String(2))
+    months: Mapped[int] = mapped_column()
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -87,6 +87,7 @@ def test_selling_first_states_buyer_price_and_net_then_sells_on_confirmation(ses
     page = admin.post(f"/admin/inventory/{unit.id}/sell", form).get_data(as_text=True)
     assert "Sold to refurb-co for 250.00 EUR, less a channel fee of 12.50, on 2026-01-05." in page
     assert "counts 237.50 EUR as its net proceeds" in page and _item(session, unit.id).status == "available"
+    assert "Sold through direct, grade B: a warranty of 6 month(s), until 2026-07-04." in page
     admin.post(f"/admin/inventory/{unit.id}/sell", {**form, "confirmed": "1"})
     assert _item(session, unit.id).status == "sold"
 
@@ -156,3 +157,15 @@ def test_the_stock_csv_and_the_marketplace_feed_download(session, world, as_user
     [row] = list(csv.DictReader(io.StringIO(feed.get_data(as_text=True))))
     assert (row["sku"], row["price"], row["quantity"]) == (a.sku, "299.00", "2")
     assert admin.get("/admin/inventory/listing.csv?currency=euro").status_code == 400
+
+
+def test_an_admin_sets_a_warranty_term_on_the_stock_page(session, world, as_user):
+    admin = as_user(world.admin.user)
+    page = admin.post("/admin/inventory/warranty-terms", {"channel": "BackMarket", "grade": "a", "months": "12"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Units sold through backmarket (grade A) now carry 12 month(s) of warranty" in page
+    table = page.split('<table class="warranty">')[1].split("</table>")[0]
+    assert "<td>backmarket</td><td>A</td><td class=\"num\">12</td>" in table
+    refused = admin.post("/admin/inventory/warranty-terms", {"channel": "x", "months": "99"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert 'class="flash error"' in refused

@@ -21,7 +21,8 @@ from workflows.custody import GENESIS, canonical_json, canonical_time, event_has
 ACTIONS = ("organization_created", "user_created", "user_deactivated", "user_reactivated", "user_role_changed",
            "user_password_reset", "token_issued", "token_revoked", "policy_changed",
            "settlement_terms_changed", "signing_key_created", "signing_key_imported", "signing_key_rotated",
-           "certificate_revoked", "batch_closed", "warranty_term_changed")
+           "certificate_revoked", "batch_closed", "warranty_term_changed",
+           "condition_mapping_changed")
 
 
 def _actor(actor: User | None) -> tuple[int | None, str]:

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from itad import spreadsheets
+from itad.inventory.conditions import mapping
 from itad.inventory.money import fmt
 from itad.inventory.pricing import suggest
 from itad.inventory.stock import context_of
@@ -50,19 +51,27 @@ class Listing:
     csv: str
     rows: int
     unpriced: list[str]
+    unmapped: list[str]        # SKUs left out: their grade has no condition for the marketplace
 
 
-def listing_feed(session: Session, items: list[InventoryItem], *, currency: str, as_of: date | None = None) -> Listing:
+def listing_feed(session: Session, items: list[InventoryItem], *, currency: str, as_of: date | None = None,
+                 marketplace: str | None = None) -> Listing:
+    """With a marketplace, each row also carries that marketplace's condition for the grade (itad.inventory.
+    conditions); a SKU whose grade it has no condition for is left out and listed in `unmapped`."""
+    conditions = mapping(session, marketplace) if marketplace else None
     by_sku: dict[str, list[InventoryItem]] = {}
     for i in items:
         if i.status == StockStatus.available.value:
             by_sku.setdefault(i.sku, []).append(i)
     buf = io.StringIO()
     w = spreadsheets.writer(buf, lineterminator="\n")
-    w.writerow(LISTING_COLUMNS)
-    rows, unpriced = 0, []
+    w.writerow(LISTING_COLUMNS + (["condition"] if conditions is not None else []))
+    rows, unpriced, unmapped = 0, [], []
     for sku in sorted(by_sku):
         units = by_sku[sku]
+        if conditions is not None and conditions.get(units[0].grade or "") is None:
+            unmapped.append(sku)
+            continue
         asked = [u for u in units if u.list_price is not None and u.currency == currency]
         if asked:
             price = max(asked, key=lambda u: u.id).list_price
@@ -73,6 +82,7 @@ def listing_feed(session: Session, items: list[InventoryItem], *, currency: str,
         if price is None:
             unpriced.append(sku)
             continue
-        w.writerow([sku, title_of(units[0]), units[0].grade or "", fmt(price), currency, len(units)])
+        w.writerow([sku, title_of(units[0]), units[0].grade or "", fmt(price), currency, len(units)]
+                   + ([conditions[units[0].grade or ""]] if conditions is not None else []))
         rows += 1
-    return Listing(buf.getvalue(), rows, unpriced)
+    return Listing(buf.getvalue(), rows, unpriced, unmapped)

@@ -20,7 +20,7 @@ from itad.api.contract import OPERATOR_ROLES, current_user, operation
 from itad.pagination import page
 from itad.api.schemas import Out, PageQuery
 from itad.errors import NotFound
-from itad.inventory import feeds, pricing, settlement, statements, stock, warranty
+from itad.inventory import conditions, feeds, pricing, settlement, statements, stock, warranty
 from itad.inventory.money import CURRENCY, fmt, parse_amount
 from itad.models import InventoryItem, Organization, db
 
@@ -87,6 +87,8 @@ class StockQuery(StockFilter, PageQuery):
 
 class ListingQuery(StockFilter):
     currency: str = CURRENCY_FIELD
+    marketplace: str | None = Field(None, min_length=1, max_length=40,
+                                    description="add that marketplace's condition for each grade (admin-mapped)")
 
 
 class ListIn(In):
@@ -256,8 +258,40 @@ def export_stock(query: StockFilter):
            roles=OPERATOR_ROLES, query=ListingQuery, tags=("inventory",), produces="text/csv")
 def listing_feed(query: ListingQuery):
     items = db.session.scalars(_filtered(query).order_by(InventoryItem.id)).all()
-    feed = feeds.listing_feed(db.session, items, currency=query.currency)
-    return _csv(feed.csv, "listing.csv", **{"X-Unpriced-SKUs": str(len(feed.unpriced))})
+    feed = feeds.listing_feed(db.session, items, currency=query.currency, marketplace=query.marketplace)
+    return _csv(feed.csv, "listing.csv", **{"X-Unpriced-SKUs": str(len(feed.unpriced)),
+                                            "X-Unmapped-SKUs": str(len(feed.unmapped))})
+
+
+class ConditionIn(In):
+    marketplace: str = Field(min_length=1, max_length=40)
+    grade: str = Field(min_length=1, max_length=2)
+    condition: str = Field(min_length=1, max_length=60, description="the marketplace's name, e.g. Excellent")
+
+
+class ConditionOut(Out):
+    marketplace: str
+    grade: str
+    condition: str
+
+
+class ConditionList(BaseModel):
+    items: list[ConditionOut]
+
+
+@bp.get("/condition-mappings")
+@operation("What each marketplace calls our grades", roles=OPERATOR_ROLES, response=ConditionList,
+           tags=("inventory",))
+def list_conditions():
+    return ConditionList(items=conditions.all_mappings(db.session))
+
+
+@bp.put("/condition-mappings")
+@operation("Set what a marketplace calls one of our grades; its listing feed prints it", roles=ADMIN,
+           body=ConditionIn, response=ConditionOut, tags=("inventory",), errors=(422,))
+def put_condition(body: ConditionIn):
+    return ConditionOut.model_validate(conditions.set_condition(db.session, current_user(), body.marketplace,
+                                                                body.grade, body.condition))
 
 
 @bp.get("/inventory/<int:item_id>")

@@ -14,7 +14,7 @@ from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from itad import accounts, batches
-from itad.inventory import feeds, pricing, stock, warranty
+from itad.inventory import conditions, feeds, pricing, stock, warranty
 from itad.inventory.money import CURRENCY, fmt
 from itad.models import InventoryItem, StockStatus, db
 from itad.pagination import page
@@ -81,6 +81,7 @@ def admin_inventory():
                            clients=accounts.client_organizations(db.session),
                            awaiting=stock.awaiting_listing(db.session, limit=AWAITING_PAGE), list_form=ListForm(formdata=None),
                            warranty_terms=warranty.terms(db.session), warranty_default=warranty.DEFAULT_MONTHS,
+                           condition_mappings=conditions.all_mappings(db.session),
                            fmt=fmt)
 
 
@@ -97,9 +98,21 @@ def admin_listing_feed():
     currency = (request.args.get("currency") or "EUR").strip().upper()
     if not CURRENCY.match(currency):
         abort(400, description=f"{currency!r} is not a currency code; use three capital letters such as EUR.")
+    marketplace = (request.args.get("marketplace") or "").strip().lower()[:40] or None
     items = db.session.scalars(_search(_filters()).order_by(InventoryItem.id)).all()
-    feed = feeds.listing_feed(db.session, items, currency=currency)
-    return download(feed.csv, "text/csv", f"listing-{currency}.csv")
+    feed = feeds.listing_feed(db.session, items, currency=currency, marketplace=marketplace)
+    return download(feed.csv, "text/csv", f"listing-{marketplace + '-' if marketplace else ''}{currency}.csv")
+
+
+@bp.post("/admin/inventory/conditions")
+@roles(ADMIN)
+def admin_set_condition():
+    form = request.form
+    ok, row = attempt(conditions.set_condition, db.session, current_user, form.get("marketplace", ""),
+                      form.get("grade", ""), form.get("condition", ""))
+    if ok:
+        flash(f"On {row.marketplace}, our grade {row.grade} is listed as \u201c{row.condition}\u201d.", "success")
+    return redirect(url_for("web.admin_inventory"))
 
 
 @bp.get("/admin/inventory/<int:item_id>")

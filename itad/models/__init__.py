@@ -12,7 +12,7 @@ from itad.models.documents import Document
 from itad.models.erasure import ErasureReport, ErasureReviewItem
 from itad.models.notifications import Delivery, WebhookEndpoint
 from itad.models.inventory import (
-    InventoryItem, Quote, QuoteLine, Sale, SettlementTerms, StockStatus, WarrantyTerm,
+    ConditionMapping, InventoryItem, Quote, QuoteLine, Sale, SettlementTerms, StockStatus, WarrantyTerm,
 )
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
@@ -27,7 +27,7 @@ __all__ = [
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
     "CustodyCheckpoint", "CustodyEvent", "Delivery", "Document", "ErasureReport", "ErasureReviewItem", "WebhookEndpoint",
-    "InventoryItem", "Quote", "QuoteLine", "Sale", "SettlementTerms", "StockStatus", "WarrantyTerm",
+    "ConditionMapping", "InventoryItem", "Quote", "QuoteLine", "Sale", "SettlementTerms", "StockStatus", "WarrantyTerm",
     "Job", "JobState",
     "FailedSignIn",
     "SnmpProbe", "SnmpResult",

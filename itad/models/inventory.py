@@ -161,3 +161,17 @@ class WarrantyTerm(db.Model):
     months: Mapped[int] = mapped_column()
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConditionMapping(db.Model):
+    """What a marketplace calls one of our grades ("backmarket", "A" -> "Excellent"), as an admin sets it."""
+
+    __tablename__ = "condition_mapping"
+    __table_args__ = (sa.UniqueConstraint("marketplace", "grade", name="uq_condition_mapping_marketplace_grade"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    marketplace: Mapped[str] = mapped_column(sa.String(40))
+    grade: Mapped[str] = mapped_column(sa.String(2))
+    condition: Mapped[str] = mapped_column(sa.String(60))
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

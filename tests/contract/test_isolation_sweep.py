@@ -64,6 +64,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "ReviewDismissIn": {"reason": "probe"},
     "WebhookIn": {"url": "https://globex.example/hooks"},
     "QuoteIn": {"currency": "EUR"},
+    "ConditionIn": {"marketplace": "backmarket", "grade": "A", "condition": "Excellent"},
     "WarrantyTermIn": {"channel": "direct", "months": 6},
     "LocksIn": {"checks": {"frp": {"status": "clear", "source": "settings"}}},
     "LockAnswerIn": {"action": "recheck"},

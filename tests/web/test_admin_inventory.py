@@ -169,3 +169,9 @@ def test_an_admin_sets_a_warranty_term_on_the_stock_page(session, world, as_user
     refused = admin.post("/admin/inventory/warranty-terms", {"channel": "x", "months": "99"},
                          follow_redirects=True).get_data(as_text=True)
     assert 'class="flash error"' in refused
+
+
+def test_the_stock_page_sets_a_condition(session, world, as_user):
+    page = as_user(world.admin.user).post("/admin/inventory/conditions", {
+        "marketplace": "backmarket", "grade": "c", "condition": "Fair"}, follow_redirects=True).get_data(as_text=True)
+    assert "our grade C is listed as" in page and "<td>backmarket</td><td>C</td><td>Fair</td>" in page

@@ -18,7 +18,7 @@ from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
 from itad.models.snmp import SnmpProbe, SnmpResult
 from itad.models.workflow import (
-    DeviceGrading, Destruction, SanitizationPolicy, SanitizationRecord, Verification,
+    DeviceGrading, Destruction, GradingScheme, SanitizationPolicy, SanitizationRecord, Verification,
 )
 
 __all__ = [
@@ -31,5 +31,5 @@ __all__ = [
     "Job", "JobState",
     "FailedSignIn",
     "SnmpProbe", "SnmpResult",
-    "DeviceGrading", "Destruction", "SanitizationPolicy", "SanitizationRecord", "Verification",
+    "DeviceGrading", "Destruction", "GradingScheme", "SanitizationPolicy", "SanitizationRecord", "Verification",
 ]

@@ -125,3 +125,15 @@ class Destruction(db.Model):
     performed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     performed_by_label: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class GradingScheme(db.Model):
+    """An admin's grading scheme for one category (workflows.grading); categories without one use the defaults."""
+
+    __tablename__ = "grading_scheme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    definition: Mapped[dict] = mapped_column(JSONType)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -126,6 +126,7 @@ def bench_device(device_id: int):
         scan_next=request.args.get("scan") == "1", techniques_for=techniques_for, wipe_results=WIPE_RESULTS,
         lock_kinds=LOCK_KINDS if needs_lock_checks(device.category) else (), lock_statuses=LOCK_STATUSES,
         checks_open=device.state in locks.IN_HAND and batch.status == "open",
+        scheme=grading.scheme_for(db.session, device.category),
         hidden_areas=HIDDEN_AREA_STATES, media_types=MEDIA_TYPES, destroy_techniques=sorted(DESTROY_TECHNIQUES),
         grades=grading.GRADES)
 
@@ -245,13 +246,39 @@ def bench_verify(device_id: int):
 @roles(*OPERATOR)
 def bench_grade(device_id: int):
     device = _device(device_id)
-    grade = (request.form.get("grade") or "").strip().upper()
+    form = request.form
+    grade = (form.get("grade") or "").strip().upper() or None
+    if form.get("checklist") == "1":
+        scheme = grading.scheme_for(db.session, device.category) or {"checks": []}
+        checks = {c["key"]: _check_value(c, form.get(f"check_{c['key']}", "")) for c in scheme["checks"]}
+        ok, done = attempt(grading.grade, db.session, current_user, device.id, grade=grade,
+                           cosmetic=form.get("cosmetic") or None, checks=checks,
+                           override_reason=form.get("override_reason") or None, notes=form.get("notes") or None,
+                           expected_version=_version())
+        if not ok:
+            return _back(device)
+        given = done.device.facts.grade
+        return _back(device, f"Graded {given} from the checks." if not form.get("grade")
+                     else f"Graded {given} (the checks gave another grade; your reason is kept).")
     if grade not in grading.GRADES:
         flash(f"The grade is one letter: {', '.join(grading.GRADES)}.", "error")
         return _back(device)
     ok, _ = attempt(grading.grade, db.session, current_user, device.id, grade=grade,
-                    notes=request.form.get("notes") or None, expected_version=_version())
+                    notes=form.get("notes") or None, expected_version=_version())
     return _back(device, f"Graded {grade}." if ok else None)
+
+
+def _check_value(check: dict, text: str):
+    """A checklist field as the scheme reads it: pass/fail as true/false, a number as a number, blank as None."""
+    text = text.strip()
+    if not text:
+        return None
+    if check.get("kind", "pass") == "pass":
+        return {"pass": True, "fail": False}.get(text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 @bp.post("/bench/devices/<int:device_id>/clear")

@@ -7,6 +7,7 @@ calls one service in itad.steps, which goes through the one transition function.
 from __future__ import annotations
 
 from flask import current_app
+from pydantic import BaseModel, ConfigDict, Field
 
 from itad import batches, documents
 from itad.api import bp
@@ -91,8 +92,41 @@ def verify(device_id: int, body: VerifyIn):
            response=StepOut, tags=("workflow",), errors=STEP_ERRORS)
 def grade(device_id: int, body: GradeIn):
     done = grading.grade(db.session, current_user(), device_id, grade=body.grade,
-                         functional_checks=body.functional_checks, notes=body.notes, expected_version=body.version)
+                         functional_checks=body.functional_checks, notes=body.notes, expected_version=body.version,
+                         cosmetic=body.cosmetic, checks=body.checks, override_reason=body.override_reason)
     return StepOut(**_step(device_id, done.event))
+
+
+class SchemeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    definition: dict = Field(description="cosmetic grades, checks and rules (see workflows.grading)")
+
+
+class SchemeOut(BaseModel):
+    category: str
+    definition: dict
+    source: str = Field(description="admin, or default where no admin has set one")
+
+
+@bp.get("/grading-schemes/<category>")
+@operation("The grading scheme of a category (an admin's, else the default)", roles=OPERATOR_ROLES,
+           response=SchemeOut, tags=("workflow",), errors=(404,))
+def get_scheme(category: str):
+    from itad.errors import NotFound
+
+    key = category.strip().lower()[:60]
+    found, source = grading.scheme_of(db.session, key)
+    if found is None:
+        raise NotFound(f"No grading scheme for the category {key}.")
+    return SchemeOut(category=key, definition=found, source=source)
+
+
+@bp.put("/grading-schemes/<category>")
+@operation("Set a category's grading scheme", roles=("admin",), body=SchemeIn, response=SchemeOut,
+           tags=("workflow",), errors=(422,))
+def put_scheme(category: str, body: SchemeIn):
+    row = grading.set_scheme(db.session, current_user(), category, body.definition)
+    return SchemeOut(category=row.category, definition=row.definition, source="admin")
 
 
 @bp.post("/devices/<int:device_id>/clear")

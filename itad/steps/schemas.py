@@ -115,9 +115,14 @@ class VerifyIn(VersionedIn):
 
 
 class GradeIn(VersionedIn):
-    grade: Literal["A", "B", "C", "D"]
+    grade: Literal["A", "B", "C", "D"] | None = Field(
+        None, description="with checks: only to override the grade they give (then override_reason)")
     functional_checks: dict[str, bool | str | int | None] | None = None
     notes: str | None = Field(None, max_length=2000)
+    cosmetic: str | None = Field(None, max_length=2, description="the scheme's cosmetic grade")
+    checks: dict[str, bool | float | None] | None = Field(
+        None, description="each check of the category's grading scheme: true/false, or a number")
+    override_reason: str | None = Field(None, max_length=500)
 
 
 class DestroyIn(VersionedIn):

@@ -38,6 +38,8 @@ ID_FACTORIES = {
     "checkpoint_id": lambda s, w, ctx: 1,
     "endpoint_id": lambda s, w, ctx: _acme_endpoint(s, w).id,
     "user_id": lambda s, w, ctx: w.acme.user.id,
+    # Grading schemes are the operator's, per category: a client is refused by role (403) before any lookup.
+    "category": lambda s, w, ctx: "phone",
 }
 
 
@@ -64,6 +66,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "ReviewDismissIn": {"reason": "probe"},
     "WebhookIn": {"url": "https://globex.example/hooks"},
     "QuoteIn": {"currency": "EUR"},
+    "SchemeIn": {"definition": {"checks": [], "rules": [{"grade": "D"}]}},
     "ConditionIn": {"marketplace": "backmarket", "grade": "A", "condition": "Excellent"},
     "WarrantyTermIn": {"channel": "direct", "months": 6},
     "LocksIn": {"checks": {"frp": {"status": "clear", "source": "settings"}}},

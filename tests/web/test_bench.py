@@ -224,3 +224,25 @@ def test_the_bench_records_a_phones_locks_and_a_locked_one_is_flashed_as_held(se
     assert 'class="flash error"' in text and "is LOCKED" in text
     db.session.expire_all()
     assert db.session.get(Device, device.id).locked is True
+
+
+def test_the_bench_grades_a_phone_from_its_checklist(session, world, as_user, client):
+    from itad.models import DeviceGrading
+    from tests.workflow_db.conftest import Bench
+    from workflows.grading import DEFAULT_SCHEMES
+
+    device = _device(session, world, category="phone")
+    bench = Bench(client, world)
+    bench.receive(world.tech, device.serial)
+    bench.wipe(world.tech, device.id)
+    bench.verify(world.tech2, device.id)
+    tech = as_user(world.tech.user)
+    page = tech.text(f"/bench/devices/{device.id}")
+    assert "Grade from the checklist (phone)" in page and 'name="check_battery_health"' in page
+    form = {f"check_{c['key']}": "pass" for c in DEFAULT_SCHEMES["phone"]["checks"] if c.get("kind", "pass") == "pass"}
+    r = tech.post(f"/bench/devices/{device.id}/grade", {"version": _version(device.id), "checklist": "1",
+                                                         "cosmetic": "B", **form, "check_battery_health": "90"},
+                  follow_redirects=True)
+    assert "Graded B from the checks." in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(DeviceGrading.grade).where(DeviceGrading.device_id == device.id)) == "B"

@@ -1,0 +1,70 @@
+"""Grading from the checklist: the grade follows from the checks of the category's scheme; grading otherwise
+needs a reason; both are kept with the grading; an admin replaces a category's scheme (audited)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from itad.models import AuditEvent, CustodyEvent, DeviceGrading
+from tests.factories import make_batch
+from tests.workflow_db.conftest import Bench, devices_of
+from workflows.grading import DEFAULT_SCHEMES
+
+PHONE_CHECKS = {c["key"]: True for c in DEFAULT_SCHEMES["phone"]["checks"] if c.get("kind", "pass") == "pass"}
+
+
+def _verified_phone(session, world, client):
+    batch = make_batch(session, world.acme.org, reference="ACME-GRADE", devices=1, category="phone")
+    session.commit()
+    device = devices_of(session, batch)[0]
+    bench = Bench(client, world)
+    bench.receive(world.tech, device.serial)
+    bench.wipe(world.tech, device.id)
+    bench.verify(world.tech2, device.id)
+    return device
+
+
+def test_the_grade_follows_from_the_checks_and_both_are_kept(session, world, client):
+    phone = _verified_phone(session, world, client)
+    r = client.post(f"/api/v1/devices/{phone.id}/grade", json={
+        "cosmetic": "A", "checks": {**PHONE_CHECKS, "battery_health": 83}}, headers=world.tech.headers)
+    assert r.status_code == 200, r.get_json()
+    grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == phone.id))
+    assert grading.grade == "B" and grading.functional_checks["derived"] == "B"
+    assert grading.functional_checks["checks"]["battery_health"] == 83
+    event = session.scalar(sa.select(CustodyEvent).where(CustodyEvent.device_id == phone.id,
+                                                         CustodyEvent.action == "grade"))
+    assert event.evidence["functional_checks"]["missed"] == ["A needs battery_health at least 85 (was 83)"]
+
+
+def test_grading_otherwise_needs_a_reason_which_is_kept(session, world, client):
+    phone = _verified_phone(session, world, client)
+    body = {"cosmetic": "A", "checks": {**PHONE_CHECKS, "battery_health": 83}, "grade": "A"}
+    refused = client.post(f"/api/v1/devices/{phone.id}/grade", json=body, headers=world.tech.headers)
+    assert refused.status_code == 422 and "The checks give B" in refused.get_json()["error"]["message"]
+    ok = client.post(f"/api/v1/devices/{phone.id}/grade", json={**body, "override_reason": "battery replaced"},
+                     headers=world.tech.headers)
+    assert ok.status_code == 200
+    grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == phone.id))
+    assert (grading.grade, grading.functional_checks["override_reason"]) == ("A", "battery replaced")
+
+
+def test_an_admin_replaces_a_categorys_scheme(session, world, client):
+    scheme = {"checks": [{"key": "powers_on", "label": "Powers on"}],
+              "rules": [{"grade": "C", "all_pass": True}, {"grade": "D"}]}
+    assert client.put("/api/v1/grading-schemes/phone", json={"definition": scheme},
+                      headers=world.tech.headers).status_code == 403
+    r = client.put("/api/v1/grading-schemes/Phone", json={"definition": scheme}, headers=world.admin.headers)
+    assert r.status_code == 200 and r.get_json()["source"] == "admin"
+    got = client.get("/api/v1/grading-schemes/phone", headers=world.tech.headers).get_json()
+    assert got["definition"] == scheme
+    assert client.get("/api/v1/grading-schemes/monitor", headers=world.tech.headers).status_code == 404
+    bad = client.put("/api/v1/grading-schemes/phone", json={"definition": {"checks": [], "rules": []}},
+                     headers=world.admin.headers)
+    assert bad.status_code == 422
+    phone = _verified_phone(session, world, client)
+    r = client.post(f"/api/v1/devices/{phone.id}/grade", json={"checks": {"powers_on": True}},
+                    headers=world.tech.headers)
+    assert r.status_code == 200
+    assert session.scalar(sa.select(DeviceGrading.grade).where(DeviceGrading.device_id == phone.id)) == "C"
+    assert session.query(AuditEvent).filter_by(action="grading_scheme_changed").count() == 1

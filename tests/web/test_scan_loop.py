@@ -86,6 +86,7 @@ def test_a_failed_wipe_looks_like_a_failure_and_the_history_names_the_drive_and_
     page = open_page()
     sign_in(page, world.tech.user)
     _scan(page, serial, device_id)
+    focus_lands(page, "button.primary")                   # autofocus lands after load: keys before it are lost
     page.keyboard.press("Enter")                          # receive
     _done(page, "Received")
     _scan(page, serial, device_id)

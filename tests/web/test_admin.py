@@ -95,3 +95,21 @@ def test_technicians_cannot_close_batches(session, world, as_user):
     batch = make_batch(session, world.acme.org, devices=1)
     session.commit()
     assert as_user(world.tech.user).post(f"/admin/batches/{batch.id}/close").status_code == 403
+
+
+def test_an_admin_edits_a_grading_scheme_on_its_page(session, world, as_user):
+    import json
+
+    from itad.steps import grading
+
+    admin = as_user(world.admin.user)
+    page = admin.text("/admin/grading-schemes")
+    assert "phone <span class=\"muted\">default</span>" in page and "battery_health" in page
+    scheme = {"checks": [{"key": "boots", "label": "Boots"}], "rules": [{"grade": "B", "all_pass": True}, {"grade": "D"}]}
+    saved = admin.post("/admin/grading-schemes", {"category": "Desktop", "definition": json.dumps(scheme)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "The desktop scheme is saved" in saved and grading.scheme_for(session, "desktop") == scheme
+    bad = admin.post("/admin/grading-schemes", {"category": "desktop", "definition": "{not json"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "The scheme is not valid JSON" in bad
+    assert as_user(world.tech.user).get("/admin/grading-schemes").status_code == 403

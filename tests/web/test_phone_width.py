@@ -56,6 +56,7 @@ def test_client_bench_and_admin_pages_fit_a_phone(session, world, bench, signing
     sign_in(admin, world.admin.user)
     for name, path in (("organizations", "/admin/organizations"), ("inventory", "/admin/inventory"),
                        ("certificates", "/admin/certificates"), ("batch", f"/batches/{open_batch.id}"),
-                       ("notifications", "/notifications")):
+                       ("notifications", "/notifications"), ("grading", "/admin/grading-schemes"),
+                       ("locked", "/locked")):
         admin.goto(path)
         _fits(admin, f"admin-{name}")

@@ -68,3 +68,16 @@ def test_an_admin_replaces_a_categorys_scheme(session, world, client):
     assert r.status_code == 200
     assert session.scalar(sa.select(DeviceGrading.grade).where(DeviceGrading.device_id == phone.id)) == "C"
     assert session.query(AuditEvent).filter_by(action="grading_scheme_changed").count() == 1
+
+
+def test_the_client_reads_what_the_grade_rests_on(session, world, client, app):
+    phone = _verified_phone(session, world, client)
+    client.post(f"/api/v1/devices/{phone.id}/grade", json={
+        "cosmetic": "A", "checks": {**PHONE_CHECKS, "cameras": False, "battery_health": 90}, "grade": "C",
+        "override_reason": "rear camera replaced and tested"}, headers=world.tech.headers)
+    from tests.web.conftest import Browser
+
+    page = Browser(app, world.acme.user).text(f"/devices/{phone.id}")
+    section = page[page.index("What the grade rests on"):]
+    assert "the checks gave D; graded C instead because: rear camera replaced and tested" in section
+    assert '<tr class="failed"><td>cameras</td><td>fails</td></tr>' in section

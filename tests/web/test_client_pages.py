@@ -129,3 +129,12 @@ def test_counts_agree_and_states_are_in_words(session, world, as_user):
     assert "0 of 4 finished" in page
     assert "not on the asset list" in page and "expected, not yet received" in page
     assert "% settled" not in page and ">registered<" not in page
+
+
+def test_the_device_page_shows_the_lists_other_columns_as_written(session, world, as_user):
+    batch = make_batch(session, world.acme.org, reference="ACME-ATTR", devices=1, category="phone")
+    device = devices_of(session, batch)[0]
+    device.attributes = {"IMEI": "490154203237518", "Colour": "Blue"}
+    session.commit()
+    page = as_user(world.acme.user).text(f"/devices/{device.id}")
+    assert "<dt>IMEI</dt><dd>490154203237518</dd>" in page and "<dt>Colour</dt><dd>Blue</dd>" in page

@@ -246,3 +246,22 @@ def test_the_bench_grades_a_phone_from_its_checklist(session, world, as_user, cl
     assert "Graded B from the checks." in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(sa.select(DeviceGrading.grade).where(DeviceGrading.device_id == device.id)) == "B"
+
+
+def test_a_scheme_without_cosmetic_grades_still_draws_its_checklist(session, world, as_user, client):
+    from itad.steps import grading
+    from tests.workflow_db.conftest import Bench
+
+    grading.set_scheme(session, world.admin.user, "desktop", {
+        "checks": [{"key": "boots", "label": "Boots"}], "rules": [{"grade": "B", "all_pass": True}, {"grade": "D"}]})
+    device = _device(session, world, category="desktop")
+    bench = Bench(client, world)
+    bench.receive(world.tech, device.serial)
+    bench.wipe(world.tech, device.id)
+    bench.verify(world.tech2, device.id)
+    tech = as_user(world.tech.user)
+    page = tech.get(f"/bench/devices/{device.id}")
+    assert page.status_code == 200 and 'name="check_boots"' in page.get_data(as_text=True)
+    r = tech.post(f"/bench/devices/{device.id}/grade", {"version": _version(device.id), "checklist": "1",
+                                                         "check_boots": "pass"}, follow_redirects=True)
+    assert "Graded B from the checks." in r.get_data(as_text=True)

@@ -175,3 +175,9 @@ def test_the_stock_page_sets_a_condition(session, world, as_user):
     page = as_user(world.admin.user).post("/admin/inventory/conditions", {
         "marketplace": "backmarket", "grade": "c", "condition": "Fair"}, follow_redirects=True).get_data(as_text=True)
     assert "our grade C is listed as" in page and "<td>backmarket</td><td>C</td><td>Fair</td>" in page
+
+
+def test_the_stock_page_has_its_title_and_each_section_once(session, world, as_user):
+    page = as_user(world.admin.user).text("/admin/inventory")
+    assert "<title>Resale stock · ITAD</title>" in page
+    assert page.count('id="conditions-h"') == 1 and page.count('id="warranty-h"') == 1

@@ -74,6 +74,26 @@ def record(session: Session, action: str, *, subject: str, organization_id: int 
     return event
 
 
+def set_row(session: Session, actor: User, model, key: dict[str, Any], values: dict[str, Any], *, action: str,
+            subject: str, organization_id: int | None = None):
+    """Create or change the one row of `model` with these key columns (an admin's setting: a warranty term, a
+    grading scheme...), stamp who and when (`updated_by_id`, `updated_at`), and record the change: the values
+    before (None for a new row) and after."""
+    actor_id = actor.id     # read first: loading an expired actor would flush a half-made row
+    row = session.scalar(sa.select(model).filter_by(**key))
+    before = {k: getattr(row, k) for k in values} if row is not None else None
+    if row is None:
+        row = model(**key)
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by_id, row.updated_at = actor_id, utcnow()
+    session.flush()
+    record(session, action, organization_id=organization_id, actor=actor, subject=subject, before=before,
+           after=values)
+    return row
+
+
 def _json(value: dict) -> dict:
     return json.loads(canonical_json(value))
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from itad import audit_log
 from itad.errors import Invalid
-from itad.models import ConditionMapping, User, utcnow
+from itad.models import ConditionMapping, User
 
 
 def mapping(session: Session, marketplace: str) -> dict[str, str]:
@@ -32,18 +32,9 @@ def set_condition(session: Session, actor: User, marketplace: str, grade: str, c
     if not condition or len(condition) > 60:
         raise Invalid("Give the marketplace's condition name (at most 60 characters), e.g. Excellent.",
                       code="invalid_condition")
-    actor_id = actor.id
-    row = session.scalar(sa.select(ConditionMapping).where(ConditionMapping.marketplace == marketplace,
-                                                           ConditionMapping.grade == grade))
-    before = {"condition": row.condition} if row else None
-    if row is None:
-        row = ConditionMapping(marketplace=marketplace, grade=grade)
-        session.add(row)
-    row.condition, row.updated_by_id, row.updated_at = condition, actor_id, utcnow()
-    session.flush()
-    audit_log.record(session, "condition_mapping_changed", actor=actor, subject=f"{marketplace} grade {grade}",
-                     before=before, after={"condition": condition})
-    return row
+    return audit_log.set_row(session, actor, ConditionMapping, {"marketplace": marketplace, "grade": grade},
+                             {"condition": condition}, action="condition_mapping_changed",
+                             subject=f"{marketplace} grade {grade}")
 
 
 def _name(marketplace: str | None) -> str:

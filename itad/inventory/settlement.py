@@ -64,20 +64,10 @@ def set_terms(session: Session, actor: User, organization_id: int, client_share_
     """Set (or change) a client's share of resale proceeds, in percent of the net."""
     if not (Decimal(0) <= client_share_percent <= Decimal(100)):
         raise Invalid("The client's share must be between 0 and 100 percent.", code="invalid_share")
-    actor_id = actor.id  # read first: loading an expired actor would flush a half-made row
-    terms = terms_of(session, organization_id)
-    before = ({"client_share_percent": str(terms.client_share_percent), "note": terms.note}
-              if terms is not None else None)
-    if terms is None:
-        terms = SettlementTerms(organization_id=organization_id)
-        session.add(terms)
-    terms.client_share_percent, terms.note, terms.updated_by_id = client_share_percent, note, actor_id
-    terms.updated_at = utcnow()
-    session.flush()
-    audit_log.record(session, "settlement_terms_changed", organization_id=organization_id, actor=actor,
-                     subject="settlement terms", before=before,
-                     after={"client_share_percent": str(client_share_percent), "note": note})
-    return terms
+    return audit_log.set_row(session, actor, SettlementTerms, {"organization_id": organization_id},
+                             {"client_share_percent": client_share_percent, "note": note},
+                             action="settlement_terms_changed", subject="settlement terms",
+                             organization_id=organization_id)
 
 
 def totals(lines: list[SettlementLine], percent: Decimal) -> list[CurrencyTotal]:

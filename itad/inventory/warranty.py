@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from itad import audit_log
 from itad.errors import Invalid
-from itad.models import User, WarrantyTerm, utcnow
+from itad.models import User, WarrantyTerm
 
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 60
@@ -54,16 +54,5 @@ def set_term(session: Session, actor: User, channel: str, grade: str | None, mon
                       code="invalid_grade")
     if not 0 <= months <= MAX_MONTHS:
         raise Invalid(f"A warranty runs 0 to {MAX_MONTHS} months.", code="invalid_months")
-    actor_id = actor.id
-    term = session.scalar(sa.select(WarrantyTerm).where(WarrantyTerm.channel == channel,
-                                                        WarrantyTerm.grade.is_(None) if grade is None
-                                                        else WarrantyTerm.grade == grade))
-    before = {"months": term.months} if term else None
-    if term is None:
-        term = WarrantyTerm(channel=channel, grade=grade)
-        session.add(term)
-    term.months, term.updated_by_id, term.updated_at = months, actor_id, utcnow()
-    session.flush()
-    audit_log.record(session, "warranty_term_changed", organization_id=None, actor=actor,
-                     subject=f"warranty {channel} {grade or 'any grade'}", before=before, after={"months": months})
-    return term
+    return audit_log.set_row(session, actor, WarrantyTerm, {"channel": channel, "grade": grade}, {"months": months},
+                             action="warranty_term_changed", subject=f"warranty {channel} {grade or 'any grade'}")

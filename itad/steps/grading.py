@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from itad import audit_log
 from itad.errors import Invalid
-from itad.models import Device, GradingScheme, User, utcnow
+from itad.models import Device, GradingScheme, User
 from itad.steps.applying import apply_step
 from itad.steps.planning import Planned, Step
 from workflows.grading import DEFAULT_SCHEMES, SchemeError, check_scheme, derive
@@ -42,17 +42,8 @@ def set_scheme(session: Session, actor: User, category: str, definition: dict) -
         check_scheme(definition)
     except SchemeError as exc:
         raise Invalid(str(exc), code="invalid_scheme") from None
-    actor_id = actor.id
-    row = session.scalar(sa.select(GradingScheme).where(GradingScheme.category == key))
-    before = row.definition if row else None
-    if row is None:
-        row = GradingScheme(category=key)
-        session.add(row)
-    row.definition, row.updated_by_id, row.updated_at = definition, actor_id, utcnow()
-    session.flush()
-    audit_log.record(session, "grading_scheme_changed", actor=actor, subject=f"grading scheme {key}",
-                     before={"definition": before} if before else None, after={"definition": definition})
-    return row
+    return audit_log.set_row(session, actor, GradingScheme, {"category": key}, {"definition": definition},
+                             action="grading_scheme_changed", subject=f"grading scheme {key}")
 
 
 def grade(session: Session, actor: User, device_id: int, *, grade: str | None = None,

@@ -59,3 +59,14 @@ def test_the_api_sets_terms_for_admins_only_and_a_sale_answers_with_its_warranty
     assert (sale.get_json()["channel"], sale.get_json()["warranty_until"]) == ("ebay", "2026-12-09")
     terms = client.get("/api/v1/warranty-terms", headers=world.tech.headers).get_json()
     assert terms["default_months"] == 6 and [t["channel"] for t in terms["items"]] == ["ebay"]
+
+
+def test_setting_a_channels_any_grade_term_twice_changes_the_one_term(session, world):
+    from itad.models import WarrantyTerm
+
+    warranty.set_term(session, world.admin.user, "trade", None, 3)
+    warranty.set_term(session, world.admin.user, "trade", "", 4)
+    session.commit()
+    assert [(t.grade, t.months) for t in session.query(WarrantyTerm).all()] == [(None, 4)]
+    last = session.query(AuditEvent).filter_by(action="warranty_term_changed").order_by(AuditEvent.seq.desc()).first()
+    assert (last.before, last.after) == ({"months": 3}, {"months": 4})

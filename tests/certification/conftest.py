@@ -44,9 +44,7 @@ def close_a_batch(session, world, bench, devices: int = 3) -> ClosedBatch:
     session.commit()
     rows = session.scalars(sa.select(Device).where(Device.batch_id == batch.id).order_by(Device.id)).all()
     first, second = rows[0], rows[1]
-    bench.receive(world.tech, first.serial, batch.id)
-    bench.wipe(world.tech, first.id)
-    bench.verify(world.tech2, first.id)
+    bench.wiped_and_verified(world, first, batch.id)
     bench.ok(world.tech, "POST", f"/devices/{first.id}/grade", {"grade": "A"})
     bench.ok(world.tech, "POST", f"/devices/{first.id}/clear")
     bench.receive(world.tech, second.serial, batch.id)

@@ -22,9 +22,7 @@ def bench(client, world):
 
 
 def clear(bench: Bench, world, device: Device, grade: str = "B") -> None:
-    bench.receive(world.tech, device.serial)
-    bench.wipe(world.tech, device.id)
-    bench.verify(world.tech2, device.id)
+    bench.wiped_and_verified(world, device)
     bench.ok(world.tech, "POST", f"/devices/{device.id}/grade",
              {"grade": grade, "functional_checks": {"boots": True, "keyboard": "ok"}})
     bench.ok(world.tech, "POST", f"/devices/{device.id}/clear")

@@ -232,10 +232,7 @@ def test_the_bench_grades_a_phone_from_its_checklist(session, world, as_user, cl
     from workflows.grading import DEFAULT_SCHEMES
 
     device = _device(session, world, category="phone")
-    bench = Bench(client, world)
-    bench.receive(world.tech, device.serial)
-    bench.wipe(world.tech, device.id)
-    bench.verify(world.tech2, device.id)
+    Bench(client, world).wiped_and_verified(world, device)
     tech = as_user(world.tech.user)
     page = tech.text(f"/bench/devices/{device.id}")
     assert "Grade from the checklist (phone)" in page and 'name="check_battery_health"' in page
@@ -255,10 +252,7 @@ def test_a_scheme_without_cosmetic_grades_still_draws_its_checklist(session, wor
     grading.set_scheme(session, world.admin.user, "desktop", {
         "checks": [{"key": "boots", "label": "Boots"}], "rules": [{"grade": "B", "all_pass": True}, {"grade": "D"}]})
     device = _device(session, world, category="desktop")
-    bench = Bench(client, world)
-    bench.receive(world.tech, device.serial)
-    bench.wipe(world.tech, device.id)
-    bench.verify(world.tech2, device.id)
+    Bench(client, world).wiped_and_verified(world, device)
     tech = as_user(world.tech.user)
     page = tech.get(f"/bench/devices/{device.id}")
     assert page.status_code == 200 and 'name="check_boots"' in page.get_data(as_text=True)

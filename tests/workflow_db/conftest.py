@@ -44,6 +44,12 @@ class Bench:
         return self.ok(party, "POST", f"/devices/{device_id}/verifications",
                        {"medium_id": medium_id, "passed": passed})
 
+    def wiped_and_verified(self, world, device, batch_id=None):
+        """Received, wiped by one technician and verified by another: ready to grade."""
+        self.receive(world.tech, device.serial, batch_id)
+        self.wipe(world.tech, device.id)
+        self.verify(world.tech2, device.id)
+
     def device(self, party, device_id):
         return self.ok(party, "GET", f"/devices/{device_id}")
 

@@ -17,10 +17,7 @@ def _verified_phone(session, world, client):
     batch = make_batch(session, world.acme.org, reference="ACME-GRADE", devices=1, category="phone")
     session.commit()
     device = devices_of(session, batch)[0]
-    bench = Bench(client, world)
-    bench.receive(world.tech, device.serial)
-    bench.wipe(world.tech, device.id)
-    bench.verify(world.tech2, device.id)
+    Bench(client, world).wiped_and_verified(world, device)
     return device
 
 

@@ -21,9 +21,7 @@ def phone(session, world, client):
     session.commit()
     device = devices_of(session, batch)[0]
     bench = Bench(client, world)
-    bench.receive(world.tech, device.serial)
-    bench.wipe(world.tech, device.id)
-    bench.verify(world.tech2, device.id)
+    bench.wiped_and_verified(world, device)
     bench.ok(world.tech, "POST", f"/devices/{device.id}/grade", {"grade": "A"})
     return device
 

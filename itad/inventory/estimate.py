@@ -70,7 +70,7 @@ class Estimator:
         self.as_of, self.half_life, self.horizon = as_of, half_life, horizon
         start = as_of.toordinal() - lookback
         rows = [s for s in sales if start <= s.sold_on.toordinal() < as_of.toordinal() and s.price > 0]
-        self.premium, self.mix = _grades(rows)
+        self.premium = _premiums(rows)
         # Grade-neutral points: (days before as_of, log price less its grade's premium).
         self.points: dict[str, dict[str, list[tuple[float, float]]]] = {
             "model": defaultdict(list), "family": defaultdict(list), "category": defaultdict(list)}
@@ -103,16 +103,14 @@ class Estimator:
         if family not in self._family_slope:
             points = self.points["family"].get(family) or self.points["category"].get(category)
             fitted = _fit(points, self.half_life) if points else None
-            self._family_slope[family] = fitted[1] if fitted and fitted[2] >= MIN_FIT_SPAN_DAYS else 0.0
+            self._family_slope[family] = fitted[2] if fitted and fitted[3] >= MIN_FIT_SPAN_DAYS else 0.0
         return self._family_slope[family]
 
     def _level(self, points: list[tuple[float, float]], prior_slope: float) -> float:
         """The weighted line through the points, its slope shrunk towards the prior, read at the horizon."""
-        fitted = _fit(points, self.half_life)
-        mean_x, slope, span, weight = fitted
+        mean_x, mean_y, slope, span, weight = _fit(points, self.half_life)
         own = slope if span >= MIN_FIT_SPAN_DAYS else prior_slope
         shrunk = (weight * own + SLOPE_PRIOR * prior_slope) / (weight + SLOPE_PRIOR)
-        mean_y = _weighted_mean_y(points, self.half_life)
         return mean_y + shrunk * (self.horizon - mean_x)
 
 
@@ -120,13 +118,8 @@ def _weights(points, half_life: float) -> list[float]:
     return [0.5 ** (-x / half_life) for x, _ in points]
 
 
-def _weighted_mean_y(points, half_life: float) -> float:
-    w = _weights(points, half_life)
-    return sum(wi * y for wi, (_, y) in zip(w, points)) / sum(w)
-
-
-def _fit(points, half_life: float) -> tuple[float, float, float, float]:
-    """(weighted mean of x, weighted least-squares slope, span of x in days, effective number of sales)."""
+def _fit(points, half_life: float) -> tuple[float, float, float, float, float]:
+    """(weighted means of x and y, weighted least-squares slope, span of x in days, effective number of sales)."""
     w = _weights(points, half_life)
     total = sum(w)
     mx = sum(wi * x for wi, (x, _) in zip(w, points)) / total
@@ -135,11 +128,11 @@ def _fit(points, half_life: float) -> tuple[float, float, float, float]:
     sxy = sum(wi * (x - mx) * (y - my) for wi, (x, y) in zip(w, points))
     xs = [x for x, _ in points]
     effective = total * total / sum(wi * wi for wi in w)
-    return mx, (sxy / sxx if sxx > 0 else 0.0), max(xs) - min(xs), effective
+    return mx, my, (sxy / sxx if sxx > 0 else 0.0), max(xs) - min(xs), effective
 
 
-def _grades(rows: list[Sold]) -> tuple[dict[tuple[str, str | None], float], dict[str, dict[str | None, float]]]:
-    """Per category: each grade's log premium over the model-month mean, and the share of each grade."""
+def _premiums(rows: list[Sold]) -> dict[tuple[str, str | None], float]:
+    """{(category, grade): the grade's log premium over its model-month mean, centred on the category's mix}."""
     cell: dict[tuple[str, int, int], list[float]] = defaultdict(list)
     for s in rows:
         cell[(s.model, s.sold_on.year, s.sold_on.month)].append(math.log(s.price))
@@ -158,4 +151,4 @@ def _grades(rows: list[Sold]) -> tuple[dict[tuple[str, str | None], float], dict
         centre = sum(share * raw.get((category, g), 0.0) for g, share in shares.items())
         for g in shares:
             premium[(category, g)] = raw.get((category, g), 0.0) - centre
-    return premium, mix
+    return premium

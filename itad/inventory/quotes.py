@@ -29,6 +29,7 @@ from itad.inventory import estimate
 from itad.inventory.money import to_cents
 from itad.inventory.stock import model_key, require_currency
 from itad.models import Batch, Device, InventoryItem, Quote, QuoteLine, Sale, User
+from itad.pagination import Window, window
 
 METHOD = (f"recency-weighted (half-life {estimate.HALF_LIFE_DAYS:g} days) grade-neutral price line per model, "
           f"read {estimate.HORIZON_DAYS} days ahead; family, then category, where a model has no sale")
@@ -82,9 +83,7 @@ def latest(session: Session, user: User, batch_id: int) -> Quote | None:
     return session.scalar(sa.select(Quote).where(Quote.batch_id == batch.id).order_by(Quote.id.desc()).limit(1))
 
 
-def lines_of(session: Session, quote: Quote, *, limit: int = 100, after: int | None = None):
-    from itad.pagination import window
-
+def lines_of(session: Session, quote: Quote, *, limit: int = 100, after: int | None = None) -> Window:
     stmt = sa.select(QuoteLine).where(QuoteLine.quote_id == quote.id)
     return window(session, stmt, QuoteLine.id, limit, after=after)
 

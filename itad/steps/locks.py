@@ -11,16 +11,22 @@ custody event; a release turns the locked checks to `unknown` until the bench ch
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad import batches, notifications
+from itad.auth.access import scope
 from itad.errors import Conflict, Invalid
 from itad.models import Batch, Device, User, utcnow
 from itad.steps import custody
 from itad.steps.applying import hold
+from workflows import machine
 from workflows.mobile import LOCK_KINDS, LOCK_NAMES, LOCK_STATUSES, any_locked, needs_lock_checks
+from workflows.states import DeviceState
 
-IN_HAND = frozenset({"received", "sanitized", "verified", "graded", "quarantined"})
+# Where a unit can be checked: in our hands (as the machine's destroy step counts them: quarantined included).
+IN_HAND = frozenset(s.value for s in (*machine.IN_HAND, DeviceState.quarantined))
+MAX_SOURCE = 200
 INSTRUCTIONS = ("recheck", "destroy")
 
 
@@ -35,9 +41,12 @@ def record_locks(session: Session, actor: User, device_id: int, checks: dict[str
                           code="unknown_lock_status")
         if not (source or "").strip():
             raise Invalid(f"Say where the {LOCK_NAMES[kind]} check was read (its source).", code="lock_source_missing")
+        if len(source.strip()) > MAX_SOURCE:
+            raise Invalid(f"The source of the {LOCK_NAMES[kind]} check is at most {MAX_SOURCE} characters.",
+                          code="lock_source_too_long")
     if not checks:
         raise Invalid("Record at least one lock check.", code="no_lock_checks")
-    held, device = hold(session, actor, device_id, expected_version=expected_version, action="record_locks")
+    _, device = hold(session, actor, device_id, expected_version=expected_version, action="record_locks")
     row = session.get(Device, device_id)
     if not needs_lock_checks(row.category):
         raise Invalid(f"{row.serial} is a {row.category or 'device of no category'}, not a phone or tablet: "
@@ -46,15 +55,16 @@ def record_locks(session: Session, actor: User, device_id: int, checks: dict[str
         raise Conflict(f"Locks are checked on a unit in hand; {row.serial} is {device.facts.state}.",
                        code="not_in_hand", details={"state": device.facts.state, "needs": ["receive"]})
     now = utcnow().isoformat()
+    recorded = {kind: {"status": status, "source": source.strip()} for kind, (status, source) in checks.items()}
     locks = dict(row.locks or {})
-    for kind, (status, source) in checks.items():
-        locks[kind] = {"status": status, "source": source.strip()[:200], "by": actor.name, "at": now}
+    for kind, check in recorded.items():
+        locks[kind] = {**check, "by": actor.name, "at": now}
     if not any_locked(locks):
         locks.pop("client_instruction", None)      # answered: nothing holds the unit any more
     was_locked = row.locked
     row.locks, row.locked = locks, any_locked(locks)
     custody.append(session, row.batch_id, device_id=row.id, actor=actor, action="record_locks",
-                   evidence={"checks": {k: {"status": s, "source": src.strip()[:200]} for k, (s, src) in checks.items()}})
+                   evidence={"checks": recorded})
     if row.locked and not was_locked:
         batch = session.get(Batch, row.batch_id)
         notifications.notify(session, row.organization_id, "locked_device", {
@@ -65,10 +75,6 @@ def record_locks(session: Session, actor: User, device_id: int, checks: dict[str
 
 def locked_devices(session: Session, user: User, *, limit: int = 200) -> list[Device]:
     """The units one of whose locks holds them, for the client to act on (an admin: every client's)."""
-    import sqlalchemy as sa
-
-    from itad.auth.access import scope
-
     return list(session.scalars(scope(sa.select(Device), Device, user).where(Device.locked.is_(True))
                                 .order_by(Device.id).limit(limit)))
 
@@ -77,6 +83,9 @@ def instruct(session: Session, user: User, device_id: int, action: str, note: st
     """The client's answer about a locked unit: "recheck" (the lock is released: check it again) or "destroy"."""
     if action not in INSTRUCTIONS:
         raise Invalid(f"Answer recheck or destroy, not {action!r}.", code="unknown_instruction")
+    note = (note or "").strip() or None
+    if note and len(note) > 500:
+        raise Invalid("A note is at most 500 characters.", code="note_too_long")
     row = batches.get_device(session, user, device_id)
     custody.lock_batch(session, row.batch_id)
     session.refresh(row)
@@ -84,7 +93,7 @@ def instruct(session: Session, user: User, device_id: int, action: str, note: st
         raise Conflict(f"{row.serial} is not held by a lock: there is nothing to answer.", code="not_locked",
                        details={"needs": []})
     locks = dict(row.locks or {})
-    locks["client_instruction"] = {"action": action, "note": (note or "").strip()[:500] or None, "by": user.name,
+    locks["client_instruction"] = {"action": action, "note": note, "by": user.name,
                                    "at": utcnow().isoformat()}
     if action == "recheck":
         for kind in LOCK_KINDS:

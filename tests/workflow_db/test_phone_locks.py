@@ -87,3 +87,14 @@ def test_a_laptop_has_no_locks_to_record_and_clears_as_before(client, world, ses
 def test_a_lock_check_needs_its_source(client, world, phone):
     r = _locks(client, world.tech, phone.id, {"frp": {"status": "clear", "source": ""}})
     assert r.status_code == 422
+
+
+def test_a_source_longer_than_kept_is_refused_not_cut(client, world, phone):
+    r = _locks(client, world.tech, phone.id, {"frp": {"status": "clear", "source": "x" * 200}})
+    assert r.status_code == 200
+    from itad.errors import Invalid
+    from itad.steps import locks
+
+    with pytest.raises(Invalid, match="at most 200 characters"):
+        locks.record_locks(db.session, world.tech.user, phone.id, {"frp": ("clear", "y" * 201)})
+    db.session.rollback()

@@ -24,15 +24,9 @@ from workflows.machine import STOCK_ACTIONS
 from workflows.mobile import LOCK_KINDS, LOCK_STATUSES, needs_lock_checks
 from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES, capability
 
-# Each queue: the state devices wait in, and the step they wait for ("registered": expected to arrive).
-QUEUES = (
-    ("registered", "receive"),
-    ("unexpected", "reconcile"),
-    ("received", "wipe"),
-    ("sanitized", "verify"),
-    ("verified", "grade"),
-    ("graded", "clear"),
-)
+# The bench's queues, by the state their devices wait in, in the order of the process (named in itad.words,
+# "queue": expected to arrive, to reconcile, to wipe, to verify, to grade, to clear).
+QUEUES = ("registered", "unexpected", "received", "sanitized", "verified", "graded")
 WIPE_TECHNIQUES = sorted(TECHNIQUES - DESTROY_TECHNIQUES)
 WIPE_RESULTS = ("erased", "erased_with_warning", "failed")
 
@@ -63,7 +57,7 @@ def _back(device: Device, message: str | None = None, *, failed: bool = False):
 @bp.get("/bench")
 @roles(*OPERATOR)
 def bench():
-    counts = batches.queue_counts(db.session, current_user, [s for s, _ in QUEUES])
+    counts = batches.queue_counts(db.session, current_user, QUEUES)
     return render_template("bench/scan.html", queues=QUEUES, counts=counts)
 
 
@@ -99,13 +93,12 @@ def bench_record_unexpected():
 @bp.get("/bench/queue/<state>")
 @roles(*OPERATOR)
 def bench_queue(state: str):
-    steps = dict(QUEUES)
-    if state not in steps:
+    if state not in QUEUES:
         abort(404)
     devices = batches.devices_in_state(db.session, current_user, state, limit=100,
                                        after=request.args.get("after", type=int),
                                        before=request.args.get("before", type=int))
-    return render_template("bench/queue.html", state=state, step=steps[state], devices=devices, queues=QUEUES)
+    return render_template("bench/queue.html", state=state, devices=devices, queues=QUEUES)
 
 
 @bp.get("/bench/devices/<int:device_id>")

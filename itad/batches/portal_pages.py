@@ -112,7 +112,7 @@ def device(device_id: int):
     for check in record.history.checks:
         checks.setdefault(check.sanitization_record_id, []).append(check)
     return render_template("portal/device.html", record=record, device=found, batch=found.batch, events=events,
-                           checks=checks, drives={m.id: m.serial or f"#{m.id}" for m in found.media})
+                           checks=checks, drives=batches.drive_names(db.session, events.rows))
 
 
 @bp.get("/locked")

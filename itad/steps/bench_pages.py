@@ -115,7 +115,7 @@ def bench_device(device_id: int):
     events = batches.custody_timeline(db.session, current_user, device.batch_id, device_id=device.id, limit=50)
     return render_template(
         "bench/device.html", device=device, batch=batch, records=records, checks=checks, allowed=allowed,
-        moves=moves, events=events, drives={m.id: m.serial or f"#{m.id}" for m in device.media},
+        moves=moves, events=events, drives=batches.drive_names(db.session, events.rows),
         scan_next=request.args.get("scan") == "1", techniques_for=techniques_for, wipe_results=WIPE_RESULTS,
         lock_kinds=LOCK_KINDS if needs_lock_checks(device.category) else (), lock_statuses=LOCK_STATUSES,
         checks_open=device.state in locks.IN_HAND and batch.status == "open",

@@ -15,6 +15,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from certificates.storage import StorageKeyError
 from itad import accounts, batches, documents
 from itad.batches import export
 from itad.auth.access import get_visible
@@ -250,7 +251,13 @@ def new_batch():
     if upload is not None:
         data, filename = upload.read(), upload.filename or None
     else:
-        data, filename = store.get(staged["sha256"]), staged["filename"]
+        try:
+            data, filename = store.get(staged["sha256"]), staged["filename"]
+        except StorageKeyError:     # content-addressed: the same bytes registered elsewhere took the copy
+            cookie.pop(STAGED, None)
+            form.file.errors = ["The list you checked is no longer kept: choose it again."]
+            return render_template("portal/new_batch.html", form=form, problems=None, staged=None,
+                                   template=preview.TEMPLATE), 400
 
     if request.form.get("step") == "check":
         try:

@@ -104,3 +104,18 @@ def test_the_template_downloads_with_headers_the_parser_reads(session, world, as
     filled = (text.strip() + "\r\nSN-9,TAG-9,Dell,Latitude,Laptop,WD-9,SSD,512\r\n").encode()
     columns = read_manifest(filled).columns.as_dict()
     assert columns["attributes"] == [] and columns["fields"]["serial"] == "Serial Number"
+
+
+def test_a_checked_list_whose_copy_is_gone_asks_for_the_file_again(session, world, as_user):
+    from flask import current_app
+
+    from itad import documents
+    from itad.intake.service import sha256_of
+
+    acme = as_user(world.acme.user)
+    _upload(acme, GOOD, step="check")
+    documents.storage(session, current_app.config).delete(sha256_of(GOOD))
+    session.commit()
+    r = acme.post("/batches/new", {"reference": "PO-GONE", "step": "register"}, content_type="multipart/form-data")
+    assert r.status_code == 400 and "no longer kept: choose it again" in r.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 0

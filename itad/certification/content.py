@@ -53,7 +53,7 @@ def issuer_from(session: Session, config) -> Issuer:
 
 
 @dataclass
-class _Rows:
+class Rows:
     devices: list
     media: dict[int, list]                # device_id -> media rows
     records: dict[int, object]            # medium_id -> latest wipe record
@@ -62,8 +62,10 @@ class _Rows:
     people: dict[int, tuple[str, str]]    # user id -> (name, title)
 
 
-def _load(session: Session, device_filter) -> _Rows:
-    """Every row the lines need, one query per table."""
+def load_rows(session: Session, device_filter) -> Rows:
+    """Every row a certificate's lines need (and the batch export's, itad.batches.export), one query per table:
+    the devices `device_filter` selects, their media, each medium's latest wipe and each wipe's latest
+    verification, destructions, and the people named."""
     devices = session.execute(
         sa.select(Device.id, Device.serial, Device.asset_tag, Device.manufacturer, Device.model,
                   Device.category, Device.state, Device.manifest_row)
@@ -105,7 +107,7 @@ def _load(session: Session, device_filter) -> _Rows:
     ids = {r.operator_id for r in records.values()} | {d.performed_by_id for d in destructions.values()}
     people = {u.id: (u.name, u.title or "") for u in session.execute(
         sa.select(User.id, User.name, User.title).where(User.id.in_(ids)))} if ids else {}
-    return _Rows(list(devices), media, records, checks, destructions, people)
+    return Rows(list(devices), media, records, checks, destructions, people)
 
 
 def _words(value: str | None) -> str:
@@ -128,7 +130,7 @@ def _outcome(state: str) -> str:
     return state
 
 
-def _lines_for(device, rows: _Rows, operator_name: str, batch: Batch) -> list[MediumLine]:
+def _lines_for(device, rows: Rows, operator_name: str, batch: Batch) -> list[MediumLine]:
     """One line per medium (NIST SP 800-88 Rev. 2); one 'none' line for a unit without media."""
     outcome = _outcome(device.state)
     # Before: what the client stated. After: a sanitized or destroyed medium holds none of that data any more;
@@ -220,7 +222,7 @@ def _summary(devices: list) -> Summary:
                    missing_serials=tuple(missing), unexpected_serials=tuple(unexpected))
 
 
-def _people(rows: _Rows, lines: list[MediumLine], issued_by: User | None, operator_name: str) -> tuple[Person, Person]:
+def _people(rows: Rows, lines: list[MediumLine], issued_by: User | None, operator_name: str) -> tuple[Person, Person]:
     """Performer: the technician with the most media on the certificate. Validator: the person who verified
     the most of them (the four-eyes check); when no wipe was verified, who issues the certificate, as the
     signatory, not as a verifier."""
@@ -270,7 +272,7 @@ def certificate_data_for_batch(session: Session, batch_id: int, number: str, iss
                                issued_at: datetime | None = None, supersedes: str | None = None,
                                issued_by: User | None = None) -> CertificateData:
     batch, client_name = _batch(session, batch_id)
-    rows = _load(session, Device.batch_id == batch_id)
+    rows = load_rows(session, Device.batch_id == batch_id)
     lines = [line for d in rows.devices if d.state not in NOT_A_DEVICE and d.state != "missing"
              for line in _lines_for(d, rows, issuer.operator.name, batch)]
     performer, validator = _people(rows, lines, issued_by, issuer.operator.name)
@@ -299,7 +301,7 @@ def certificate_data_for_devices(session: Session, batch_id: int, numbers: dict[
     """One device certificate's content per device of `numbers` ({device_id: (number, supersedes)}), all of one
     batch, read in the same few queries whatever their count; in device id order."""
     batch, client_name = _batch(session, batch_id)
-    rows = _load(session, Device.id.in_(list(numbers)))
+    rows = load_rows(session, Device.id.in_(list(numbers)))
     head = _head(session, batch_id)
     datas = []
     for device in rows.devices:

@@ -10,6 +10,10 @@ A scheme is a plain dict (stored as JSON, edited by an admin):
      "rules": [{"grade": "A", "cosmetic": ["A"], "all_pass": true, "min": {"battery_health": 85}}, ...,
                {"grade": "D"}]}
 
+With "required": true, a unit of the category is graded from its checks only: a grade given alone is refused.
+The phone and tablet default requires them (marketplaces take tested phones only); the laptop default does not
+yet, so a bench can move to the checklist before an admin makes it compulsory.
+
 A check is pass/fail unless its kind is "number". A rule holds when the cosmetic grade is one it names (any if it
 names none), every pass/fail check passed (all_pass), and each number is at least its `min` and at most its
 `max`. The first rule that holds gives the grade; the last rule should hold always (a floor grade).
@@ -31,6 +35,7 @@ _COSMETIC = {"A": "no visible wear at arm's length", "B": "light scratches or sc
 # The schemes used where an admin has set none: the issue's example rules (A: every check passed, battery >= 85%).
 DEFAULT_SCHEMES: dict[str, dict[str, Any]] = {
     "phone": {
+        "required": True,
         "cosmetic": _COSMETIC,
         "checks": [{"key": k, "label": label} for k, label in _PHONE_CHECKS]
         + [{"key": "battery_health", "label": "Battery health %", "kind": "number"}],
@@ -63,6 +68,8 @@ def check_scheme(scheme: Any) -> dict:
     if not isinstance(scheme, dict) or not isinstance(scheme.get("checks"), list) \
             or not isinstance(scheme.get("rules"), list) or not scheme["rules"]:
         raise SchemeError("A scheme has a list of checks and a list of rules (best grade first).")
+    if not isinstance(scheme.get("required", False), bool):
+        raise SchemeError("required is true (grade from the checks only) or false.")
     keys = set()
     for check in scheme["checks"]:
         if not isinstance(check, dict) or not str(check.get("key", "")).strip():
@@ -78,6 +85,11 @@ def check_scheme(scheme: Any) -> dict:
             if unknown:
                 raise SchemeError(f"Rule {rule['grade']}: {bound} names no check: {', '.join(sorted(unknown))}.")
     return scheme
+
+
+def required(scheme: dict | None) -> bool:
+    """Whether a unit of the scheme's category must be graded from its checks."""
+    return bool(scheme and scheme.get("required"))
 
 
 def derive(scheme: dict, cosmetic: str | None, results: dict[str, Any]) -> tuple[str, list[str]]:

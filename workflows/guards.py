@@ -172,6 +172,28 @@ def sale_price_given(ctx: Context) -> Refusal | None:
     return Refusal("a sale needs its price")
 
 
+def return_reason_given(ctx: Context) -> Refusal | None:
+    """A return is recorded with why the buyer sent it back: the quality report counts the reasons."""
+    if ctx.probing or str(ctx.facts.get("reason") or "").strip():
+        return None
+    return Refusal("say why the buyer returned the unit")
+
+
+def within_warranty(ctx: Context) -> Refusal | None:
+    """A unit comes back only while its warranty runs: facts `returned_on` and `warranty_until` (ISO dates; an
+    ISO date compares as text in date order). A sale recorded without a warranty has none to claim."""
+    if ctx.probing:
+        return None
+    until, back = ctx.facts.get("warranty_until"), str(ctx.facts.get("returned_on") or "")
+    if not back:
+        return Refusal("a return needs the day the unit came back")
+    if not until:
+        return Refusal("the sale was recorded without a warranty, so there is none to return it under")
+    if back > str(until):
+        return Refusal(f"its warranty ended on {until}; it came back on {back}")
+    return None
+
+
 def withdrawal_reason_given(ctx: Context) -> Refusal | None:
     """Stock is never withdrawn silently: the reason is what a refused sale later shows."""
     if ctx.probing or str(ctx.facts.get("reason") or "").strip():

@@ -24,8 +24,9 @@ from typing import Any, Hashable, Iterable
 from workflows.guards import (
     Context, Guard, Refusal, batch_closing, carries_data, carries_no_data, destruction_technique_known,
     grade_given, locks_released, manifest_line_given, media_sanitized_and_verified, medium_awaits_verification,
-    medium_awaits_wipe, requires_verification, resale_allowed, sale_price_given, sampling_left_nothing_to_verify,
-    verifier_is_not_wiper, withdrawal_reason_given, within_failed_wipe_limit,
+    medium_awaits_wipe, requires_verification, resale_allowed, return_reason_given, sale_price_given,
+    sampling_left_nothing_to_verify, verifier_is_not_wiper, withdrawal_reason_given, within_failed_wipe_limit,
+    within_warranty,
 )
 from workflows.policy import Policy
 from workflows.sanitization import Assessment, Method, assess, normalise_technique
@@ -189,8 +190,8 @@ TRANSITIONS: tuple[Transition, ...] = (
       prerequisite="every data-bearing medium must be sanitized and verified before grade"),
     T("clear", [D.graded], D.cleared, [resale_allowed, media_sanitized_and_verified, locks_released],
       prerequisite="the device must be graded before clear"),
-    T("destroy", IN_HAND + (D.quarantined,), D.destroyed, [destruction_technique_known],
-      prerequisite="only a device in our hands (received, not yet cleared, or quarantined) can be destroyed"),
+    T("destroy", IN_HAND + (D.quarantined, D.returned), D.destroyed, [destruction_technique_known],
+      prerequisite="only a device in our hands (received, not yet cleared, quarantined or returned) can be destroyed"),
     # Resale. Listing re-checks the exit door (policy and media) because stock is where a unit leaves us.
     T("list", [D.cleared], D.in_inventory, [resale_allowed, media_sanitized_and_verified, locks_released],
       prerequisite="only a cleared device can be listed in stock"),
@@ -200,6 +201,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     # It goes to `quarantined`, not back to `graded`: nothing may list it again by accident.
     T("withdraw", [D.cleared, D.in_inventory], D.quarantined, [withdrawal_reason_given],
       prerequisite="only a cleared or listed device can be withdrawn from stock"),
+    # Returns (RMA): a sold unit comes back under its warranty, is re-tested and re-graded (a grading record of
+    # its own; the first one stays), then cleared and listed again like any graded unit. Its media keep their
+    # verified wipes: the client's data was dealt with once and the certificate stands.
+    T("return", [D.sold], D.returned, [return_reason_given, within_warranty],
+      prerequisite="only a sold unit can come back from its buyer"),
+    T("regrade", [D.returned], D.graded, [grade_given],
+      prerequisite="only a returned unit is re-graded; a unit on the bench is graded"),
 )
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.name for t in TRANSITIONS))
@@ -209,13 +217,15 @@ ALL_STATES = frozenset(s.value for s in D)
 TERMINAL_STATES = frozenset(ALL_STATES - {s for t in TRANSITIONS for s in t.sources})
 # Where the bench is done with a device, so its batch may close: the final states, plus units that
 # went on to resale stock (selling them is not bench work and goes on after the batch closes).
-SETTLED_STATES = TERMINAL_STATES | {D.cleared.value, D.in_inventory.value}
+SETTLED_STATES = TERMINAL_STATES | {D.cleared.value, D.in_inventory.value, D.sold.value}
 # Resale stock moves: offered by the inventory pages and API, not at the bench.
-STOCK_ACTIONS = frozenset({"list", "sell", "withdraw"})
+STOCK_ACTIONS = frozenset({"list", "sell", "withdraw", "return"})
 # Moves that go on after a batch has closed: stock is sold, and withdrawn when a certificate is revoked;
-# a unit so withdrawn (quarantined) can then only be destroyed, so destruction must stay open too. No
-# other destroy source can be left in a closed batch: closing needs every device settled.
-AFTER_CLOSE_ACTIONS = STOCK_ACTIONS | {"destroy"}
+# a unit so withdrawn (quarantined) can then only be destroyed, so destruction must stay open too. A sold
+# unit comes back under warranty long after its batch closed: it is re-graded, cleared and listed again.
+# No other destroy, regrade or clear source can be left in a closed batch: closing needs every device
+# settled, and `graded` is not, so a graded unit in a closed batch is a re-graded return.
+AFTER_CLOSE_ACTIONS = STOCK_ACTIONS | {"destroy", "regrade", "clear"}
 
 
 # ---------------------------------------------------------------- the table, indexed
@@ -232,6 +242,9 @@ _BY_ACTION: dict[str, tuple[Transition, ...]] = _index((t.name, t) for t in TRAN
 _BY_ACTION_STATE: dict[tuple[str, str], tuple[Transition, ...]] = _index(
     ((t.name, s), t) for t in TRANSITIONS for s in sorted(t.sources))
 _BY_STATE: dict[str, tuple[Transition, ...]] = _index((s, t) for t in TRANSITIONS for s in sorted(t.sources))
+
+# Never what a refused step needs first: the re-grade of a returned unit is not a way to a grade at the bench.
+_NEVER_NEEDED = frozenset({"regrade"})
 
 # Enum values read once: `.value` on an enum member is a descriptor call, and apply reads them per result.
 _SANITIZED, _VERIFIED, _DESTROYED = M.sanitized.value, M.verified.value, M.destroyed.value
@@ -254,7 +267,7 @@ def _state_refusal(action: str, device: DeviceFacts, rows: tuple[Transition, ...
         return TransitionRefused(action, device.state, f"{device.state} is a final state; nothing can follow it")
     # What would bring the device into a state this action starts from.
     wanted = {s for t in rows for s in t.sources}
-    needs = tuple(dict.fromkeys(t.name for t in TRANSITIONS if t.target in wanted))
+    needs = tuple(dict.fromkeys(t.name for t in TRANSITIONS if t.target in wanted and t.name not in _NEVER_NEEDED))
     return TransitionRefused(action, device.state, rows[0].prerequisite or
                              f"{action} needs the device to be {' or '.join(sorted(rows[0].sources))}", needs)
 
@@ -298,6 +311,8 @@ def apply(device: DeviceFacts, action: str, actor: Hashable, policy: Policy, **f
       mark_missing: batch_closing=True
       sell:     price (the sale price, recorded in the custody evidence as a string)
       withdraw: reason
+      return:   reason, returned_on, warranty_until (ISO dates)
+      regrade:  grade
       any:      evidence (dict, copied into the custody evidence)
     """
     candidates = _BY_ACTION_STATE.get((action, device.state))
@@ -342,7 +357,7 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
         media = device.media
         changed: tuple[MediumFacts, ...] = ()
         grade = device.grade
-        if t.name == "grade":
+        if t.name in ("grade", "regrade"):
             grade = str(facts["grade"]).strip()
             evidence["grade"] = grade
         elif t.name == "destroy":
@@ -357,6 +372,9 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
             evidence["price"] = str(facts["price"])
         elif t.name == "withdraw":
             evidence["reason"] = str(facts["reason"]).strip()
+        elif t.name == "return":
+            evidence.update(reason=str(facts["reason"]).strip(), returned_on=str(facts["returned_on"]),
+                            warranty_until=str(facts["warranty_until"]))
         new = device.moved(t.target, media, grade)
         return Outcome(t.name, device.state, t.target, new, changed, None, evidence)
 

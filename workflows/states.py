@@ -21,7 +21,8 @@ class DeviceState(str, enum.Enum):
     graded = "graded"            # cosmetic/functional grade recorded
     cleared = "cleared"          # released for resale
     in_inventory = "in_inventory"  # listed in resale stock (available or reserved: see itad.inventory)
-    sold = "sold"                # sold to a buyer: final
+    sold = "sold"                # sold to a buyer (final unless it comes back under warranty)
+    returned = "returned"        # back from its buyer under warranty (an RMA): to be re-tested and re-graded
     # Out of sellable stock because its certificate was revoked or its sanitization reopened; it can
     # be neither listed nor sold again, only destroyed (or taken back to the bench by a reopen).
     quarantined = "quarantined"

@@ -3,7 +3,7 @@ the reading service (here), its API routes (routes.py) and the client portal's p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from itad.pagination import Window, window
 from itad.auth.access import get_visible, scope
 from itad.models import (
-    Batch, Certificate, CustodyEvent, Destruction, Device, DeviceGrading, InventoryItem, Sale, SanitizationRecord,
-    StorageMedium, User, Verification,
+    Batch, Certificate, CustodyEvent, Destruction, Device, DeviceGrading, InventoryItem, Sale, SaleReturn,
+    SanitizationRecord, StorageMedium, User, Verification,
 )
 
 
@@ -165,8 +165,13 @@ def queue_counts(session: Session, user: User, states) -> dict[str, int]:
 class DeviceHistory:
     records: list[SanitizationRecord]       # every wipe, by medium and attempt
     checks: list[Verification]              # every verification, in order
-    grading: DeviceGrading | None
+    gradings: list[DeviceGrading]           # in order: a returned unit is graded again
     destruction: Destruction | None
+
+    @property
+    def grading(self) -> DeviceGrading | None:
+        """The grading that holds now (the latest)."""
+        return self.gradings[-1] if self.gradings else None
 
 
 def device_history(session: Session, device: Device) -> DeviceHistory:
@@ -176,7 +181,8 @@ def device_history(session: Session, device: Device) -> DeviceHistory:
                         .order_by(SanitizationRecord.medium_id, SanitizationRecord.attempt)).all(),
         session.scalars(sa.select(Verification).where(Verification.device_id == device.id)
                         .order_by(Verification.id)).all(),
-        session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id)),
+        session.scalars(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id)
+                        .order_by(DeviceGrading.id)).all(),
         session.scalar(sa.select(Destruction).where(Destruction.device_id == device.id)))
 
 
@@ -186,18 +192,22 @@ class DeviceRecord:
     device: Device
     history: DeviceHistory
     item: InventoryItem | None
-    sale: Sale | None
+    sale: Sale | None                   # the latest (a unit returned and sold again has two)
     certificates: list[Certificate]     # the device's own and its batch's, newest first
+    returns: list[SaleReturn] = field(default_factory=list)     # back from buyers under warranty, in order
 
 
 def device_record(session: Session, user: User, device_id: int) -> DeviceRecord:
     device = get_device(session, user, device_id)
-    item = session.scalar(sa.select(InventoryItem).where(InventoryItem.device_id == device.id))
-    sale = session.scalar(sa.select(Sale).where(Sale.device_id == device.id))
+    item = session.scalar(sa.select(InventoryItem).where(InventoryItem.device_id == device.id)
+                          .order_by(InventoryItem.id.desc()).limit(1))
+    sale = session.scalar(sa.select(Sale).where(Sale.device_id == device.id).order_by(Sale.id.desc()).limit(1))
     certificates = list(session.scalars(
         sa.select(Certificate).where(Certificate.batch_id == device.batch_id, sa.or_(
             Certificate.device_id == device.id, Certificate.kind == "batch")).order_by(Certificate.id.desc())))
-    return DeviceRecord(device, device_history(session, device), item, sale, certificates)
+    returned = list(session.scalars(sa.select(SaleReturn).where(SaleReturn.device_id == device.id)
+                                    .order_by(SaleReturn.id)))
+    return DeviceRecord(device, device_history(session, device), item, sale, certificates, returned)
 
 
 def search_devices(session: Session, user: User, code: str, *, limit: int = 50, after: int | None = None,

@@ -78,8 +78,10 @@ def _read(session: Session, batch: Batch) -> _Facts:
             device_certs[c.device_id] = c
     return _Facts(
         loaded,
-        _by(session.scalars(sa.select(DeviceGrading).where(DeviceGrading.device_id.in_(in_batch))), lambda g: g.device_id),
-        _by(session.scalars(sa.select(Sale).where(Sale.batch_id == batch.id)), lambda s: s.device_id),
+        # In id order, so a unit returned and graded or sold again shows its latest.
+        _by(session.scalars(sa.select(DeviceGrading).where(DeviceGrading.device_id.in_(in_batch))
+                            .order_by(DeviceGrading.id)), lambda g: g.device_id),
+        _by(session.scalars(sa.select(Sale).where(Sale.batch_id == batch.id).order_by(Sale.id)), lambda s: s.device_id),
         received, (in_force or batch_certs or [None])[-1], device_certs)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from itad.inventory.money import to_cents
 from itad.inventory.stock import model_key
-from itad.models import InventoryItem, Sale
+from itad.models import InventoryItem, Sale, kept
 
 WINDOW_DAYS = 90
 MAX_SALES = 20
@@ -44,7 +44,7 @@ def median(values: list[Decimal]) -> Decimal:
 
 def _recent_prices(session: Session, where, currency: str, start: date, end: date, max_sales: int) -> list[Decimal]:
     rows = session.scalars(
-        sa.select(Sale.price).where(where, Sale.currency == currency, Sale.sold_on >= start, Sale.sold_on <= end)
+        sa.select(Sale.price).where(where, Sale.currency == currency, Sale.sold_on >= start, Sale.sold_on <= end, kept())
         .order_by(Sale.sold_on.desc(), Sale.id.desc()).limit(max_sales)
     ).all()
     return [Decimal(str(p)) for p in rows]

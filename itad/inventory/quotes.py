@@ -28,7 +28,7 @@ from itad.errors import Conflict
 from itad.inventory import estimate
 from itad.inventory.money import to_cents
 from itad.inventory.stock import model_key, require_currency
-from itad.models import Batch, Device, InventoryItem, Quote, QuoteLine, Sale, User
+from itad.models import Batch, Device, InventoryItem, Quote, QuoteLine, Sale, User, kept
 from itad.pagination import Window, window
 
 METHOD = (f"recency-weighted (half-life {estimate.HALF_LIFE_DAYS:g} days) grade-neutral price line per model, "
@@ -41,7 +41,7 @@ def history(session: Session, currency: str, as_of: date) -> list[estimate.Sold]
     rows = session.execute(
         sa.select(Sale.sold_on, InventoryItem.category, Sale.model_key, Sale.grade, Sale.price)
         .join(InventoryItem, InventoryItem.id == Sale.item_id)
-        .where(Sale.currency == currency, Sale.sold_on >= start, Sale.sold_on < as_of))
+        .where(Sale.currency == currency, Sale.sold_on >= start, Sale.sold_on < as_of, kept()))
     return [estimate.Sold(day, (category or "").strip().lower(), key, grade, float(price))
             for day, category, key, grade, price in rows]
 
@@ -126,7 +126,7 @@ def quoted_sales(session: Session, *, organization_id: int | None = None, batch_
                       Sale.price)
             .join(Quote, Quote.id == QuoteLine.quote_id)
             .join(Sale, Sale.device_id == QuoteLine.device_id)
-            .where(QuoteLine.expected.is_not(None), Quote.currency == Sale.currency, Quote.as_of <= Sale.sold_on,
+            .where(QuoteLine.expected.is_not(None), Quote.currency == Sale.currency, Quote.as_of <= Sale.sold_on, kept(),
                    ~sa.exists().where(later.batch_id == Quote.batch_id, later.id > Quote.id,
                                       later.as_of <= Sale.sold_on, later.currency == Quote.currency)))
     if organization_id is not None:

@@ -75,7 +75,7 @@ class StockFilter(In):
     make: str | None = Field(None, max_length=120)
     model: str | None = Field(None, max_length=200)
     grade: str | None = Field(None, max_length=2)
-    status: str | None = Field(None, pattern="^(available|reserved|sold|withdrawn)$")
+    status: str | None = Field(None, pattern="^(available|reserved|sold|withdrawn|returned)$")
     batch_id: int | None = Field(None, ge=0, le=2**31 - 1)
     client_id: int | None = Field(None, ge=0, le=2**31 - 1, description="the client organization")
     sku: str | None = Field(None, max_length=200)
@@ -197,6 +197,9 @@ class SettlementLineOut(Out):
     currency: str
     price: AmountOut
     fee: AmountOut
+    returned_on: date | None = None
+    refund: AmountOut
+    fee_returned: AmountOut
 
 
 class CurrencyTotalOut(Out):
@@ -204,9 +207,11 @@ class CurrencyTotalOut(Out):
     units_sold: int
     gross: AmountOut
     fees: AmountOut
+    refunds: AmountOut
     net: AmountOut
     client_share: AmountOut
     operator_share: AmountOut
+    units_returned: int
 
 
 class SettlementOut(BaseModel):

@@ -1,6 +1,8 @@
 """What a client is owed for the units of one batch that were resold.
 
-Per currency: units sold, gross (sum of prices), fees (what the sales channels kept), net = gross - fees,
+Per currency: units sold, gross (sum of prices), fees (what the sales channels kept: a sale's fee less what the
+channel gave back when the unit was returned), refunds (what returned units' buyers got back), net = gross - fees -
+refunds,
 the client's share = net x their percentage, rounded ROUND_HALF_UP to the cent once on the total, and the
 operator's share = net - client's share (so the two always add up to the net exactly). The percentage
 is the client's SettlementTerms; with none set there is no settlement (409): a share is never assumed.
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from itad import audit_log
 from itad.errors import Conflict, Invalid
 from itad.inventory.money import ROUNDING_RULE, to_cents
-from itad.models import Batch, Device, Organization, Sale, SettlementTerms, User, utcnow
+from itad.models import Batch, Device, Organization, Sale, SaleReturn, SettlementTerms, User, utcnow
 
 ZERO = Decimal("0.00")
 
@@ -33,6 +35,9 @@ class SettlementLine:
     currency: str
     price: Decimal
     fee: Decimal
+    refund: Decimal = ZERO           # a return (itad.inventory.returns): what its buyer got back
+    fee_returned: Decimal = ZERO     # and what the sales channel gave back of its fee
+    returned_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class CurrencyTotal:
     net: Decimal
     client_share: Decimal
     operator_share: Decimal
+    refunds: Decimal = ZERO
+    units_returned: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,10 +83,12 @@ def totals(lines: list[SettlementLine], percent: Decimal) -> list[CurrencyTotal]
     for currency in sorted({line.currency for line in lines}):
         mine = [line for line in lines if line.currency == currency]
         gross = sum((line.price for line in mine), ZERO)
-        fees = sum((line.fee for line in mine), ZERO)
-        net = gross - fees
+        fees = sum((line.fee - line.fee_returned for line in mine), ZERO)
+        refunds = sum((line.refund for line in mine), ZERO)
+        net = gross - fees - refunds
         client = to_cents(net * percent / Decimal(100))
-        out.append(CurrencyTotal(currency, len(mine), gross, fees, net, client, net - client))
+        out.append(CurrencyTotal(currency, len(mine), gross, fees, net, client, net - client, refunds,
+                                 sum(1 for line in mine if line.returned_on is not None)))
     return out
 
 
@@ -102,13 +111,21 @@ def settle_batch(session: Session, batch: Batch) -> Settlement:
     org = session.get(Organization, batch.organization_id)
     percent = client_share_percent(session, org)
     rows = session.execute(
-        sa.select(Sale, Device.serial).join(Device, Device.id == Sale.device_id)
+        sa.select(Sale, Device.serial, SaleReturn).join(Device, Device.id == Sale.device_id)
+        .outerjoin(SaleReturn, SaleReturn.sale_id == Sale.id)
         .where(Sale.batch_id == batch.id).order_by(Sale.sold_on, Sale.id)
     ).all()
     lines = [SettlementLine(s.id, s.device_id, serial, s.sku, s.sold_on, s.currency,
-                            to_cents(Decimal(str(s.price))), to_cents(Decimal(str(s.fee)))) for s, serial in rows]
+                            to_cents(Decimal(str(s.price))), to_cents(Decimal(str(s.fee))), *_returned(r))
+             for s, serial, r in rows]
     return Settlement(batch.id, batch.reference, org.id, org.name, percent, ROUNDING_RULE, lines,
                       totals(lines, percent), utcnow())
+
+
+def _returned(r: SaleReturn | None) -> tuple:
+    if r is None:
+        return ZERO, ZERO, None
+    return to_cents(Decimal(str(r.refund))), to_cents(Decimal(str(r.fee_returned))), r.returned_on
 
 
 @dataclass(frozen=True)
@@ -137,7 +154,7 @@ def _sum(rows: list[CurrencyTotal]) -> list[CurrencyTotal]:
         mine = [t for t in rows if t.currency == currency]
         out.append(CurrencyTotal(currency, *(sum(getattr(t, f) for t in mine) for f in
                                              ("units_sold", "gross", "fees", "net", "client_share",
-                                              "operator_share"))))
+                                              "operator_share", "refunds", "units_returned"))))
     return out
 
 
@@ -146,14 +163,16 @@ def client_overview(session: Session, org: Organization) -> ClientOverview:
     may see `org`). One query for the sales; amounts are summed here, in Decimal, per batch."""
     percent = client_share_percent(session, org)
     rows = session.execute(
-        sa.select(Sale.batch_id, Batch.reference, Sale.currency, Sale.price, Sale.fee)
-        .join(Batch, Batch.id == Sale.batch_id).where(Sale.organization_id == org.id)
+        sa.select(Sale.batch_id, Batch.reference, Sale.currency, Sale.price, Sale.fee, SaleReturn)
+        .join(Batch, Batch.id == Sale.batch_id).outerjoin(SaleReturn, SaleReturn.sale_id == Sale.id)
+        .where(Sale.organization_id == org.id)
         .order_by(Sale.batch_id.desc(), Sale.id)
     ).all()
     by_batch: dict[int, tuple[str, list[SettlementLine]]] = {}
-    for batch_id, reference, currency, price, fee in rows:
+    for batch_id, reference, currency, price, fee, returned in rows:
         # Only the figures feed the totals; the per-unit detail is the batch statement's.
-        line = SettlementLine(0, 0, "", "", None, currency, to_cents(Decimal(str(price))), to_cents(Decimal(str(fee))))
+        line = SettlementLine(0, 0, "", "", None, currency, to_cents(Decimal(str(price))), to_cents(Decimal(str(fee))),
+                              *_returned(returned))
         by_batch.setdefault(batch_id, (reference, []))[1].append(line)
     batches = [BatchTotals(bid, ref, totals(lines, percent)) for bid, (ref, lines) in by_batch.items()]
     return ClientOverview(org.id, org.name, percent, ROUNDING_RULE, batches,

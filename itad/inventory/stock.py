@@ -20,7 +20,7 @@ from itad.errors import Conflict, Invalid, NotFound
 from itad.inventory.money import CURRENCY
 from itad.models import (
     Batch, Device, DeviceGrading, InventoryItem, Organization, Sale, SanitizationRecord, StockStatus, User,
-    utcnow,
+    latest_grading, latest_grading_ids, utcnow,
 )
 from itad.steps.applying import apply_step, plan_or_refuse
 from itad.steps.held import lock
@@ -49,7 +49,7 @@ def model_key(manufacturer: str | None, model: str | None) -> str:
 
 def specs_for(session: Session, device: Device) -> dict:
     """What a buyer reads: the manifest's columns, the bench's grade and checks, the media and their wipes."""
-    grading = session.scalar(sa.select(DeviceGrading).where(DeviceGrading.device_id == device.id))
+    grading = session.scalar(latest_grading(device.id))
     methods = {r.medium_id: r.effective_method for r in session.scalars(
         sa.select(SanitizationRecord).where(SanitizationRecord.device_id == device.id)
         .order_by(SanitizationRecord.attempt))}
@@ -71,7 +71,9 @@ def get_item(session: Session, item_id: int) -> InventoryItem:
 
 
 def item_for_device(session: Session, device_id: int) -> InventoryItem | None:
-    return session.scalar(sa.select(InventoryItem).where(InventoryItem.device_id == device_id))
+    """The device's stock row: its live one, else (sold and returned, not listed again) its latest."""
+    return session.scalar(sa.select(InventoryItem).where(InventoryItem.device_id == device_id)
+                          .order_by(InventoryItem.id.desc()).limit(1))
 
 
 def require_currency(code: str) -> str:
@@ -176,7 +178,9 @@ def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, 
     apply_step(session, actor, item.device_id, Step("sell", {"price": price}, {
         "currency": currency, "buyer_reference": buyer_reference, "sold_on": sold_on.isoformat(), "fee": str(fee),
         "channel": channel, "warranty_until": covered.isoformat()}))
-    sale = Sale(item_id=item.id, device_id=item.device_id, batch_id=item.batch_id,
+    graded = session.scalar(sa.select(DeviceGrading.id).where(DeviceGrading.device_id == item.device_id)
+                            .order_by(DeviceGrading.id.desc()).limit(1))
+    sale = Sale(item_id=item.id, device_id=item.device_id, batch_id=item.batch_id, grading_id=graded,
                 organization_id=item.organization_id, sku=item.sku,
                 model_key=model_key(item.manufacturer, item.model), grade=item.grade, price=price, fee=fee,
                 currency=currency, buyer_reference=buyer_reference, sold_on=sold_on, recorded_by_id=actor.id,
@@ -294,5 +298,6 @@ def context_of(session: Session, items: list[InventoryItem]) -> dict[int, tuple[
 def awaiting_listing(session: Session, *, limit: int = 50) -> list[tuple[Device, str | None]]:
     """Cleared devices not yet in stock with their grade, oldest first: what the operator can list next."""
     return list(session.execute(
-        sa.select(Device, DeviceGrading.grade).outerjoin(DeviceGrading, DeviceGrading.device_id == Device.id)
+        sa.select(Device, DeviceGrading.grade)
+        .outerjoin(DeviceGrading, sa.and_(DeviceGrading.device_id == Device.id, DeviceGrading.id.in_(latest_grading_ids())))
         .where(Device.state == DeviceState.cleared.value).order_by(Device.id).limit(limit)).all())

@@ -14,7 +14,8 @@ from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from itad import accounts, batches
-from itad.inventory import conditions, feeds, pricing, stock, warranty
+from itad.inventory import conditions, feeds, pricing, returns, stock, warranty
+from itad.inventory.return_pages import ReturnForm
 from itad.inventory.money import CURRENCY, fmt
 from itad.models import InventoryItem, StockStatus, db
 from itad.pagination import page
@@ -132,7 +133,9 @@ def _item_page(item: InventoryItem, sell_form: SellForm | None = None, reserve_f
     return render_template("admin/inventory_item.html", item=item, suggestion=suggestion, sale=item.sale, fmt=fmt,
                            serial=serial, reference=reference, client=client, sell_form=sell_form,
                            reserve_form=reserve_form or ReserveForm(formdata=None), confirm=ConfirmForm(),
-                           sellable=item.status in stock.SELLABLE), status
+                           sellable=item.status in stock.SELLABLE, return_form=ReturnForm(formdata=None),
+                           returned=returns.of_sale(db.session, item.sale.id) if item.sale else None,
+                           reasons=returns.REASONS), status
 
 
 @bp.post("/admin/inventory/<int:item_id>/reserve")

@@ -12,13 +12,15 @@ from itad.models.documents import Document
 from itad.models.erasure import ErasureReport, ErasureReviewItem
 from itad.models.notifications import Delivery, WebhookEndpoint
 from itad.models.inventory import (
-    ConditionMapping, InventoryItem, Quote, QuoteLine, Sale, SettlementTerms, StockStatus, WarrantyTerm,
+    ConditionMapping, InventoryItem, Quote, QuoteLine, Sale, SaleReturn, SettlementTerms, StockStatus, WarrantyTerm,
+    kept,
 )
 from itad.models.jobs import Job, JobState
 from itad.models.signin import FailedSignIn
 from itad.models.snmp import SnmpProbe, SnmpResult
 from itad.models.workflow import (
-    DeviceGrading, Destruction, GradingScheme, SanitizationPolicy, SanitizationRecord, Verification,
+    DeviceGrading, Destruction, GradingScheme, SanitizationPolicy, SanitizationRecord, Verification, latest_grading,
+    latest_grading_ids,
 )
 
 __all__ = [
@@ -27,9 +29,10 @@ __all__ = [
     "Batch", "BatchStatus", "Device", "StorageMedium",
     "Certificate", "CertificateCounter", "CertificateRequest", "CertificateStatus", "SigningKey",
     "CustodyCheckpoint", "CustodyEvent", "Delivery", "Document", "ErasureReport", "ErasureReviewItem", "WebhookEndpoint",
-    "ConditionMapping", "InventoryItem", "Quote", "QuoteLine", "Sale", "SettlementTerms", "StockStatus", "WarrantyTerm",
+    "ConditionMapping", "InventoryItem", "Quote", "QuoteLine", "Sale", "SaleReturn", "SettlementTerms", "StockStatus", "WarrantyTerm",
     "Job", "JobState",
     "FailedSignIn",
     "SnmpProbe", "SnmpResult",
     "DeviceGrading", "Destruction", "GradingScheme", "SanitizationPolicy", "SanitizationRecord", "Verification",
+    "kept", "latest_grading", "latest_grading_ids",
 ]

@@ -23,20 +23,26 @@ class StockStatus(str, enum.Enum):
     reserved = "reserved"        # held for one buyer; sellable to that buyer
     sold = "sold"
     withdrawn = "withdrawn"      # certificate revoked or sanitization reopened: never sellable
+    returned = "returned"        # sold, then came back (a Return): a re-listing is a new row
 
 
 class InventoryItem(db.Model):
-    """One unit in resale stock (one row per device, made when the device is listed)."""
+    """One listing of a unit in resale stock, made when the device is listed. A unit sold and returned is
+    listed again as a new row; the old one keeps its sale and becomes `returned`. So a device has at most
+    one row that is not `returned` (a partial unique index: the database holds the rule)."""
 
     __tablename__ = "inventory_item"
     __table_args__ = (
+        sa.Index("uq_inventory_item_device_live", "device_id", unique=True,
+                 sqlite_where=sa.text("status <> 'returned'"), postgresql_where=sa.text("status <> 'returned'")),
+        sa.Index("ix_inventory_item_device", "device_id"),
         sa.Index("ix_inventory_item_status_sku", "status", "sku"),
         sa.Index("ix_inventory_item_org", "organization_id", "id"),
         sa.Index("ix_inventory_item_batch", "batch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"), unique=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"))
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
     # The client whose unit it is (the settlement pays them), copied for one-column tenant filters.
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
@@ -92,10 +98,44 @@ class Sale(db.Model):
     # its warranty (itad.inventory.warranty).
     channel: Mapped[str] = mapped_column(sa.String(40), default="direct", server_default="direct")
     warranty_until: Mapped[date | None] = mapped_column(sa.Date)
+    # The grading the unit was sold on (its latest when sold): whose grades come back is the quality report's.
+    grading_id: Mapped[int | None] = mapped_column(sa.ForeignKey("device_grading.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[InventoryItem] = relationship(back_populates="sale")
+
+
+class SaleReturn(db.Model):
+    """A sold unit that came back from its buyer under warranty (an RMA), and why. One per sale: a unit sold
+    again and returned again is a second sale and a second return. What the return took back from the
+    proceeds (`refund` to the buyer, less `fee_returned` by the sales channel) comes off the settlement."""
+
+    __tablename__ = "sale_return"
+    __table_args__ = (
+        sa.Index("ix_sale_return_device", "device_id"),
+        sa.Index("ix_sale_return_batch", "batch_id"),
+        sa.CheckConstraint("refund >= 0 AND fee_returned >= 0", name="amounts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(sa.ForeignKey("sale.id", ondelete="CASCADE"), unique=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"))
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"))
+    reason_code: Mapped[str] = mapped_column(sa.String(24))      # itad.inventory.returns.REASONS
+    reason: Mapped[str | None] = mapped_column(sa.String(500))    # the buyer's words, or the operator's
+    returned_on: Mapped[date] = mapped_column(sa.Date)
+    refund: Mapped[Decimal] = mapped_column(Money)
+    fee_returned: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def kept():
+    """Where a sale was not returned: only a price that stuck is a price realised (quotes, suggestions)."""
+    return ~sa.exists().where(SaleReturn.sale_id == Sale.id)
 
 
 class SettlementTerms(db.Model):

@@ -97,18 +97,31 @@ class Verification(db.Model):
 
 
 class DeviceGrading(db.Model):
-    """The cosmetic and functional grade that decides what a cleared unit sells for."""
+    """The cosmetic and functional grade that decides what a cleared unit sells for. A unit returned by its buyer
+    is graded again: a new row (`latest_grading`); the one it was sold on stays, as the sale names it."""
 
     __tablename__ = "device_grading"
+    __table_args__ = (sa.Index("ix_device_grading_device", "device_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"), unique=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"))
     grade: Mapped[str] = mapped_column(sa.String(2))  # A, B, C, D
     functional_checks: Mapped[dict | None] = mapped_column(JSONType)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     graded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     graded_by_label: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+def latest_grading(device_id):
+    """The statement for a device's current grading (its latest; `device_id` a value or a correlated column)."""
+    return sa.select(DeviceGrading).where(DeviceGrading.device_id == device_id) \
+        .order_by(DeviceGrading.id.desc()).limit(1)
+
+
+def latest_grading_ids():
+    """A subquery of each graded device's latest grading id, to join (DeviceGrading.id.in_(...))."""
+    return sa.select(sa.func.max(DeviceGrading.id)).group_by(DeviceGrading.device_id)
 
 
 class Destruction(db.Model):

@@ -30,10 +30,11 @@ from itad.jobs import JobContext, enqueue, job
 from itad.models import Delivery, Organization, User, WebhookEndpoint, utcnow
 
 EVENTS = ("batch_registered", "received_in_full", "discrepancy_found", "certificate_issued", "certificate_revoked",
-          "locked_device", "settlement_ready")
+          "locked_device", "settlement_ready", "unit_returned")
 SUBJECTS = {"batch_registered": "Batch {reference} registered: {devices} devices",
             "received_in_full": "Batch {reference}: all {devices} listed devices received",
             "locked_device": "Batch {reference}: {serial} is locked to an account; it needs you",
+            "unit_returned": "Batch {reference}: {serial} came back from its buyer ({reason}); refund {refund} {currency}",
             "settlement_ready": "Batch {reference}: every resale unit sold or withdrawn; the settlement is final",
             "discrepancy_found": "Batch {reference}: unit {serial} arrived without a manifest line",
             "certificate_issued": "Certificate of sanitization {number} issued",

@@ -14,7 +14,7 @@ from itad.api.schemas import Out
 from itad.models import db
 
 Event = Literal["batch_registered", "received_in_full", "discrepancy_found", "certificate_issued",
-                "certificate_revoked", "locked_device", "settlement_ready"]
+                "certificate_revoked", "locked_device", "settlement_ready", "unit_returned"]
 
 
 class WebhookIn(BaseModel):

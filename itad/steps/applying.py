@@ -19,14 +19,16 @@ from workflows.machine import AFTER_CLOSE_ACTIONS, TransitionRefused, allowed_tr
 
 
 def hold(session: Session, user: User, device_id: int, *, expected_version: int | None = None,
-         action: str | None = None, also: tuple[int, ...] = ()) -> tuple[Held, HeldDevice]:
+         action: str | None = None, also: tuple[int, ...] = (),
+         open_unless: frozenset[str] = frozenset()) -> tuple[Held, HeldDevice]:
     """The device locked with its batch: 404 if missing or another client's, 409 if the client saw another
-    version, or if its batch is closed and the action is not one that goes on after close (stock, destroy).
+    version, or if its batch is closed and the action is not one that goes on after close (stock, destroy,
+    a return's re-grade); open_unless: device states in which the caller judges a closed batch itself.
     also: other devices the step needs, locked in the same sequence (a matched manifest line)."""
     held = lock(session, [device_id, *also])
     device = held.device(device_id, user)
     check_version(device, expected_version)
-    if action not in AFTER_CLOSE_ACTIONS:
+    if action not in AFTER_CLOSE_ACTIONS and device.facts.state not in open_unless:
         held.require_open(device)
     return held, device
 

@@ -20,13 +20,13 @@ from itad.web import OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
 from itad.words import word
 from itad.steps import applying, disposition, grading, locks, receiving, sanitizing, verifying
-from workflows.machine import STOCK_ACTIONS
+from workflows.machine import AFTER_CLOSE_ACTIONS, STOCK_ACTIONS
 from workflows.mobile import LOCK_KINDS, LOCK_STATUSES, needs_lock_checks
 from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES, capability
 
 # The bench's queues, by the state their devices wait in, in the order of the process (named in itad.words,
-# "queue": expected to arrive, to reconcile, to wipe, to verify, to grade, to clear).
-QUEUES = ("registered", "unexpected", "received", "sanitized", "verified", "graded")
+# "queue": expected to arrive, to reconcile, to wipe, to verify, to grade, to clear; and units back from buyers).
+QUEUES = ("registered", "unexpected", "received", "sanitized", "verified", "graded", "returned")
 WIPE_TECHNIQUES = sorted(TECHNIQUES - DESTROY_TECHNIQUES)
 WIPE_RESULTS = ("erased", "erased_with_warning", "failed")
 
@@ -108,17 +108,19 @@ def bench_device(device_id: int):
     batch = db.session.get(Batch, device.batch_id)
     records = _latest_records(device.id)
     checks = _latest_verifications([r.id for r in records.values()])
-    allowed, moves = applying.allowed_now(db.session, current_user, device.id) if batch.status == "open" else ([], {})
-    # Stock moves (list, sell, withdraw) belong to the inventory, not the bench.
-    allowed = [a for a in allowed if a not in STOCK_ACTIONS]
-    moves = {m: [a for a in acts if a not in STOCK_ACTIONS] for m, acts in moves.items()}
+    allowed, moves = applying.allowed_now(db.session, current_user, device.id)
+    # Stock moves (list, sell, withdraw, return) belong to the inventory, not the bench; a closed batch's units
+    # take only the moves that go on after close (a returned unit's re-grade and clearing, destruction).
+    shown = (lambda a: a not in STOCK_ACTIONS and (batch.status == "open" or a in AFTER_CLOSE_ACTIONS))
+    allowed = [a for a in allowed if shown(a)]
+    moves = {m: [a for a in acts if shown(a)] for m, acts in moves.items()}
     events = batches.custody_timeline(db.session, current_user, device.batch_id, device_id=device.id, limit=50)
     return render_template(
         "bench/device.html", device=device, batch=batch, records=records, checks=checks, allowed=allowed,
         moves=moves, events=events, drives=batches.drive_names(db.session, events.rows),
         scan_next=request.args.get("scan") == "1", techniques_for=techniques_for, wipe_results=WIPE_RESULTS,
         lock_kinds=LOCK_KINDS if needs_lock_checks(device.category) else (), lock_statuses=LOCK_STATUSES,
-        checks_open=device.state in locks.IN_HAND and batch.status == "open",
+        checks_open=locks.checkable(device.state, batch.status), grading_open=bool({"grade", "regrade"} & set(allowed)),
         scheme=grading.scheme_for(db.session, device.category),
         hidden_areas=HIDDEN_AREA_STATES, media_types=MEDIA_TYPES, destroy_techniques=sorted(DESTROY_TECHNIQUES),
         grades=grading.GRADES)

@@ -16,7 +16,8 @@ from itad.errors import Invalid
 from itad.models import Device, GradingScheme, User
 from itad.steps.applying import apply_step
 from itad.steps.planning import Planned, Step
-from workflows.grading import DEFAULT_SCHEMES, SchemeError, check_scheme, derive
+from workflows.grading import DEFAULT_SCHEMES, SchemeError, check_scheme, derive, required
+from workflows.states import DeviceState
 
 GRADES = ("A", "B", "C", "D")
 
@@ -50,9 +51,13 @@ def grade(session: Session, actor: User, device_id: int, *, grade: str | None = 
           functional_checks: dict | None = None, notes: str | None = None, expected_version: int | None = None,
           cosmetic: str | None = None, checks: dict | None = None, override_reason: str | None = None) -> Planned:
     record = dict(functional_checks or {})
+    category = session.scalar(sa.select(Device.category).where(Device.id == device_id))
+    scheme = scheme_for(session, category)
+    if checks is None and required(scheme):
+        raise Invalid(f"A {category} is graded from its checklist: record each check (and the cosmetic grade); "
+                      "the grade follows.", code="checks_required",
+                      details={"checks": [c["key"] for c in scheme["checks"]], "needs": ["checks"]})
     if checks is not None:
-        category = session.scalar(sa.select(Device.category).where(Device.id == device_id))
-        scheme = scheme_for(session, category)
         if scheme is None:
             raise Invalid(f"No grading scheme is set for the category {category or '(none)'}: give the grade alone.",
                           code="no_grading_scheme")
@@ -71,6 +76,8 @@ def grade(session: Session, actor: User, device_id: int, *, grade: str | None = 
     if grade not in GRADES:
         raise Invalid(f"The grade is one of {', '.join(GRADES)}; or record the checks and let it follow.",
                       code="grade_missing")
+    # A unit back from its buyer is graded again with the same form and rules: the step is its re-grade.
+    state = session.scalar(sa.select(Device.state).where(Device.id == device_id))
     return apply_step(session, actor, device_id, Step(
-        "grade", {"grade": grade}, {"functional_checks": record, "notes": notes},
+        "regrade" if state == DeviceState.returned.value else "grade", {"grade": grade}, {"functional_checks": record, "notes": notes},
         {"functional_checks": record, "notes": notes}), expected_version=expected_version)

@@ -185,7 +185,7 @@ def _devices_select(with_context: bool) -> sa.Select:
         newer.medium_id == StorageMedium.id, newer.sanitization_record_id == SanitizationRecord.id) \
         .correlate(StorageMedium, SanitizationRecord).scalar_subquery()
     grade = sa.select(DeviceGrading.grade).where(DeviceGrading.device_id == Device.id) \
-        .correlate(Device).scalar_subquery()
+        .order_by(DeviceGrading.id.desc()).limit(1).correlate(Device).scalar_subquery()
     return (sa.select(Device.id, Device.batch_id, Device.organization_id, Device.category, Device.state,
                       Device.version, grade, Device.locks,
                       StorageMedium.id, StorageMedium.media_type, StorageMedium.state, StorageMedium.failed_wipes,

@@ -24,8 +24,16 @@ from workflows import machine
 from workflows.mobile import LOCK_KINDS, LOCK_NAMES, LOCK_STATUSES, any_locked, needs_lock_checks
 from workflows.states import DeviceState
 
-# Where a unit can be checked: in our hands (as the machine's destroy step counts them: quarantined included).
-IN_HAND = frozenset(s.value for s in (*machine.IN_HAND, DeviceState.quarantined))
+# Where a unit can be checked: in our hands (as the machine's destroy step counts them: quarantined and returned
+# included). A unit back from its buyer is checked again though its batch has long closed.
+IN_HAND = frozenset(s.value for s in (*machine.IN_HAND, DeviceState.quarantined, DeviceState.returned))
+AFTER_RETURN = frozenset({DeviceState.returned.value, DeviceState.graded.value})
+
+
+def checkable(state: str, batch_status: str) -> bool:
+    """Whether a unit's locks can be recorded now: in hand, in an open batch or back from a buyer (a closed
+    batch's unit is `returned`, or `graded` again after one: closing needs every unit settled)."""
+    return state in IN_HAND and (batch_status == "open" or state in AFTER_RETURN)
 MAX_SOURCE = 200
 INSTRUCTIONS = ("recheck", "destroy")
 
@@ -46,7 +54,8 @@ def record_locks(session: Session, actor: User, device_id: int, checks: dict[str
                           code="lock_source_too_long")
     if not checks:
         raise Invalid("Record at least one lock check.", code="no_lock_checks")
-    _, device = hold(session, actor, device_id, expected_version=expected_version, action="record_locks")
+    _, device = hold(session, actor, device_id, expected_version=expected_version, action="record_locks",
+                     open_unless=AFTER_RETURN)
     row = session.get(Device, device_id)
     if not needs_lock_checks(row.category):
         raise Invalid(f"{row.serial} is a {row.category or 'device of no category'}, not a phone or tablet: "

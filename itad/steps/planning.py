@@ -268,7 +268,7 @@ def _destruction_record(batch: HeldBatch, device: HeldDevice, outcome: Outcome, 
 
 # The steps that leave a record of their own beside the custody event.
 _RECORDS = {"sanitize": _wipe_record, "verify": _check_record, "grade": _grading_record,
-            "destroy": _destruction_record}
+            "regrade": _grading_record, "destroy": _destruction_record}
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})

@@ -40,6 +40,8 @@ ID_FACTORIES = {
     "user_id": lambda s, w, ctx: w.acme.user.id,
     # Grading schemes are the operator's, per category: a client is refused by role (403) before any lookup.
     "category": lambda s, w, ctx: "phone",
+    # Returns are the operator's: a client is refused by role (403) before the sale is looked up.
+    "sale_id": lambda s, w, ctx: 1,
 }
 
 
@@ -80,6 +82,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "ReserveIn": {"buyer_reference": "probe"},
     "SaleIn": {"price": "1.00", "currency": "EUR", "buyer_reference": "probe", "sold_on": "2025-01-01"},
     "WithdrawIn": {"reason": "probe"},
+    "ReturnIn": {"reason_code": "defective", "returned_on": "2025-01-02"},
     "SnmpProbeIn": {"targets": [{"address": "127.0.0.1", "port": 9}], "credentials": {"community": "probe"}},
     "TermsIn": {"client_share_percent": "50.00"},
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflows.machine import (
-    SETTLED_STATES, TERMINAL_STATES, DeviceFacts, TransitionRefused, allowed_transitions, apply,
+    SETTLED_STATES, TERMINAL_STATES, DeviceFacts, MediumFacts, TransitionRefused, allowed_transitions, apply,
 )
 from workflows.policy import Policy
 
@@ -45,6 +45,51 @@ def test_listing_re_checks_the_clients_resale_policy():
         apply(DeviceFacts("cleared"), "list", "ann", Policy(resale_allowed=False))
 
 
-def test_sold_is_final_and_units_in_stock_do_not_hold_a_batch_open():
-    assert "sold" in TERMINAL_STATES and "cleared" not in TERMINAL_STATES
-    assert {"cleared", "in_inventory", "sold"} <= SETTLED_STATES and "quarantined" not in SETTLED_STATES
+def test_sold_and_units_in_stock_do_not_hold_a_batch_open_but_a_return_does():
+    assert "sold" not in TERMINAL_STATES and "cleared" not in TERMINAL_STATES
+    assert {"cleared", "in_inventory", "sold"} <= SETTLED_STATES
+    assert "quarantined" not in SETTLED_STATES and "returned" not in SETTLED_STATES
+
+
+# A laptop whose one drive was wiped and verified before it was sold.
+SOLD = DeviceFacts("sold", grade="B", media=(MediumFacts(1, "ssd", "verified", "purge", "crypto_erase", "erased",
+                                                         "ann", "bob"),))
+WARRANTED = {"reason": "defective", "returned_on": "2026-12-01", "warranty_until": "2027-05-31"}
+
+
+def test_a_sold_unit_comes_back_within_its_warranty_with_the_reason():
+    out = apply(SOLD, "return", "ann", Policy(), **WARRANTED)
+    assert out.to_state == "returned"
+    assert out.evidence == {"reason": "defective", "returned_on": "2026-12-01", "warranty_until": "2027-05-31"}
+
+
+@pytest.mark.parametrize("facts, says", [
+    ({**WARRANTED, "returned_on": "2027-06-01"}, "warranty ended on 2027-05-31"),
+    ({**WARRANTED, "warranty_until": None}, "without a warranty"),
+    ({**WARRANTED, "reason": " "}, "why the buyer returned"),
+    ({**WARRANTED, "returned_on": ""}, "day the unit came back"),
+])
+def test_a_return_outside_the_warranty_or_without_a_reason_is_refused(facts, says):
+    with pytest.raises(TransitionRefused, match=says):
+        apply(SOLD, "return", "ann", Policy(), **facts)
+
+
+def test_the_last_day_of_the_warranty_still_counts():
+    assert apply(SOLD, "return", "ann", Policy(), **{**WARRANTED, "returned_on": "2027-05-31"}).to_state == "returned"
+
+
+def test_a_returned_unit_is_regraded_then_cleared_again_and_can_be_destroyed():
+    back = apply(SOLD, "return", "ann", Policy(), **WARRANTED).device
+    assert set(allowed_transitions(back, Policy(), "bob")) == {"regrade", "destroy"}
+    regraded = apply(back, "regrade", "bob", Policy(), grade="C")
+    assert regraded.to_state == "graded" and regraded.device.grade == "C"
+    assert apply(regraded.device, "clear", "bob", Policy()).to_state == "cleared"
+    assert apply(back, "destroy", "bob", Policy(), technique="shred").to_state == "destroyed"
+
+
+def test_only_a_sold_unit_can_be_returned_and_a_bench_grade_never_needs_a_regrade():
+    with pytest.raises(TransitionRefused, match="only a sold unit"):
+        apply(DeviceFacts("in_inventory"), "return", "ann", Policy(), **WARRANTED)
+    with pytest.raises(TransitionRefused) as exc:
+        apply(DeviceFacts("received", data_bearing=False), "clear", "ann", Policy())
+    assert "regrade" not in exc.value.needs and "grade" in exc.value.needs

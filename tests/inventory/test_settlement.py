@@ -57,7 +57,8 @@ def test_the_client_reads_its_settlement_as_json_with_string_amounts(bench, worl
     body = bench.ok(world.acme, "GET", f"/batches/{sold_batch.id}/settlement")
     assert body["client_share_percent"] == "60.00" and len(body["lines"]) == 3
     assert body["totals"] == [{"currency": "EUR", "units_sold": 3, "gross": "529.99", "fees": "45.01",
-                               "net": "484.98", "client_share": "290.99", "operator_share": "193.99"}]
+                               "net": "484.98", "client_share": "290.99", "operator_share": "193.99",
+                               "refunds": "0.00", "units_returned": 0}]
     assert "ROUND_HALF_UP" in body["rounding"]
 
 

@@ -78,3 +78,27 @@ def test_the_client_reads_what_the_grade_rests_on(session, world, client, app):
     section = page[page.index("What the grade rests on"):]
     assert "the checks gave D; graded C instead because: rear camera replaced and tested" in section
     assert '<tr class="failed"><td>cameras</td><td>fails</td></tr>' in section
+
+
+def test_a_phone_is_graded_from_its_checks_and_an_admin_makes_a_laptops_checklist_compulsory(session, world, client):
+    phone = _verified_phone(session, world, client)
+    alone = client.post(f"/api/v1/devices/{phone.id}/grade", json={"grade": "A"}, headers=world.tech.headers)
+    assert alone.status_code == 422 and alone.get_json()["error"]["code"] == "checks_required"
+    assert "battery_health" in alone.get_json()["error"]["details"]["checks"]
+    batch = make_batch(session, world.acme.org, reference="ACME-LAPTOPS", devices=2)
+    session.commit()
+    first, second = devices_of(session, batch)
+    bench = Bench(client, world)
+    for laptop in (first, second):
+        bench.wiped_and_verified(world, laptop)
+    # The laptop default leaves the checklist optional: a grade by letter is taken...
+    bench.ok(world.tech, "POST", f"/devices/{first.id}/grade", {"grade": "B"})
+    # ...until an admin's scheme says it is required.
+    scheme = {**DEFAULT_SCHEMES["laptop"], "required": True}
+    assert client.put("/api/v1/grading-schemes/laptop", json={"definition": scheme},
+                      headers=world.admin.headers).status_code == 200
+    refused = client.post(f"/api/v1/devices/{second.id}/grade", json={"grade": "B"}, headers=world.tech.headers)
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "checks_required"
+    bad = client.put("/api/v1/grading-schemes/laptop", json={"definition": {**scheme, "required": "yes"}},
+                     headers=world.admin.headers)
+    assert bad.status_code == 422

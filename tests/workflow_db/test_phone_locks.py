@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from itad.models import CustodyEvent, Device, db
-from tests.factories import make_batch
+from tests.factories import make_batch, phone_grade
 from tests.workflow_db.conftest import Bench, devices_of
 from workflows.mobile import LOCK_KINDS
 
@@ -22,7 +22,7 @@ def phone(session, world, client):
     device = devices_of(session, batch)[0]
     bench = Bench(client, world)
     bench.wiped_and_verified(world, device)
-    bench.ok(world.tech, "POST", f"/devices/{device.id}/grade", {"grade": "A"})
+    bench.ok(world.tech, "POST", f"/devices/{device.id}/grade", phone_grade("A"))
     return device
 
 

@@ -101,7 +101,12 @@ WORDS: dict[str, dict[str, str]] = {
         "locked_device": "locked device needs you",
         "settlement_ready": "settlement final",
         "unit_returned": "unit returned by its buyer",
+        "seal_exception": "a seal arrived broken or changed",
     },
+    "pickup": {"requested": "requested", "scheduled": "scheduled", "picked_up": "picked up",
+               "in_transit": "in transit", "arrived": "arrived at our dock", "reconciled": "reconciled",
+               "cancelled": "cancelled"},
+    "seal": {"intact": "intact", "broken": "broken", "mismatched": "another seal number"},
     "lock": dict(LOCK_NAMES),
     # Why a buyer sent a unit back (itad.inventory.returns.REASONS holds the same, for the forms).
     "return_reason": {
@@ -162,6 +167,10 @@ WORDS: dict[str, dict[str, str]] = {
         "identity_mismatch": "Identity differs from the network's",
         "record_locks": "Lock checks recorded",
         "client_lock_instruction": "The client answered about a lock",
+        "pickup_handoff": "Handed over at the client's site (signed)",
+        "pickup_arrived": "Arrived at our dock",
+        "seal_checked": "Seal checked at the dock",
+        "pickup_reconciled": "Pickup reconciled",
     },
 }
 

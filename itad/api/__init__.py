@@ -17,3 +17,4 @@ from itad.api import openapi  # noqa: E402,F401
 from itad.steps import custody_routes, erasure_routes, lock_routes, policy_routes, routes as steps_routes  # noqa: E402,F401
 from itad.inventory import quote_routes, return_routes, routes as inventory_routes  # noqa: E402,F401
 from itad.discovery import routes as discovery_routes  # noqa: E402,F401
+from itad.pickups import routes as pickup_routes  # noqa: E402,F401

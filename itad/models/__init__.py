@@ -16,6 +16,7 @@ from itad.models.inventory import (
     kept,
 )
 from itad.models.jobs import Job, JobState
+from itad.models.pickups import Pickup, PickupBatch, PickupContainer
 from itad.models.signin import FailedSignIn
 from itad.models.snmp import SnmpProbe, SnmpResult
 from itad.models.workflow import (
@@ -31,6 +32,7 @@ __all__ = [
     "CustodyCheckpoint", "CustodyEvent", "Delivery", "Document", "ErasureReport", "ErasureReviewItem", "WebhookEndpoint",
     "ConditionMapping", "InventoryItem", "Quote", "QuoteLine", "Sale", "SaleReturn", "SettlementTerms", "StockStatus", "WarrantyTerm",
     "Job", "JobState",
+    "Pickup", "PickupBatch", "PickupContainer",
     "FailedSignIn",
     "SnmpProbe", "SnmpResult",
     "DeviceGrading", "Destruction", "GradingScheme", "SanitizationPolicy", "SanitizationRecord", "Verification",

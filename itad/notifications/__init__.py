@@ -30,10 +30,12 @@ from itad.jobs import JobContext, enqueue, job
 from itad.models import Delivery, Organization, User, WebhookEndpoint, utcnow
 
 EVENTS = ("batch_registered", "received_in_full", "discrepancy_found", "certificate_issued", "certificate_revoked",
-          "locked_device", "settlement_ready", "unit_returned")
+          "locked_device", "settlement_ready", "unit_returned",
+          "seal_exception")
 SUBJECTS = {"batch_registered": "Batch {reference} registered: {devices} devices",
             "received_in_full": "Batch {reference}: all {devices} listed devices received",
             "locked_device": "Batch {reference}: {serial} is locked to an account; it needs you",
+            "seal_exception": "Pickup PU-{pickup_id}: seal {seal} arrived {result} (read {read})",
             "unit_returned": "Batch {reference}: {serial} came back from its buyer ({reason}); refund {refund} {currency}",
             "settlement_ready": "Batch {reference}: every resale unit sold or withdrawn; the settlement is final",
             "discrepancy_found": "Batch {reference}: unit {serial} arrived without a manifest line",

@@ -14,7 +14,8 @@ from itad.api.schemas import Out
 from itad.models import db
 
 Event = Literal["batch_registered", "received_in_full", "discrepancy_found", "certificate_issued",
-                "certificate_revoked", "locked_device", "settlement_ready", "unit_returned"]
+                "certificate_revoked", "locked_device", "settlement_ready", "unit_returned",
+                "seal_exception"]
 
 
 class WebhookIn(BaseModel):

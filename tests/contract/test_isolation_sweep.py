@@ -42,7 +42,21 @@ ID_FACTORIES = {
     "category": lambda s, w, ctx: "phone",
     # Returns are the operator's: a client is refused by role (403) before the sale is looked up.
     "sale_id": lambda s, w, ctx: 1,
+    "pickup_id": lambda s, w, ctx: _acme_pickup(s, w).id,
+    "container_id": lambda s, w, ctx: 1,
 }
+
+
+def _acme_pickup(session, world):
+    from datetime import date
+
+    from itad.models import Pickup
+
+    pickup = Pickup(organization_id=world.acme.org.id, site_address="x", contact_name="y", contact_phone="z",
+                    window_start=date.today(), window_end=date.today(), expected={})
+    session.add(pickup)
+    session.flush()
+    return pickup
 
 
 def _acme_endpoint(session, world):
@@ -83,6 +97,12 @@ SAMPLE_BODIES: dict[str, dict] = {
     "SaleIn": {"price": "1.00", "currency": "EUR", "buyer_reference": "probe", "sold_on": "2025-01-01"},
     "WithdrawIn": {"reason": "probe"},
     "ReturnIn": {"reason_code": "defective", "returned_on": "2025-01-02"},
+    "ScheduleIn": {"scheduled_for": "2030-01-01", "crew": "c", "vehicle": "v"},
+    "ContainerIn": {"kind": "pallet", "seal_number": "S1", "pieces": 1, "weight_kg": "1.00"},
+    "HandoffIn": {"client_representative": "a", "driver": "b"},
+    "SealCheckIn": {"seal_read": "S1", "intact": True},
+    "StepIn": {},
+    "CancelIn": {"reason": "probe"},
     "SnmpProbeIn": {"targets": [{"address": "127.0.0.1", "port": 9}], "credentials": {"community": "probe"}},
     "TermsIn": {"client_share_percent": "50.00"},
 }

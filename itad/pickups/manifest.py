@@ -1,0 +1,34 @@
+"""The pickup manifest (bill of lading): what left the client's site in which sealed containers, signed by the
+client's representative and the driver (their names and times, as recorded at the handoff), then signed with the
+operator's certificate key (PAdES, like a certificate of sanitization: any PDF reader and pdfsig verify it)."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from sqlalchemy.orm import Session
+
+import certificates
+from itad.certification import keys
+from itad.errors import Conflict
+from itad.models import Batch, Organization, Pickup, PickupContainer
+
+
+def render(session: Session, pickup: Pickup, containers: list[PickupContainer], batches: list[Batch]) -> bytes:
+    from weasyprint import HTML
+
+    html = render_template("pickups/manifest.html", p=pickup, containers=containers, batches=batches,
+                           client=session.get(Organization, pickup.organization_id),
+                           pieces=sum(c.pieces for c in containers), weight=sum(c.weight_kg for c in containers))
+    return HTML(string=html).write_pdf()
+
+
+def signed_manifest(session: Session, pickup: Pickup, containers: list[PickupContainer], batches: list[Batch]) -> bytes:
+    key = keys.active_key(session)
+    if key is None:
+        raise Conflict("No signing key is active, so the bill of lading cannot be signed; an admin sets one up first "
+                       "('itad keys init').", code="no_signing_key", details={"needs": ["set up a signing key"]})
+    config = current_app.config
+    return certificates.sign_pdf(render(session, pickup, containers, batches), key.key_encrypted,
+                                 key.cert_pem.encode(), keys.passphrase_from(config),
+                                 reason=f"Pickup manifest PU-{pickup.id}", field_name="ManifestSignature",
+                                 timestamping=keys.timestamping(config))

@@ -18,3 +18,4 @@ from itad.steps import custody_routes, erasure_routes, lock_routes, policy_route
 from itad.inventory import quote_routes, return_routes, routes as inventory_routes  # noqa: E402,F401
 from itad.discovery import routes as discovery_routes  # noqa: E402,F401
 from itad.pickups import routes as pickup_routes  # noqa: E402,F401
+from itad.downstream import routes as downstream_routes  # noqa: E402,F401

@@ -22,7 +22,8 @@ ACTIONS = ("organization_created", "user_created", "user_deactivated", "user_rea
            "user_password_reset", "token_issued", "token_revoked", "policy_changed",
            "settlement_terms_changed", "signing_key_created", "signing_key_imported", "signing_key_rotated",
            "certificate_revoked", "batch_closed", "warranty_term_changed",
-           "condition_mapping_changed", "grading_scheme_changed")
+           "condition_mapping_changed", "grading_scheme_changed", "impact_factor_changed", "vendor_added",
+           "vendor_certification_added")
 
 
 def _actor(actor: User | None) -> tuple[int | None, str]:

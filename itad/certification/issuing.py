@@ -43,8 +43,9 @@ IN_STOCK_STATES = ("cleared", "in_inventory")
 ProgressFn = Callable[[int, "int | None"], None]
 
 
-def next_number(session: Session, year: int | None = None) -> str:
-    """COS-<year>-<000123>: per-year counter under a row lock, so unique and never reused."""
+def next_number(session: Session, year: int | None = None, prefix: str = NUMBER_PREFIX) -> str:
+    """COS-<year>-<000123>: per-year counter under a row lock, so unique and never reused (a certificate of
+    recycling takes its number from the same counter, with its own prefix)."""
     year = year or utcnow().year
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -57,7 +58,7 @@ def next_number(session: Session, year: int | None = None) -> str:
         sa.update(CertificateCounter).where(CertificateCounter.year == year)
         .values(last=CertificateCounter.last + 1).returning(CertificateCounter.last)
     ).scalar_one()
-    return f"{NUMBER_PREFIX}-{year}-{last:06d}"
+    return f"{prefix}-{year}-{last:06d}"
 
 
 def in_force(session: Session, kind: str, batch_id: int, device_id: int | None) -> Certificate | None:
@@ -308,7 +309,8 @@ def revoke(session: Session, actor: User, cert: Certificate, reason: str) -> Cer
     custody.append(session, cert.batch_id, device_id=cert.device_id, actor=actor, action="certificate_revoked",
                    evidence={"number": cert.number, "reason": reason[:500]})
     session.flush()
-    withdraw_covered_units(session, cert, reason, actor)
+    if cert.kind != "recycle":      # a certificate of recycling vouches for no unit in stock
+        withdraw_covered_units(session, cert, reason, actor)
     return cert
 
 

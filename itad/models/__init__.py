@@ -9,6 +9,9 @@ from itad.models.certificates import (
 )
 from itad.models.custody import CustodyCheckpoint, CustodyEvent
 from itad.models.documents import Document
+from itad.models.downstream import (
+    DownstreamVendor, ImpactFactor, MaterialLot, OutboundShipment, ShipmentAllocation, VendorCertification,
+)
 from itad.models.erasure import ErasureReport, ErasureReviewItem
 from itad.models.notifications import Delivery, WebhookEndpoint
 from itad.models.inventory import (
@@ -33,6 +36,7 @@ __all__ = [
     "ConditionMapping", "InventoryItem", "Quote", "QuoteLine", "Sale", "SaleReturn", "SettlementTerms", "StockStatus", "WarrantyTerm",
     "Job", "JobState",
     "Pickup", "PickupBatch", "PickupContainer",
+    "DownstreamVendor", "ImpactFactor", "MaterialLot", "OutboundShipment", "ShipmentAllocation", "VendorCertification",
     "FailedSignIn",
     "SnmpProbe", "SnmpResult",
     "DeviceGrading", "Destruction", "GradingScheme", "SanitizationPolicy", "SanitizationRecord", "Verification",

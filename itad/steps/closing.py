@@ -56,6 +56,11 @@ def close_blockers(session: Session, batch_id: int) -> list[dict]:
                          "needs": "resolve the erasure report's drives still under review: match each to a "
                                   "drive or dismiss it with a reason",
                          "reason": item.reason})
+    # Loose drives and tapes counted at the site: each ends wiped or destroyed, or is reported missing.
+    from itad import downstream
+
+    for reason in downstream.closing_blockers(session, batch_id):
+        blockers.append({"state": "lot", "needs": f"account for the lot's pieces: {reason}"})
     return blockers
 
 
@@ -69,7 +74,7 @@ def close_batch(session: Session, actor: User, batch: Batch, *, progress=None) -
     blockers = close_blockers(session, batch.id)
     if blockers:
         unexpected = sum(1 for b in blockers if b["state"] == "unexpected")
-        raise Conflict(f"Batch {batch.id} cannot close: {len(blockers)} device(s) are not settled "
+        raise Conflict(f"Batch {batch.id} cannot close: {len(blockers)} device(s) or lot(s) are not settled "
                        f"({unexpected} unexpected unit(s) to reconcile).", code="batch_not_settled",
                        details={"state": status, "blockers": blockers[:100], "blocker_count": len(blockers),
                                 "allowed": [], "needs": sorted({b["needs"] for b in blockers})})

@@ -44,7 +44,19 @@ ID_FACTORIES = {
     "sale_id": lambda s, w, ctx: 1,
     "pickup_id": lambda s, w, ctx: _acme_pickup(s, w).id,
     "container_id": lambda s, w, ctx: 1,
+    "lot_id": lambda s, w, ctx: _acme_lot(s, ctx).id,
+    # Vendors are the operator's: a client is refused by role (403) before any lookup.
+    "vendor_id": lambda s, w, ctx: 1,
 }
+
+
+def _acme_lot(session, ctx):
+    from itad.models import MaterialLot
+
+    lot = MaterialLot(batch_id=ctx["batch"].id, category="loose_drives", declared_count=3)
+    session.add(lot)
+    session.flush()
+    return lot
 
 
 def _acme_pickup(session, world):
@@ -103,6 +115,12 @@ SAMPLE_BODIES: dict[str, dict] = {
     "SealCheckIn": {"seal_read": "S1", "intact": True},
     "StepIn": {},
     "CancelIn": {"reason": "probe"},
+    "LotIn": {"category": "cables", "stage": "dock", "count": 1},
+    "PiecesIn": {"wiped": 1},
+    "CertificationIn": {"standard": "R2v3", "certificate_number": "x", "valid_from": "2025-01-01",
+                        "expires_on": "2026-01-01"},
+    "FactorIn": {"co2e_avoided_kg": "1.00", "source": "probe"},
+    "RecyclingIn": {},
     "SnmpProbeIn": {"targets": [{"address": "127.0.0.1", "port": 9}], "credentials": {"community": "probe"}},
     "TermsIn": {"client_share_percent": "50.00"},
 }

@@ -1,0 +1,170 @@
+"""Lots, downstream vendors and shipments, the mass balance, the environmental summary and the certificate of
+recycling: counted pieces that must end wiped or destroyed or be reported, a shipment refused to a vendor whose
+certification has expired, and a mass-balance gap shown as it is."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from itad.certification import keys
+from itad.models import AuditEvent, CustodyEvent, Device
+from tests.factories import make_batch
+from tests.workflow_db.conftest import Bench, devices_of
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def bench(client, world):
+    return Bench(client, world)
+
+
+@pytest.fixture
+def vendor(bench, world):
+    v = bench.ok(world.admin, "POST", "/vendors", {"name": "Northern Metals Recovery", "address": "Unit 4, Hull"})
+    bench.ok(world.admin, "POST", f"/vendors/{v['id']}/certifications", {
+        "standard": "R2v3", "certificate_number": "R2-0042", "valid_from": (TODAY - timedelta(days=300)).isoformat(),
+        "expires_on": (TODAY + timedelta(days=60)).isoformat()})
+    return v
+
+
+def _lot(bench, party, batch_id, category, stage, **figures):
+    return bench.call(party, "POST", f"/batches/{batch_id}/lots", {"category": category, "stage": stage, **figures})
+
+
+def test_loose_drives_counted_at_the_site_hold_the_batch_open_until_each_is_wiped_destroyed_or_reported(
+        session, bench, world):
+    batch = make_batch(session, world.acme.org, reference="ACME-LOOSE", devices=0)
+    session.commit()
+    assert _lot(bench, world.tech, batch.id, "loose drives", "site", count=120, weight_kg="60.00")[0] == 200
+    status, lot = _lot(bench, world.tech, batch.id, "loose_drives", "dock", count=118, weight_kg="59.10")
+    assert status == 200
+    [line] = bench.ok(world.acme, "GET", f"/batches/{batch.id}/lots")["items"]
+    assert (line["count_difference"], line["unaccounted"], line["exception"]) == (-2, 120, True)
+    status, out = bench.post(world.admin, f"/batches/{batch.id}/close")
+    assert status == 409 and "120 loose drives counted at the site" in str(out["error"]["details"]["needs"])
+    assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"destroyed": 100})[1]["error"]["code"] == \
+        "destruction_technique_missing"
+    assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"wiped": 121})[1]["error"]["code"] == "over_accounted"
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"destroyed": 100, "technique": "shred", "wiped": 18})
+    assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"missing": 2})[1]["error"]["code"] == \
+        "missing_reason_required"
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"missing": 2, "reason": "two fewer at the dock"})
+    assert bench.ok(world.admin, "POST", f"/batches/{batch.id}/close")["status"] == "closed"
+    actions = session.scalars(sa.select(CustodyEvent.action).where(CustodyEvent.batch_id == batch.id)
+                              .order_by(CustodyEvent.seq)).all()
+    assert actions.count("lot_pieces_accounted") == 2 and "lot_declared" in actions and "lot_received" in actions
+    assert bench.get(world.globex, f"/batches/{batch.id}/lots")[0] == 404
+
+
+def test_a_shipment_to_a_vendor_whose_certification_expired_is_refused(session, bench, world, vendor):
+    batch = make_batch(session, world.acme.org, reference="ACME-SHIP", devices=0)
+    session.commit()
+    old = bench.ok(world.admin, "POST", "/vendors", {"name": "Lapsed Recycling Ltd"})
+    bench.ok(world.admin, "POST", f"/vendors/{old['id']}/certifications", {
+        "standard": "e-Stewards", "certificate_number": "ES-7", "valid_from": "2020-01-01",
+        "expires_on": (TODAY - timedelta(days=1)).isoformat()})
+    body = {"stream": "circuit boards", "purpose": "recycling", "weight_kg": "250.00", "shipped_on": TODAY.isoformat(),
+            "allocations": [{"batch_id": batch.id, "weight_kg": "40.00"}]}
+    status, out = bench.post(world.tech, "/shipments", {**body, "vendor_id": old["id"]})
+    assert status == 409 and out["error"]["code"] == "vendor_not_certified"
+    assert f"valid on {TODAY.isoformat()}" in out["error"]["message"] and "ES-7" in out["error"]["message"]
+    # The day before it expired, the same shipment was fine.
+    yesterday = bench.post(world.tech, "/shipments", {**body, "vendor_id": old["id"],
+                                                       "shipped_on": (TODAY - timedelta(days=1)).isoformat()})
+    assert yesterday[0] == 201
+    over = bench.post(world.tech, "/shipments", {**body, "vendor_id": vendor["id"],
+                                                 "allocations": [{"batch_id": batch.id, "weight_kg": "250.01"}]})
+    assert over[0] == 422 and over[1]["error"]["code"] == "over_allocated"
+    shipped = bench.ok(world.tech, "POST", "/shipments", {**body, "vendor_id": vendor["id"]})
+    event = session.scalars(sa.select(CustodyEvent).where(CustodyEvent.batch_id == batch.id,
+                                                          CustodyEvent.action == "shipped_downstream")
+                            .order_by(CustodyEvent.seq.desc())).first()
+    assert event.evidence["shipment_id"] == shipped["id"] and event.evidence["certification"] == "R2v3 R2-0042"
+    assert event.evidence["weight_kg"] == "40.00"
+
+
+def _balanced_batch(session, bench, world, vendor):
+    """Four laptops weighed together (100 kg), 50 kg of e-waste processed, 40 kg of it shipped for recycling; one
+    laptop sold, one destroyed, two still here."""
+    batch = make_batch(session, world.acme.org, reference="ACME-BALANCE", devices=4)
+    session.commit()
+    states = ["sold", "destroyed", "cleared", "in_inventory"]
+    for device, state in zip(devices_of(session, batch), states):
+        device.state = state
+    session.commit()
+    _lot(bench, world.tech, batch.id, "devices", "dock", count=4, weight_kg="100.00")
+    _, ewaste = _lot(bench, world.tech, batch.id, "e_waste", "dock", weight_kg="50.00")
+    bench.ok(world.tech, "POST", f"/lots/{ewaste['id']}/processed")
+    bench.ok(world.tech, "POST", "/shipments", {"vendor_id": vendor["id"], "stream": "mixed e-waste",
+                                                "purpose": "recycling", "weight_kg": "400.00",
+                                                "shipped_on": TODAY.isoformat(),
+                                                "allocations": [{"batch_id": batch.id, "weight_kg": "40.00"}]})
+    return batch
+
+
+def test_the_mass_balance_shows_the_gap_and_the_co2e_with_its_source(session, bench, world, vendor):
+    batch = _balanced_batch(session, bench, world, vendor)
+    b = bench.ok(world.acme, "GET", f"/batches/{batch.id}/mass-balance")
+    assert (b["weight_in"], b["resold"], b["recycled"], b["in_stock"]) == ("150.00", "25.00", "40.00", "50.00")
+    # 150 in; out 25 + 0 + 40; stock 50: 35 kg (the destroyed laptop, 10 kg of processed e-waste) not accounted
+    assert b["difference"] == "35.00"
+    assert b["co2e_avoided_kg"] == "69.00"
+    [line] = b["co2e_by_category"]
+    assert line["category"] == "laptop" and line["units"] == 1 and "puc.be" in line["source"]
+    assert bench.get(world.globex, f"/batches/{batch.id}/mass-balance")[0] == 404
+    env = bench.ok(world.acme, "GET", f"/environment?start={TODAY}&end={TODAY}")
+    assert env["total"]["recycled"] == "40.00" and list(env["batches"]) == ["ACME-BALANCE"]
+    assert bench.ok(world.globex, "GET", f"/environment?start={TODAY}&end={TODAY}")["batches"] == {}
+
+
+def test_a_batch_whose_units_were_not_weighed_says_so(session, bench, world):
+    batch = make_batch(session, world.acme.org, reference="ACME-UNWEIGHED", devices=2)
+    session.commit()
+    for d in devices_of(session, batch):
+        d.state = "received"
+    session.commit()
+    b = bench.ok(world.acme, "GET", f"/batches/{batch.id}/mass-balance")
+    assert b["weight_in"] == "0.00" and "were not weighed" in b["unweighed"][0]
+
+
+def test_the_certificate_of_recycling_is_signed_registered_and_verified(session, bench, world, vendor, tmp_path):
+    keys.init_key(session, current_app.config, common_name="GreenCycle signing", organization="GreenCycle ITAD")
+    session.commit()
+    empty = make_batch(session, world.acme.org, reference="ACME-NOTHING", devices=0)
+    session.commit()
+    status, out = bench.post(world.admin, f"/batches/{empty.id}/recycling-certificate", {})
+    assert status == 409 and out["error"]["code"] == "nothing_shipped"
+    batch = _balanced_batch(session, bench, world, vendor)
+    cert = bench.ok(world.admin, "POST", f"/batches/{batch.id}/recycling-certificate", {})
+    assert cert["number"].startswith("COR-") and cert["kind"] == "recycle"
+    pdf = current_app.test_client().get(f"/api/v1/certificates/{cert['id']}/pdf", headers=world.acme.headers)
+    assert pdf.status_code == 200, pdf.status_code
+    path = tmp_path / "recycling.pdf"
+    path.write_bytes(pdf.data)
+    check = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True)
+    assert "Signature Validation: Signature is Valid." in check.stdout + check.stderr
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+    assert "Northern Metals Recovery" in text and "R2-0042" in text and f"/verify/{cert['number']}" in text
+    page = current_app.test_client().get(f"/verify/{cert['number']}")
+    assert page.status_code == 200 and "Certificate of recycling" in page.get_data(as_text=True)
+    again = bench.ok(world.admin, "POST", f"/batches/{batch.id}/recycling-certificate", {"reason": "late shipment"})
+    listed = {c["number"]: c["status"] for c in bench.ok(world.acme, "GET", f"/batches/{batch.id}/certificates")["items"]}
+    assert listed[cert["number"]] == "superseded" and listed[again["number"]] == "issued"
+
+
+def test_an_admin_sets_a_factor_with_its_source_and_it_is_audited(session, bench, world):
+    assert bench.call(world.tech, "PUT", "/impact-factors/tablet", {"co2e_avoided_kg": "40.00", "source": "x"})[0] == 403
+    status, out = bench.call(world.admin, "PUT", "/impact-factors/tablet", {"co2e_avoided_kg": "40.00", "source": " "})
+    assert status == 422
+    bench.ok(world.admin, "PUT", "/impact-factors/tablet", {"co2e_avoided_kg": "40.00",
+                                                            "source": "Vendor PCF sheet, 2024"})
+    listed = {f["category"]: f for f in bench.ok(world.acme, "GET", "/impact-factors")["items"]}
+    assert listed["tablet"]["set_by_admin"] is True and listed["laptop"]["co2e_avoided_kg"] == "69.00"
+    assert session.query(AuditEvent).filter_by(action="impact_factor_changed").count() == 1

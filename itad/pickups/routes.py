@@ -210,7 +210,8 @@ def pickup_reconcile(pickup_id: int, body: StepIn):
 
 
 @bp.post("/pickups/<int:pickup_id>/cancel")
-@operation("Cancel a pickup not yet picked up, with the reason", body=CancelIn, response=PickupOut, tags=TAGS,
+@operation("Cancel a pickup not yet picked up, with the reason", roles=("client", "admin"), body=CancelIn,
+           response=PickupOut, tags=TAGS,
            errors=(404, 409))
 def pickup_cancel(pickup_id: int, body: CancelIn):
     return _out(pickups.cancel(db.session, current_user(), _get(pickup_id), reason=body.reason,

@@ -83,6 +83,7 @@ from itad.accounts import admin_pages, sign_in_pages  # noqa: E402,F401
 from itad.certification import pages, signing_key_pages, verify_page  # noqa: E402,F401
 from itad.inventory import quote_pages, return_pages, settlement_pages, stock_pages  # noqa: E402,F401
 from itad.pickups import pages as pickup_pages  # noqa: E402,F401
+from itad.downstream import pages as downstream_pages  # noqa: E402,F401
 from itad.audit_log import pages as audit_log_pages  # noqa: E402,F401
 from itad.notifications import pages as notification_pages  # noqa: E402,F401
 

@@ -29,7 +29,7 @@ class LotIn(In):
     category: str = Field(max_length=60, description=", ".join(downstream.LOT_CATEGORIES))
     stage: str = Field(pattern="^(site|dock)$", description="site: as declared at pickup; dock: as counted here")
     count: int | None = Field(None, ge=0, le=10_000_000)
-    weight_kg: Decimal | None = KgField
+    weight_kg: Decimal | None = Field(None, ge=0, le=10_000_000, decimal_places=2)
 
 
 class PiecesIn(In):

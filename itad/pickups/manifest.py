@@ -16,7 +16,12 @@ from itad.models import Batch, Organization, Pickup, PickupContainer
 def render(session: Session, pickup: Pickup, containers: list[PickupContainer], batches: list[Batch]) -> bytes:
     from weasyprint import HTML
 
-    html = render_template("pickups/manifest.html", p=pickup, containers=containers, batches=batches,
+    from itad import downstream
+
+    # What the site declared of what is counted or weighed rather than scanned: the dock reconciles against it.
+    lots = [(b, lot) for b in batches for lot in downstream.lots_of(session, b.id)
+            if lot.declared_count is not None or lot.declared_weight_kg is not None]
+    html = render_template("pickups/manifest.html", p=pickup, containers=containers, batches=batches, lots=lots,
                            client=session.get(Organization, pickup.organization_id),
                            pieces=sum(c.pieces for c in containers), weight=sum(c.weight_kg for c in containers))
     return HTML(string=html).write_pdf()

@@ -61,6 +61,7 @@ def test_a_pickup_goes_from_request_to_reconciled_and_each_handoff_is_on_the_bat
         session, bench, world, requested, signing_key, tmp_path):
     batch, body = requested
     assert body["status"] == "requested" and body["batch_ids"] == [batch.id]
+    bench.ok(world.tech, "POST", f"/batches/{batch.id}/lots", {"category": "loose_drives", "stage": "site", "count": 120})
     assert body["expected"] == {"laptop": 40, "loose drives": 120}
     ids = _to_dock(bench, world, body["id"])
     for cid, seal in zip(ids, ("S-1001", "S-1002")):
@@ -88,6 +89,7 @@ def test_a_pickup_goes_from_request_to_reconciled_and_each_handoff_is_on_the_bat
     assert "Signature Validation: Signature is Valid." in out.stdout + out.stderr
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
     assert "Pat Facilities" in text and "Sam Driver" in text and "S-1002" in text and "365.00" in text
+    assert "loose drives" in text and "120" in text         # what the site declared, for the dock to reconcile
 
 
 def test_a_broken_and_a_changed_seal_are_exceptions_the_client_sees_and_is_told(

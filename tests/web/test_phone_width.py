@@ -37,7 +37,8 @@ def test_client_bench_and_admin_pages_fit_a_phone(session, world, bench, signing
                        ("batch-open", f"/batches/{open_batch.id}"), ("device", f"/devices/{closed.cleared.id}"),
                        ("search", f"/search?q={device.serial[:4]}"), ("new-batch", "/batches/new"),
                        ("settlement", "/settlement"), ("verify", f"/verify/{closed.certificate.number}"),
-                       ("notifications", "/notifications")):
+                       ("notifications", "/notifications"), ("pickups", "/pickups"),
+                       ("downstream", f"/batches/{closed.batch.id}/downstream"), ("environment", "/environment")):
         client.goto(path)
         _fits(client, f"client-{name}")
 
@@ -57,6 +58,7 @@ def test_client_bench_and_admin_pages_fit_a_phone(session, world, bench, signing
     for name, path in (("organizations", "/admin/organizations"), ("inventory", "/admin/inventory"),
                        ("certificates", "/admin/certificates"), ("batch", f"/batches/{open_batch.id}"),
                        ("notifications", "/notifications"), ("grading", "/admin/grading-schemes"),
-                       ("locked", "/locked")):
+                       ("locked", "/locked"), ("downstream", "/admin/downstream"), ("returns", "/admin/returns"),
+                       ("quality", "/admin/quality")):
         admin.goto(path)
         _fits(admin, f"admin-{name}")

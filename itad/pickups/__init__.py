@@ -250,7 +250,9 @@ def reconcile(session: Session, actor: User, pickup: Pickup, *, expected_version
     _move(session, pickup, "reconcile")
     exceptions = exceptions_of(session, pickup)
     _chain(session, actor, pickup, "pickup_reconciled", {
-        "seal_exceptions": [{"seal": c.seal_number, "read": c.seal_read, "result": c.seal_result} for c in exceptions]})
+        "seal_exceptions": [{"seal": c.seal_number, "read": c.seal_read, "result": c.seal_result} for c in exceptions],
+        "expected_vs_received": [{"category": k, "expected": e, "received": r}
+                                 for k, e, r in expected_vs_received(session, pickup)]})
     session.flush()
     return pickup
 
@@ -267,3 +269,28 @@ def _config():
     from flask import current_app
 
     return current_app.config
+
+
+def expected_vs_received(session: Session, pickup: Pickup) -> list[tuple[str, int | None, int]]:
+    """[(category, what the client expected, what arrived)]: units of the pickup's batches received, by category, and
+    lots counted at the dock (their category spelled as the client wrote it, spaces for underscores). A category
+    the client did not name but that arrived is listed with None expected."""
+    from itad.models import Device, MaterialLot
+
+    ids = [b.id for b in batches_of(session, pickup)]
+    arrived: dict[str, int] = {}
+    if ids:
+        for category, n in session.execute(
+                sa.select(sa.func.lower(sa.func.coalesce(Device.category, "")), sa.func.count())
+                .where(Device.batch_id.in_(ids), Device.state.not_in(("registered", "missing", "matched")))
+                .group_by(sa.func.lower(sa.func.coalesce(Device.category, ""))).order_by(None)):
+            arrived[category or "(no category)"] = arrived.get(category or "(no category)", 0) + n
+        for category, n in session.execute(
+                sa.select(MaterialLot.category, MaterialLot.received_count)
+                .where(MaterialLot.batch_id.in_(ids), MaterialLot.category != "devices",
+                       MaterialLot.received_count.is_not(None))):
+            key = category.replace("_", " ")
+            arrived[key] = arrived.get(key, 0) + n
+    expected = {k.replace("_", " "): v for k, v in (pickup.expected or {}).items()}
+    keys = list(expected) + sorted(k for k in arrived if k not in expected)
+    return [(k, expected.get(k), arrived.get(k, 0)) for k in keys]

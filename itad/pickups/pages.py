@@ -93,6 +93,7 @@ def pickup_page(pickup_id: int):
                            exceptions=[c for c in containers if c.seal_result in ("broken", "mismatched")],
                            steps=flow.STATES[:-1], kinds=flow.CONTAINER_KINDS, today=date.today(),
                            weight=sum((c.weight_kg for c in containers), Decimal("0")),
+                           counts=pickups.expected_vs_received(db.session, p),
                            pieces=sum(c.pieces for c in containers))
 
 

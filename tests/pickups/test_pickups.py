@@ -15,7 +15,7 @@ from flask import current_app
 from itad.certification import keys
 from itad.models import CustodyEvent, Delivery, Pickup
 from tests.factories import make_batch
-from tests.workflow_db.conftest import Bench
+from tests.workflow_db.conftest import Bench, devices_of
 from workflows import pickups as flow
 
 TODAY = date.today()
@@ -66,13 +66,22 @@ def test_a_pickup_goes_from_request_to_reconciled_and_each_handoff_is_on_the_bat
     ids = _to_dock(bench, world, body["id"])
     for cid, seal in zip(ids, ("S-1001", "S-1002")):
         bench.ok(world.tech, "POST", f"/pickups/{body['id']}/containers/{cid}/check", {"seal_read": seal, "intact": True})
+    bench.receive(world.tech, devices_of(session, batch)[0].serial, batch.id)
+    bench.ok(world.tech, "POST", f"/batches/{batch.id}/lots", {"category": "loose_drives", "stage": "dock", "count": 118})
     done = bench.ok(world.admin, "POST", f"/pickups/{body['id']}/reconcile", {})
     assert done["status"] == "reconciled" and done["seal_exceptions"] == 0
     seen = bench.ok(world.acme, "GET", f"/pickups/{body['id']}")
     assert seen["status"] == "reconciled" and seen["client_representative"] == "Pat Facilities"
     actions = session.scalars(sa.select(CustodyEvent.action).where(CustodyEvent.batch_id == batch.id)
                               .order_by(CustodyEvent.seq)).all()
-    assert actions[-5:] == ["pickup_handoff", "pickup_arrived", "seal_checked", "seal_checked", "pickup_reconciled"]
+    handoffs = [a for a in actions if a.startswith(("pickup_", "seal_"))]
+    assert handoffs == ["pickup_handoff", "pickup_arrived", "seal_checked", "seal_checked", "pickup_reconciled"]
+    reconciled = session.scalar(sa.select(CustodyEvent).where(CustodyEvent.batch_id == batch.id,
+                                                              CustodyEvent.action == "pickup_reconciled"))
+    # Expected 40 laptops and 120 loose drives; one laptop of the batch was received, 118 loose drives counted.
+    assert reconciled.evidence["expected_vs_received"] == [
+        {"category": "laptop", "expected": 40, "received": 1},
+        {"category": "loose drives", "expected": 120, "received": 118}]
     handoff = session.scalar(sa.select(CustodyEvent).where(CustodyEvent.batch_id == batch.id,
                                                            CustodyEvent.action == "pickup_handoff"))
     assert [c["seal"] for c in handoff.evidence["containers"]] == ["S-1001", "S-1002"]

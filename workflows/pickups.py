@@ -26,6 +26,7 @@ class PickupFacts:
     state: str
     containers: int = 0             # recorded at the site
     unchecked: int = 0              # containers whose seal the dock has not read yet
+    batches: int = 0                # batches it carries: the handoff is recorded on their custody chains
 
 
 class PickupRefused(Exception):
@@ -47,6 +48,10 @@ def _containers_recorded(p: PickupFacts, facts: dict) -> str | None:
     return None if p.containers else "record the sealed containers loaded at the site first"
 
 
+def _batches_named(p: PickupFacts, facts: dict) -> str | None:
+    return None if p.batches else "name the batch(es) it carries first: the handoff is recorded on their custody chains"
+
+
 def _seals_checked(p: PickupFacts, facts: dict) -> str | None:
     return None if not p.unchecked else f"check the seal of every container at the dock first ({p.unchecked} left)"
 
@@ -62,7 +67,7 @@ class Move:
 MOVES: tuple[Move, ...] = (
     Move("schedule", ("requested", "scheduled"), "scheduled", (_given("scheduled_for", "crew", "vehicle"),)),
     Move("pick_up", ("scheduled",), "picked_up",
-         (_containers_recorded, _given("client_representative", "driver"))),
+         (_batches_named, _containers_recorded, _given("client_representative", "driver"))),
     Move("depart", ("picked_up",), "in_transit"),
     Move("arrive", ("in_transit",), "arrived"),
     Move("reconcile", ("arrived",), "reconciled", (_seals_checked,)),

@@ -88,18 +88,36 @@ def request_pickup(session: Session, user: User, *, site_address: str, contact_n
     session.add(pickup)
     session.flush()
     for batch_id in sorted(set(batch_ids or [])):
-        batch = session.scalar(sa.select(Batch).where(Batch.id == batch_id, Batch.organization_id == org_id))
-        if batch is None:
-            raise NotFound(f"No batch with id {batch_id}.")
-        if batch.status != "open":
-            raise Conflict(f"Batch {batch.reference} is closed; a pickup carries open batches.", code="batch_closed",
-                           details={"needs": []})
-        if session.scalar(sa.select(PickupBatch.pickup_id).where(PickupBatch.batch_id == batch_id)) is not None:
-            raise Conflict(f"Batch {batch.reference} already travels in another pickup.", code="batch_in_pickup",
-                           details={"needs": []})
-        session.add(PickupBatch(pickup_id=pickup.id, batch_id=batch_id))
+        _carry(session, pickup, batch_id)
     session.flush()
     return pickup
+
+
+def _carry(session: Session, pickup: Pickup, batch_id: int) -> Batch:
+    batch = session.scalar(sa.select(Batch).where(Batch.id == batch_id, Batch.organization_id == pickup.organization_id))
+    if batch is None:
+        raise NotFound(f"No batch with id {batch_id}.")
+    if batch.status != "open":
+        raise Conflict(f"Batch {batch.reference} is closed; a pickup carries open batches.", code="batch_closed",
+                       details={"needs": []})
+    if session.scalar(sa.select(PickupBatch.pickup_id).where(PickupBatch.batch_id == batch_id)) is not None:
+        raise Conflict(f"Batch {batch.reference} already travels in a pickup.", code="batch_in_pickup",
+                       details={"needs": []})
+    session.add(PickupBatch(pickup_id=pickup.id, batch_id=batch_id))
+    session.flush()
+    return batch
+
+
+def add_batch(session: Session, user: User, pickup: Pickup, batch_id: int) -> Batch:
+    """Name one more batch the pickup carries (the client's own, open), before the handoff is signed: the asset list
+    is often registered after the pickup is asked for."""
+    _locked(session, pickup, None)
+    if pickup.status not in ("requested", "scheduled"):
+        raise Conflict(f"The pickup is {pickup.status.replace('_', ' ')}; batches are named before the handoff.",
+                       code="pickup_refused", details={"status": pickup.status, "needs": []})
+    batch = _carry(session, pickup, batch_id)
+    pickup.version += 1
+    return batch
 
 
 def _locked(session: Session, pickup: Pickup, expected_version: int | None) -> Pickup:
@@ -114,7 +132,8 @@ def _facts(session: Session, pickup: Pickup) -> flow.PickupFacts:
     total, unchecked = session.execute(
         sa.select(sa.func.count(), sa.func.count().filter(PickupContainer.seal_result.is_(None)))
         .where(PickupContainer.pickup_id == pickup.id)).one()
-    return flow.PickupFacts(pickup.status, total, unchecked)
+    carried = session.scalar(sa.select(sa.func.count()).where(PickupBatch.pickup_id == pickup.id))
+    return flow.PickupFacts(pickup.status, total, unchecked, carried)
 
 
 def _move(session: Session, pickup: Pickup, action: str, **facts) -> None:

@@ -88,12 +88,16 @@ def request_pickup_page():
 def pickup_page(pickup_id: int):
     p = pickups.get_pickup(db.session, current_user, pickup_id)
     containers = pickups.containers_of(db.session, p)
+    addable = db.session.scalars(sa.select(Batch).where(
+        Batch.organization_id == p.organization_id, Batch.status == "open",
+        Batch.id.not_in(sa.select(PickupBatch.batch_id))).order_by(Batch.id.desc()).limit(200)).all() \
+        if p.status in ("requested", "scheduled") and current_user.role in (CLIENT, ADMIN) else []
     return render_template("pickups/pickup.html", p=p, containers=containers,
                            batches=pickups.batches_of(db.session, p), client=db.session.get(Organization, p.organization_id),
                            exceptions=[c for c in containers if c.seal_result in ("broken", "mismatched")],
                            steps=flow.STATES[:-1], kinds=flow.CONTAINER_KINDS, today=date.today(),
                            weight=sum((c.weight_kg for c in containers), Decimal("0")),
-                           counts=pickups.expected_vs_received(db.session, p),
+                           counts=pickups.expected_vs_received(db.session, p), addable=addable,
                            pieces=sum(c.pieces for c in containers))
 
 
@@ -175,6 +179,14 @@ def pickup_check_page(pickup_id: int, container_id: int):
         flash(f"Seal {row.seal_number}: {row.seal_result.upper()} (read {row.seal_read}). The client is told.", "error")
         return _back(pickup_id)
     return _back(pickup_id, f"Seal {row.seal_number} intact." if ok else None)
+
+
+@bp.post("/pickups/<int:pickup_id>/batches")
+@roles(CLIENT, ADMIN)
+def pickup_add_batch_page(pickup_id: int):
+    p = pickups.get_pickup(db.session, current_user, pickup_id)
+    ok, batch = attempt(pickups.add_batch, db.session, current_user, p, request.form.get("batch_id", type=int) or 0)
+    return _back(pickup_id, f"Batch {batch.reference} travels in this pickup." if ok else None)
 
 
 @bp.post("/pickups/<int:pickup_id>/cancel")

@@ -58,6 +58,10 @@ class HandoffIn(In):
     version: int | None = None
 
 
+class BatchIn(In):
+    batch_id: int = Field(ge=1, le=2**31 - 1)
+
+
 class SealCheckIn(In):
     seal_read: str = Field(min_length=1, max_length=60, description="the seal number as read at the dock")
     intact: bool
@@ -178,6 +182,15 @@ def pickup_hand_off(pickup_id: int, body: HandoffIn):
                                  client_representative=body.client_representative, driver=body.driver,
                                  client_signed_at=body.client_signed_at, driver_signed_at=body.driver_signed_at,
                                  expected_version=body.version))
+
+
+@bp.post("/pickups/<int:pickup_id>/batches")
+@operation("Name one more batch the pickup carries (before the handoff)", roles=("client", "admin"), body=BatchIn,
+           response=PickupOut, tags=TAGS, errors=(404, 409))
+def pickup_add_batch(pickup_id: int, body: BatchIn):
+    p = _get(pickup_id)
+    pickups.add_batch(db.session, current_user(), p, body.batch_id)
+    return _out(p)
 
 
 @bp.post("/pickups/<int:pickup_id>/depart")

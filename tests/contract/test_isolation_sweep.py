@@ -115,6 +115,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "SealCheckIn": {"seal_read": "S1", "intact": True},
     "StepIn": {},
     "CancelIn": {"reason": "probe"},
+    "BatchIn": {"batch_id": 1},
     "LotIn": {"category": "cables", "stage": "dock", "count": 1},
     "PiecesIn": {"wiped": 1},
     "CertificationIn": {"standard": "R2v3", "certificate_number": "x", "valid_from": "2025-01-01",

@@ -155,6 +155,28 @@ def test_steps_out_of_order_are_refused_saying_what_comes_first(session, bench, 
     assert outside[0] == 422 and outside[1]["error"]["code"] == "outside_window"
 
 
+def test_the_handoff_needs_a_batch_to_record_it_on_and_a_batch_can_be_named_later(session, bench, world, signing_key):
+    body = bench.ok(world.acme, "POST", "/pickups", {
+        "site_address": "2 Bank Street", "contact_name": "Pat", "contact_phone": "0113",
+        "window_start": TODAY.isoformat(), "window_end": TODAY.isoformat()})
+    pid = body["id"]
+    bench.ok(world.admin, "POST", f"/pickups/{pid}/schedule", {"scheduled_for": TODAY.isoformat(), "crew": "S",
+                                                               "vehicle": "V"})
+    bench.ok(world.tech, "POST", f"/pickups/{pid}/containers", {"kind": "gaylord", "seal_number": "G-1", "pieces": 1,
+                                                                "weight_kg": "300.00"})
+    status, out = bench.post(world.tech, f"/pickups/{pid}/handoff", {"client_representative": "P", "driver": "D"})
+    assert status == 409 and "name the batch(es)" in out["error"]["message"]
+    later = make_batch(session, world.acme.org, reference="ACME-LATER", devices=0)
+    foreign = make_batch(session, world.globex.org, reference="GLOBEX-1", devices=0)
+    session.commit()
+    assert bench.post(world.acme, f"/pickups/{pid}/batches", {"batch_id": foreign.id})[0] == 404
+    assert bench.ok(world.acme, "POST", f"/pickups/{pid}/batches", {"batch_id": later.id})["batch_ids"] == [later.id]
+    assert bench.ok(world.tech, "POST", f"/pickups/{pid}/handoff",
+                    {"client_representative": "P", "driver": "D"})["status"] == "picked_up"
+    status, out = bench.post(world.acme, f"/pickups/{pid}/batches", {"batch_id": later.id})
+    assert status == 409
+
+
 def test_reconciling_needs_every_seal_checked(session, bench, world, requested, signing_key):
     _, body = requested
     first, _ = _to_dock(bench, world, body["id"])
@@ -193,6 +215,8 @@ def test_the_steps_as_data():
     with pytest.raises(flow.PickupRefused, match="crew"):
         flow.move(flow.PickupFacts("requested"), "schedule", scheduled_for="2026-12-08", vehicle="v")
     assert flow.allowed(flow.PickupFacts("scheduled")) == ["schedule", "pick_up", "cancel"]
+    with pytest.raises(flow.PickupRefused, match="batch"):
+        flow.move(flow.PickupFacts("scheduled", containers=1), "pick_up", client_representative="a", driver="b")
     assert flow.seal_result("S-1001", " s-1001 ", True) == "intact"
     assert flow.seal_result("S-1001", "S-1001", False) == "broken"
     assert flow.seal_result("S-1001", "S-1007", True) == "mismatched"

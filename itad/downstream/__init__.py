@@ -72,32 +72,27 @@ def _open(batch: Batch) -> None:
                        details={"needs": []})
 
 
-def declare_lot(session: Session, actor: User, batch: Batch, category: str, *, count: int | None = None,
-                weight_kg=None) -> MaterialLot:
-    """What the site hands over, by count or weight (as the pickup manifest says)."""
-    _open(batch)
-    if count is None and weight_kg is None:
-        raise Invalid("Declare the lot's count, its weight, or both.", code="lot_empty")
-    lot = _lot(session, batch, category)
-    lot.declared_count, lot.declared_weight_kg = _count(count), _kg(weight_kg)
-    custody.append(session, batch.id, device_id=None, actor=actor, action="lot_declared",
-                   evidence={"lot_id": lot.id, "category": lot.category, "count": lot.declared_count,
-                             "weight_kg": str(lot.declared_weight_kg) if lot.declared_weight_kg is not None else None})
-    return lot
+STAGES = {"site": "lot_declared", "dock": "lot_received"}
 
 
-def receive_lot(session: Session, actor: User, batch: Batch, category: str, *, count: int | None = None,
-                weight_kg=None) -> MaterialLot:
-    """What the dock counted and weighed."""
+def record_lot(session: Session, actor: User, batch: Batch, category: str, stage: str, *, count: int | None = None,
+               weight_kg=None) -> MaterialLot:
+    """A lot's count and/or weight: as the site declares it (the pickup manifest's figures), or as the dock counted
+    and weighed it. Each is kept beside the other, never over it."""
+    if stage not in STAGES:
+        raise Invalid("A lot is recorded as declared at the site or as counted at the dock.", code="unknown_stage")
     _open(batch)
     if count is None and weight_kg is None:
-        raise Invalid("Record the lot's count, its weight, or both.", code="lot_empty")
+        raise Invalid("Give the lot's count, its weight, or both.", code="lot_empty")
     lot = _lot(session, batch, category)
-    lot.received_count, lot.received_weight_kg, lot.received_at = _count(count), _kg(weight_kg), utcnow()
-    custody.append(session, batch.id, device_id=None, actor=actor, action="lot_received",
-                   evidence={"lot_id": lot.id, "category": lot.category, "count": lot.received_count,
-                             "weight_kg": str(lot.received_weight_kg) if lot.received_weight_kg is not None else None,
-                             "declared_count": lot.declared_count})
+    count, weight = _count(count), _kg(weight_kg)
+    if stage == "site":
+        lot.declared_count, lot.declared_weight_kg = count, weight
+    else:
+        lot.received_count, lot.received_weight_kg, lot.received_at = count, weight, utcnow()
+    custody.append(session, batch.id, device_id=None, actor=actor, action=STAGES[stage],
+                   evidence={"lot_id": lot.id, "category": lot.category, "count": count,
+                             "weight_kg": str(weight) if weight is not None else None})
     return lot
 
 

@@ -59,9 +59,8 @@ def batch_record_lot(batch_id: int):
     if "bad" in (count, weight):
         flash("The count is a whole number and the weight a number of kg.", "error")
         return _back(batch_id)
-    step = downstream.declare_lot if request.form.get("stage") == "site" else downstream.receive_lot
-    ok, lot = attempt(step, db.session, current_user, batch, request.form.get("category", ""), count=count,
-                      weight_kg=weight)
+    ok, lot = attempt(downstream.record_lot, db.session, current_user, batch, request.form.get("category", ""),
+                      request.form.get("stage", ""), count=count, weight_kg=weight)
     return _back(batch_id, f"Lot {lot.category.replace('_', ' ')} recorded." if ok else None)
 
 

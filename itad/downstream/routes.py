@@ -203,9 +203,8 @@ def _line(x: downstream.LotLine) -> LotLineOut:
            tags=TAGS, errors=(404, 409, 422))
 def record_lot(batch_id: int, body: LotIn):
     batch = batches.get_batch(db.session, current_user(), batch_id)
-    step = downstream.declare_lot if body.stage == "site" else downstream.receive_lot
-    return LotOut.model_validate(step(db.session, current_user(), batch, body.category, count=body.count,
-                                      weight_kg=body.weight_kg))
+    return LotOut.model_validate(downstream.record_lot(db.session, current_user(), batch, body.category, body.stage,
+                                                       count=body.count, weight_kg=body.weight_kg))
 
 
 @bp.get("/batches/<int:batch_id>/lots")

@@ -15,14 +15,10 @@ from flask import current_app
 from itad.certification import keys
 from itad.models import AuditEvent, CustodyEvent, Device
 from tests.factories import make_batch
-from tests.workflow_db.conftest import Bench, devices_of
+from tests.certification.conftest import bench  # noqa: F401  (the same fixture)
+from tests.workflow_db.conftest import devices_of
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def bench(client, world):
-    return Bench(client, world)
 
 
 @pytest.fixture

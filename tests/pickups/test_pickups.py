@@ -10,27 +10,14 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 
-from itad.certification import keys
 from itad.models import CustodyEvent, Delivery, Pickup
+from tests.certification.conftest import bench, signing_key  # noqa: F401  (the same fixtures)
 from tests.factories import make_batch
-from tests.workflow_db.conftest import Bench, devices_of
+from tests.workflow_db.conftest import devices_of
 from workflows import pickups as flow
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def bench(client, world):
-    return Bench(client, world)
-
-
-@pytest.fixture
-def signing_key(session, world):
-    key = keys.init_key(session, current_app.config, common_name="GreenCycle signing", organization="GreenCycle ITAD")
-    session.commit()
-    return key
 
 
 @pytest.fixture
@@ -89,8 +76,7 @@ def test_a_pickup_goes_from_request_to_reconciled_and_each_handoff_is_on_the_bat
     assert bench.ok(world.acme, "GET", f"/batches/{batch.id}/custody/verify")["ok"] is True
 
     # The bill of lading: both signatories, the seals, and the operator's signature as pdfsig reads it.
-    from flask import current_app as app
-    r = app.test_client().get(f"/api/v1/pickups/{body['id']}/manifest.pdf", headers=world.acme.headers)
+    r = bench.client.get(f"/api/v1/pickups/{body['id']}/manifest.pdf", headers=world.acme.headers)
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
     path = tmp_path / "manifest.pdf"
     path.write_bytes(r.data)

@@ -115,14 +115,17 @@ def of_batch(session: Session, batch: Batch) -> Balance:
     return b
 
 
-def of_client(session: Session, organization_id: int, start: date, end: date) -> tuple[Balance, list[tuple[Batch, Balance]]]:
-    """The batches of a client whose lots the dock received from `start` to `end` (UTC days), each balanced, and
-    their sum."""
+def of_period(session: Session, start: date, end: date,
+              organization_id: int | None = None) -> tuple[Balance, list[tuple[Batch, Balance]]]:
+    """The batches whose lots the dock received from `start` to `end` (UTC days), of one client or (None) of every
+    client, the operator's whole dock: each balanced, and their sum."""
     since = datetime.combine(start, time.min, tzinfo=timezone.utc)
     until = datetime.combine(end, time.max, tzinfo=timezone.utc)
-    ids = session.scalars(sa.select(MaterialLot.batch_id).join(Batch, Batch.id == MaterialLot.batch_id)
-                          .where(Batch.organization_id == organization_id, MaterialLot.received_at >= since,
-                                 MaterialLot.received_at <= until).distinct()).all()
+    stmt = (sa.select(MaterialLot.batch_id).join(Batch, Batch.id == MaterialLot.batch_id)
+            .where(MaterialLot.received_at >= since, MaterialLot.received_at <= until).distinct())
+    if organization_id is not None:
+        stmt = stmt.where(Batch.organization_id == organization_id)
+    ids = session.scalars(stmt).all()
     total, rows = Balance(), []
     for batch in session.scalars(sa.select(Batch).where(Batch.id.in_(ids)).order_by(Batch.id)):
         one = of_batch(session, batch)

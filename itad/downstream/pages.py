@@ -198,6 +198,6 @@ def environment_page():
     clients = db.session.scalars(sa.select(Organization).where(Organization.kind == "client")
                                  .order_by(Organization.name)).all() if current_user.role == ADMIN else []
     client_id = current_user.organization_id if current_user.role == CLIENT else request.args.get("client", type=int)
-    total, rows = balance.of_client(db.session, client_id, start, end) if client_id else (None, [])
+    total, rows = balance.of_period(db.session, start, end, client_id)
     return render_template("downstream/environment.html", total=total, rows=rows, start=start, end=end,
                            clients=clients, client_id=client_id)

@@ -141,13 +141,13 @@ class BalanceOut(BaseModel):
 
 
 class EnvironmentQuery(In):
-    client_id: int | None = Field(None, ge=1, le=2**31 - 1, description="admins: the client")
+    client_id: int | None = Field(None, ge=1, le=2**31 - 1, description="admins: the client; none: every client")
     start: date | None = None
     end: date | None = None
 
 
 class EnvironmentOut(BaseModel):
-    client_id: int
+    client_id: int | None
     start: date
     end: date
     total: BalanceOut
@@ -282,16 +282,19 @@ def batch_balance(batch_id: int):
 
 
 @bp.get("/environment")
-@operation("A client's environmental summary for a period: its batches received then, each balanced, and the sum",
-           query=EnvironmentQuery, response=EnvironmentOut, tags=TAGS, errors=(404, 422))
+@operation("The mass balance and environmental summary of a period: a client's batches received then (an admin: one "
+           "client's, or every client's), each balanced, and the sum", roles=("client", "admin"),
+           query=EnvironmentQuery, response=EnvironmentOut, tags=TAGS, errors=(403, 422))
 def environment(query: EnvironmentQuery):
     user = current_user()
     client_id = user.organization_id if user.role == "client" else query.client_id
-    if not client_id or db.session.get(Organization, client_id) is None:
-        raise Invalid("Name the client (client_id).", code="organization_required")
+    if client_id is not None and db.session.get(Organization, client_id) is None:
+        raise Invalid(f"No client with id {client_id}.", code="organization_required")
     end = query.end or date.today()
     start = query.start or end - timedelta(days=365)
-    total, rows = balance.of_client(db.session, client_id, start, end)
+    if end < start:
+        raise Invalid("The period ends before it starts.", code="invalid_period")
+    total, rows = balance.of_period(db.session, start, end, client_id)
     return EnvironmentOut(client_id=client_id, start=start, end=end, total=_balance(total),
                           batches={b.reference: _balance(x) for b, x in rows})
 

@@ -118,6 +118,10 @@ def test_the_mass_balance_shows_the_gap_and_the_co2e_with_its_source(session, be
     env = bench.ok(world.acme, "GET", f"/environment?start={TODAY}&end={TODAY}")
     assert env["total"]["recycled"] == "40.00" and list(env["batches"]) == ["ACME-BALANCE"]
     assert bench.ok(world.globex, "GET", f"/environment?start={TODAY}&end={TODAY}")["batches"] == {}
+    # The operator's whole dock: every client's batches of the period; a technician reads batches, not summaries.
+    whole = bench.ok(world.admin, "GET", f"/environment?start={TODAY}&end={TODAY}")
+    assert whole["client_id"] is None and "ACME-BALANCE" in whole["batches"]
+    assert bench.call(world.tech, "GET", "/environment")[0] == 403
 
 
 def test_a_batch_whose_units_were_not_weighed_says_so(session, bench, world):

@@ -101,6 +101,7 @@ WORDS: dict[str, dict[str, str]] = {
         "locked_device": "locked device needs you",
         "settlement_ready": "settlement final",
         "unit_returned": "unit returned by its buyer",
+        "pickup_scheduled": "pickup scheduled",
         "seal_exception": "a seal arrived broken or changed",
     },
     "pickup": {"requested": "requested", "scheduled": "scheduled", "picked_up": "picked up",

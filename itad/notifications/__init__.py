@@ -31,10 +31,11 @@ from itad.models import Delivery, Organization, User, WebhookEndpoint, utcnow
 
 EVENTS = ("batch_registered", "received_in_full", "discrepancy_found", "certificate_issued", "certificate_revoked",
           "locked_device", "settlement_ready", "unit_returned",
-          "seal_exception")
+          "pickup_scheduled", "seal_exception")
 SUBJECTS = {"batch_registered": "Batch {reference} registered: {devices} devices",
             "received_in_full": "Batch {reference}: all {devices} listed devices received",
             "locked_device": "Batch {reference}: {serial} is locked to an account; it needs you",
+            "pickup_scheduled": "Pickup PU-{pickup_id} scheduled for {scheduled_for} (vehicle {vehicle})",
             "seal_exception": "Pickup PU-{pickup_id}: seal {seal} arrived {result} (read {read})",
             "unit_returned": "Batch {reference}: {serial} came back from its buyer ({reason}); refund {refund} {currency}",
             "settlement_ready": "Batch {reference}: every resale unit sold or withdrawn; the settlement is final",

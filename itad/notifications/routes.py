@@ -15,7 +15,7 @@ from itad.models import db
 
 Event = Literal["batch_registered", "received_in_full", "discrepancy_found", "certificate_issued",
                 "certificate_revoked", "locked_device", "settlement_ready", "unit_returned",
-                "seal_exception"]
+                "pickup_scheduled", "seal_exception"]
 
 
 class WebhookIn(BaseModel):

@@ -162,6 +162,9 @@ def schedule(session: Session, actor: User, pickup: Pickup, *, scheduled_for: da
     _move(session, pickup, "schedule", scheduled_for=scheduled_for, crew=crew, vehicle=vehicle)
     pickup.scheduled_for, pickup.crew, pickup.vehicle = scheduled_for, crew.strip()[:200], vehicle.strip()[:120]
     session.flush()
+    notifications.notify(session, pickup.organization_id, "pickup_scheduled", {
+        "pickup_id": pickup.id, "scheduled_for": scheduled_for.isoformat(), "crew": pickup.crew,
+        "vehicle": pickup.vehicle})
     return pickup
 
 

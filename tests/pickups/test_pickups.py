@@ -94,7 +94,7 @@ def test_a_broken_and_a_changed_seal_are_exceptions_the_client_sees_and_is_told(
     batch, body = requested
     receiver = Receiver()
     app.config["NOTIFY_RETRY_SECONDS"] = 0
-    bench.ok(world.acme, "POST", "/webhooks", {"url": receiver.url, "events": ["seal_exception"]})
+    bench.ok(world.acme, "POST", "/webhooks", {"url": receiver.url, "events": ["seal_exception", "pickup_scheduled"]})
     first, second = _to_dock(bench, world, body["id"])
     broken = bench.ok(world.tech, "POST", f"/pickups/{body['id']}/containers/{first}/check",
                       {"seal_read": "S-1001", "intact": False, "note": "tag cut"})
@@ -106,8 +106,8 @@ def test_a_broken_and_a_changed_seal_are_exceptions_the_client_sees_and_is_told(
     assert {c["seal_number"]: c["seal_result"] for c in seen["containers"]} == {"S-1001": "broken", "S-1002": "mismatched"}
     receiver.server.shutdown()
     app.config["NOTIFY_RETRY_SECONDS"] = 2.0
-    assert [h["X-ITAD-Event"] for h, _ in receiver.calls] == ["seal_exception", "seal_exception"]
-    assert session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(Delivery.status == "sent")) == 2
+    assert [h["X-ITAD-Event"] for h, _ in receiver.calls] == ["pickup_scheduled", "seal_exception", "seal_exception"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(Delivery.status == "sent")) == 3
     # A check is never overwritten.
     status, again = bench.post(world.tech, f"/pickups/{body['id']}/containers/{first}/check",
                                {"seal_read": "S-1001", "intact": True})

@@ -206,3 +206,12 @@ def test_the_steps_as_data():
     assert flow.seal_result("S-1001", " s-1001 ", True) == "intact"
     assert flow.seal_result("S-1001", "S-1001", False) == "broken"
     assert flow.seal_result("S-1001", "S-1007", True) == "mismatched"
+
+
+def test_a_step_taken_on_a_stale_view_of_the_pickup_is_refused(session, bench, world, requested):
+    _, body = requested
+    step = {"scheduled_for": TODAY.isoformat(), "crew": "Sam", "vehicle": "Van", "version": body["version"]}
+    assert bench.ok(world.admin, "POST", f"/pickups/{body['id']}/schedule", step)["version"] == body["version"] + 1
+    status, out = bench.post(world.tech, f"/pickups/{body['id']}/schedule", {**step, "crew": "Lee"})
+    assert status == 409 and out["error"]["code"] == "concurrent_update"
+    assert bench.ok(world.acme, "GET", f"/pickups/{body['id']}")["crew"] == "Sam"

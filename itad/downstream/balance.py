@@ -101,10 +101,12 @@ def of_batch(session: Session, batch: Batch) -> Balance:
         else:
             b.recycled += kg
     factors = impact.factors(session)
-    sold = session.execute(sa.select(sa.func.lower(sa.func.coalesce(Device.category, "")), sa.func.count())
-                           .where(Device.batch_id == batch.id, Device.state == "sold")
-                           .group_by(sa.func.lower(sa.func.coalesce(Device.category, "")))).all()
-    for category, units in sold:
+    sold: Counter = Counter()
+    for category, units in session.execute(sa.select(Device.category, sa.func.count())
+                                           .where(Device.batch_id == batch.id, Device.state == "sold")
+                                           .group_by(Device.category)):
+        sold[(category or "").strip().lower()] += units      # spellings of one category counted together
+    for category, units in sorted(sold.items()):
         factor = factors.get(category)
         if factor is None:
             b.no_factor[category or "(no category)"] += units

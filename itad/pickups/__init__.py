@@ -303,10 +303,11 @@ def expected_vs_received(session: Session, pickup: Pickup) -> list[tuple[str, in
     arrived: dict[str, int] = {}
     if ids:
         for category, n in session.execute(
-                sa.select(sa.func.lower(sa.func.coalesce(Device.category, "")), sa.func.count())
+                sa.select(Device.category, sa.func.count())
                 .where(Device.batch_id.in_(ids), Device.state.not_in(("registered", "missing", "matched")))
-                .group_by(sa.func.lower(sa.func.coalesce(Device.category, ""))).order_by(None)):
-            arrived[category or "(no category)"] = arrived.get(category or "(no category)", 0) + n
+                .group_by(Device.category)):
+            key = (category or "").strip().lower() or "(no category)"
+            arrived[key] = arrived.get(key, 0) + n
         for category, n in session.execute(
                 sa.select(MaterialLot.category, MaterialLot.received_count)
                 .where(MaterialLot.batch_id.in_(ids), MaterialLot.category != "devices",

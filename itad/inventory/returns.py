@@ -28,13 +28,13 @@ from sqlalchemy.orm import Session
 from itad import notifications
 from itad.errors import Conflict, Invalid, NotFound
 from itad.models import (
-    Batch, Device, DeviceGrading, InventoryItem, Sale, SaleReturn, StockStatus, User, utcnow,
+    Batch, Device, DeviceGrading, InventoryItem, Sale, SaleReturn, StockStatus, User,
 )
-from itad.steps import custody
+from itad.steps import locks
 from itad.steps.applying import apply_step
 from itad.steps.planning import Step
 from itad.words import WORDS
-from workflows.mobile import LOCK_KINDS, any_locked, needs_lock_checks
+from workflows.mobile import LOCK_KINDS, needs_lock_checks
 
 ZERO = Decimal("0.00")
 # Why buyers send units back (their words in itad.words, "return_reason"). The first five question the grading
@@ -109,17 +109,11 @@ def record_return(session: Session, actor: User, sale: Sale, *, reason_code: str
 
 
 def _locks_unknown(session: Session, actor: User, device: Device) -> None:
-    """A returned phone or tablet may be signed in to its buyer's account: every lock is to be checked again."""
-    if not needs_lock_checks(device.category):
-        return
-    now = utcnow().isoformat()
-    locks = dict(device.locks or {})
-    for kind in LOCK_KINDS:
-        locks[kind] = {"status": "unknown", "source": "returned by its buyer; to be checked again",
-                       "by": actor.name, "at": now}
-    device.locks, device.locked = locks, any_locked(locks)
-    custody.append(session, device.batch_id, device_id=device.id, actor=actor, action="record_locks",
-                   evidence={"checks": {k: {"status": "unknown", "source": locks[k]["source"]} for k in LOCK_KINDS}})
+    """A returned phone or tablet may be signed in to its buyer's account: every lock is to be checked again,
+    recorded as the bench records checks (itad.steps.locks)."""
+    if needs_lock_checks(device.category):
+        locks.record_locks(session, actor, device.id,
+                           dict.fromkeys(LOCK_KINDS, ("unknown", "returned by its buyer; to be checked again")))
 
 
 def returns(session: Session, *, open_only: bool = False, limit: int = 200) -> list[tuple[SaleReturn, Device, Sale]]:

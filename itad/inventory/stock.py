@@ -178,9 +178,9 @@ def sell(session: Session, actor: User, item: InventoryItem, *, price: Decimal, 
     apply_step(session, actor, item.device_id, Step("sell", {"price": price}, {
         "currency": currency, "buyer_reference": buyer_reference, "sold_on": sold_on.isoformat(), "fee": str(fee),
         "channel": channel, "warranty_until": covered.isoformat()}))
-    graded = session.scalar(sa.select(DeviceGrading.id).where(DeviceGrading.device_id == item.device_id)
-                            .order_by(DeviceGrading.id.desc()).limit(1))
-    sale = Sale(item_id=item.id, device_id=item.device_id, batch_id=item.batch_id, grading_id=graded,
+    graded = session.scalar(latest_grading(item.device_id))
+    sale = Sale(item_id=item.id, device_id=item.device_id, batch_id=item.batch_id,
+                grading_id=graded.id if graded else None,
                 organization_id=item.organization_id, sku=item.sku,
                 model_key=model_key(item.manufacturer, item.model), grade=item.grade, price=price, fee=fee,
                 currency=currency, buyer_reference=buyer_reference, sold_on=sold_on, recorded_by_id=actor.id,

@@ -51,7 +51,10 @@ def grade(session: Session, actor: User, device_id: int, *, grade: str | None = 
           functional_checks: dict | None = None, notes: str | None = None, expected_version: int | None = None,
           cosmetic: str | None = None, checks: dict | None = None, override_reason: str | None = None) -> Planned:
     record = dict(functional_checks or {})
-    category = session.scalar(sa.select(Device.category).where(Device.id == device_id))
+    # Read unlocked, to choose the scheme and the step; apply_step locks the device (a 404 if it is not there) and the
+    # machine judges the step on what it holds then.
+    category, state = session.execute(sa.select(Device.category, Device.state)
+                                      .where(Device.id == device_id)).first() or (None, None)
     scheme = scheme_for(session, category)
     if checks is None and required(scheme):
         raise Invalid(f"A {category} is graded from its checklist: record each check (and the cosmetic grade); "
@@ -77,7 +80,7 @@ def grade(session: Session, actor: User, device_id: int, *, grade: str | None = 
         raise Invalid(f"The grade is one of {', '.join(GRADES)}; or record the checks and let it follow.",
                       code="grade_missing")
     # A unit back from its buyer is graded again with the same form and rules: the step is its re-grade.
-    state = session.scalar(sa.select(Device.state).where(Device.id == device_id))
-    return apply_step(session, actor, device_id, Step(
-        "regrade" if state == DeviceState.returned.value else "grade", {"grade": grade}, {"functional_checks": record, "notes": notes},
-        {"functional_checks": record, "notes": notes}), expected_version=expected_version)
+    action = "regrade" if state == DeviceState.returned.value else "grade"
+    return apply_step(session, actor, device_id, Step(action, {"grade": grade}, {"functional_checks": record, "notes": notes},
+                                                      {"functional_checks": record, "notes": notes}),
+                      expected_version=expected_version)

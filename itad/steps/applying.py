@@ -18,6 +18,12 @@ from itad.steps.writing import write
 from workflows.machine import AFTER_CLOSE_ACTIONS, TransitionRefused, allowed_transitions
 
 
+def open_to(action: str | None, batch_status: str) -> bool:
+    """Whether `action` may be taken on a device of a batch in `batch_status`: any while the batch is open; once it
+    is closed, only the moves that go on after close (stock, destroy, a return's re-grade and clearing)."""
+    return batch_status == "open" or action in AFTER_CLOSE_ACTIONS
+
+
 def hold(session: Session, user: User, device_id: int, *, expected_version: int | None = None,
          action: str | None = None, also: tuple[int, ...] = (),
          open_unless: frozenset[str] = frozenset()) -> tuple[Held, HeldDevice]:
@@ -28,7 +34,7 @@ def hold(session: Session, user: User, device_id: int, *, expected_version: int 
     held = lock(session, [device_id, *also])
     device = held.device(device_id, user)
     check_version(device, expected_version)
-    if action not in AFTER_CLOSE_ACTIONS and device.facts.state not in open_unless:
+    if not open_to(action, held.batch_of(device).status) and device.facts.state not in open_unless:
         held.require_open(device)
     return held, device
 

@@ -20,7 +20,7 @@ from itad.web import OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
 from itad.words import word
 from itad.steps import applying, disposition, grading, locks, receiving, sanitizing, verifying
-from workflows.machine import AFTER_CLOSE_ACTIONS, STOCK_ACTIONS
+from workflows.machine import STOCK_ACTIONS
 from workflows.mobile import LOCK_KINDS, LOCK_STATUSES, needs_lock_checks
 from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES, capability
 
@@ -111,7 +111,7 @@ def bench_device(device_id: int):
     allowed, moves = applying.allowed_now(db.session, current_user, device.id)
     # Stock moves (list, sell, withdraw, return) belong to the inventory, not the bench; a closed batch's units
     # take only the moves that go on after close (a returned unit's re-grade and clearing, destruction).
-    shown = (lambda a: a not in STOCK_ACTIONS and (batch.status == "open" or a in AFTER_CLOSE_ACTIONS))
+    shown = (lambda a: a not in STOCK_ACTIONS and applying.open_to(a, batch.status))
     allowed = [a for a in allowed if shown(a)]
     moves = {m: [a for a in acts if shown(a)] for m, acts in moves.items()}
     events = batches.custody_timeline(db.session, current_user, device.batch_id, device_id=device.id, limit=50)

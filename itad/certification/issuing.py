@@ -168,21 +168,34 @@ def issue(session: Session, request_id: int, *, progress: ProgressFn | None = No
 
 def _record(session: Session, request: CertificateRequest, data, pdf: bytes, key, previous: Certificate | None,
             issuer_user: User | None, issued_at) -> Certificate:
-    """Store the signed PDF and its JSON, record the certificate, supersede the one in force, and say so on the
-    custody chain. The caller holds the batch lock."""
+    """Register the certificate of sanitization (register), log it, and tell the client of a batch's."""
+    s = data.summary
+    cert = register(session, request, pdf, certificates.to_json(data), {
+        "total": s.total, "sanitized": s.sanitized, "destroyed": s.destroyed, "failed": s.failed,
+        "missing": s.missing, "unexpected": s.unexpected, "media": len(data.lines)}, key, previous, issuer_user,
+        issued_at)
+    log.info("certificate %s issued (%s, batch %s, %d bytes)", cert.number, cert.kind, cert.batch_id, len(pdf))
+    if cert.kind == "batch":        # a batch's hundreds of device certificates would be as many messages
+        notifications.notify(session, cert.organization_id, "certificate_issued",
+                             {"number": cert.number, "kind": cert.kind, "batch_id": cert.batch_id,
+                              "sha256": cert.sha256, "supersedes": previous.number if previous else None})
+    return cert
+
+
+def register(session: Session, request: CertificateRequest, pdf: bytes, document: dict, summary: dict, key,
+             previous: Certificate | None, issuer_user: User | None, issued_at) -> Certificate:
+    """Store a signed certificate PDF and its JSON (`document`, with the PDF's SHA-256 added), record the certificate,
+    supersede the one in force, and say so on the custody chain: for every kind (sanitization, recycling). The
+    caller holds the batch lock."""
     store = documents.storage(session, current_app.config)
     pdf_key = store.put(pdf)
-    document = certificates.to_json(data)
-    document["pdf_sha256"] = pdf_key
-    json_key = store.put(json.dumps(document, indent=2, ensure_ascii=False).encode())
-    s = data.summary
+    json_key = store.put(json.dumps({**document, "pdf_sha256": pdf_key}, indent=2, ensure_ascii=False).encode())
     cert = Certificate(
         number=request.number, kind=request.kind, batch_id=request.batch_id, device_id=request.device_id,
         organization_id=request.organization_id, status=CertificateStatus.issued.value, request_id=request.id,
         supersedes_id=previous.id if previous else None, sha256=pdf_key, size_bytes=len(pdf),
         json_sha256=json_key, signing_key_id=key.id, issued_at=issued_at, issued_by_id=request.requested_by_id,
-        summary={"total": s.total, "sanitized": s.sanitized, "destroyed": s.destroyed, "failed": s.failed,
-                 "missing": s.missing, "unexpected": s.unexpected, "media": len(data.lines)},
+        summary=summary,
     )
     session.add(cert)
     session.flush()
@@ -193,11 +206,6 @@ def _record(session: Session, request: CertificateRequest, data, pdf: bytes, key
                    evidence={"number": cert.number, "kind": cert.kind, "sha256": cert.sha256,
                              "supersedes": previous.number if previous else None, "reason": request.reason})
     session.flush()
-    log.info("certificate %s issued (%s, batch %s, %d bytes)", cert.number, cert.kind, cert.batch_id, len(pdf))
-    if cert.kind == "batch":        # a batch's hundreds of device certificates would be as many messages
-        notifications.notify(session, cert.organization_id, "certificate_issued",
-                             {"number": cert.number, "kind": cert.kind, "batch_id": cert.batch_id,
-                              "sha256": cert.sha256, "supersedes": previous.number if previous else None})
     return cert
 
 

@@ -74,6 +74,19 @@ def active_key(session: Session) -> SigningKey | None:
                            .order_by(SigningKey.id.desc()).limit(1)).first()
 
 
+def sign(session: Session, config, pdf: bytes, *, reason: str, field_name: str,
+         what: str) -> tuple[bytes, SigningKey]:
+    """A document other than a certificate of sanitization (a bill of lading, a certificate of recycling) signed with
+    the active key as the certificates are (PAdES; time-stamped when configured), and the key; 409 while no key is
+    active, naming `what` could not be signed."""
+    key = active_key(session)
+    if key is None:
+        raise Conflict(f"No signing key is active, so {what} cannot be signed; an admin sets one up first "
+                       "('itad keys init').", code="no_signing_key", details={"needs": ["set up a signing key"]})
+    return certificates.sign_pdf(pdf, key.key_encrypted, key.cert_pem.encode(), passphrase_from(config),
+                                 reason=reason, field_name=field_name, timestamping=timestamping(config)), key
+
+
 def _activate(session: Session, new: SigningKey) -> SigningKey:
     """Make `new` the key for new certificates and retire the one before it (kept for verifying)."""
     existing = session.scalar(sa.select(SigningKey.id).where(SigningKey.fingerprint == new.fingerprint))

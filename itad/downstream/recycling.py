@@ -5,20 +5,14 @@ certificate of sanitization (the operator's key, PAdES) and registered with it, 
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-import certificates
-from itad import documents
 from itad.certification import content, keys
-from itad.certification.issuing import in_force, next_number
+from itad.certification.issuing import in_force, next_number, register
 from itad.downstream import balance, lots_of, shipments_of_batch
 from itad.errors import Conflict
-from itad.models import (
-    Batch, Certificate, CertificateRequest, CertificateStatus, Organization, User, utcnow,
-)
+from itad.models import Batch, Certificate, CertificateRequest, Organization, User, utcnow
 from itad.steps import custody
 
 KIND = "recycle"
@@ -31,10 +25,6 @@ def issue(session: Session, actor: User, batch: Batch, reason: str | None = None
     if not shipped:
         raise Conflict(f"Nothing of batch {batch.reference} has been shipped downstream yet: a certificate of "
                        "recycling states what was.", code="nothing_shipped", details={"needs": ["ship"]})
-    key = keys.active_key(session)
-    if key is None:
-        raise Conflict("No signing key is active; run 'itad keys init'.", code="no_signing_key",
-                       details={"needs": ["set up a signing key"]})
     config = current_app.config
     previous = in_force(session, KIND, batch.id, None)
     number = next_number(session, prefix=PREFIX)
@@ -60,28 +50,11 @@ def issue(session: Session, actor: User, batch: Batch, reason: str | None = None
     from weasyprint import HTML
 
     html = render_template("downstream/recycling_certificate.html", d=document, mass=mass, issuer=issuer)
-    pdf = certificates.sign_pdf(HTML(string=html).write_pdf(), key.key_encrypted, key.cert_pem.encode(),
-                                keys.passphrase_from(config), reason="Certificate of Recycling issued",
-                                timestamping=keys.timestamping(config))
-    store = documents.storage(session, config)
-    pdf_key = store.put(pdf)
-    json_key = store.put(json.dumps({**document, "pdf_sha256": pdf_key}, indent=2, ensure_ascii=False).encode())
+    pdf, key = keys.sign(session, config, HTML(string=html).write_pdf(), reason="Certificate of Recycling issued",
+                         field_name="CertificateSignature", what="the certificate of recycling")
     request = CertificateRequest(kind=KIND, batch_id=batch.id, organization_id=batch.organization_id, number=number,
                                  reason=reason, requested_by_id=actor.id)
     session.add(request)
     session.flush()
-    cert = Certificate(number=number, kind=KIND, batch_id=batch.id, organization_id=batch.organization_id,
-                       status=CertificateStatus.issued.value, request_id=request.id,
-                       supersedes_id=previous.id if previous else None, sha256=pdf_key, size_bytes=len(pdf),
-                       json_sha256=json_key, signing_key_id=key.id, issued_at=issued_at, issued_by_id=actor.id,
-                       summary={"shipments": len(lines), "recycled_kg": str(mass.recycled), "reused_kg": str(mass.reused)})
-    session.add(cert)
-    session.flush()
-    if previous is not None:
-        previous.status, previous.superseded_by_id = CertificateStatus.superseded.value, cert.id
-    custody.append(session, batch.id, device_id=None, actor=actor,
-                   action="certificate_reissued" if previous else "certificate_issued",
-                   evidence={"number": number, "kind": KIND, "sha256": pdf_key,
-                             "supersedes": previous.number if previous else None, "reason": reason})
-    session.flush()
-    return cert
+    return register(session, request, pdf, document, {"shipments": len(lines), "recycled_kg": str(mass.recycled),
+                                                      "reused_kg": str(mass.reused)}, key, previous, actor, issued_at)

@@ -7,9 +7,7 @@ from __future__ import annotations
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-import certificates
 from itad.certification import keys
-from itad.errors import Conflict
 from itad.models import Batch, Organization, Pickup, PickupContainer
 
 
@@ -28,12 +26,7 @@ def render(session: Session, pickup: Pickup, containers: list[PickupContainer], 
 
 
 def signed_manifest(session: Session, pickup: Pickup, containers: list[PickupContainer], batches: list[Batch]) -> bytes:
-    key = keys.active_key(session)
-    if key is None:
-        raise Conflict("No signing key is active, so the bill of lading cannot be signed; an admin sets one up first "
-                       "('itad keys init').", code="no_signing_key", details={"needs": ["set up a signing key"]})
-    config = current_app.config
-    return certificates.sign_pdf(render(session, pickup, containers, batches), key.key_encrypted,
-                                 key.cert_pem.encode(), keys.passphrase_from(config),
-                                 reason=f"Pickup manifest PU-{pickup.id}", field_name="ManifestSignature",
-                                 timestamping=keys.timestamping(config))
+    pdf, _ = keys.sign(session, current_app.config, render(session, pickup, containers, batches),
+                       reason=f"Pickup manifest PU-{pickup.id}", field_name="ManifestSignature",
+                       what="the bill of lading")
+    return pdf

@@ -35,6 +35,18 @@ HELD = ("received", "sanitized", "verified", "graded", "cleared", "in_inventory"
 
 
 @dataclass
+class Reuse:
+    """The units of one category resold whole, and the factor (with its source) their reuse is counted by."""
+    units: int
+    factor: Decimal
+    source: str
+
+    @property
+    def co2e_kg(self) -> Decimal:
+        return self.factor * self.units
+
+
+@dataclass
 class Balance:
     weight_in: Decimal = ZERO
     resold: Decimal = ZERO
@@ -45,31 +57,35 @@ class Balance:
     units_sold: int = 0
     units_held: int = 0
     unweighed: list[str] = field(default_factory=list)   # what the figures leave out, in words
-    co2e_avoided: Decimal = ZERO
-    co2e_lines: list[tuple[str, int, Decimal, Decimal, str]] = field(default_factory=list)   # category, units, factor, kg, source
+    reuse: dict[str, Reuse] = field(default_factory=dict)   # category -> units resold whole, with a factor
     no_factor: Counter = field(default_factory=Counter)  # category -> units resold with no factor
 
     @property
     def difference(self) -> Decimal:
         return self.weight_in - self.resold - self.reused - self.recycled - self.in_stock
 
+    @property
+    def co2e_avoided(self) -> Decimal:
+        return sum((r.co2e_kg for r in self.reuse.values()), ZERO)
+
+    @property
+    def co2e_lines(self) -> list[tuple[str, int, Decimal, Decimal, str]]:
+        """(category, units, factor, kg CO2e, source), by category."""
+        return [(c, r.units, r.factor, r.co2e_kg, r.source) for c, r in sorted(self.reuse.items())]
+
     def add(self, other: "Balance") -> None:
         for name in ("weight_in", "resold", "reused", "recycled", "in_stock", "units_received", "units_sold",
-                     "units_held", "co2e_avoided"):
+                     "units_held"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unweighed += other.unweighed
         self.no_factor += other.no_factor
-        merged = {line[0]: list(line) for line in self.co2e_lines}
-        for cat, units, factor, kg, source in other.co2e_lines:
-            if cat in merged:
-                merged[cat][1] += units
-                merged[cat][3] += kg
-            else:
-                merged[cat] = [cat, units, factor, kg, source]
-        self.co2e_lines = [tuple(v) for v in merged.values()]
+        for category, r in other.reuse.items():
+            mine = self.reuse.setdefault(category, Reuse(0, r.factor, r.source))
+            mine.units += r.units
 
 
-def of_batch(session: Session, batch: Batch) -> Balance:
+def of_batch(session: Session, batch: Batch, factors: dict[str, impact.Factor] | None = None) -> Balance:
+    """The batch's balance; `factors` (impact.factors) when balancing many batches, read once."""
     b = Balance()
     lots = session.scalars(sa.select(MaterialLot).where(MaterialLot.batch_id == batch.id)).all()
     states = Counter(dict(session.execute(sa.select(Device.state, sa.func.count()).where(Device.batch_id == batch.id)
@@ -100,7 +116,7 @@ def of_batch(session: Session, batch: Batch) -> Balance:
             b.reused += kg
         else:
             b.recycled += kg
-    factors = impact.factors(session)
+    factors = factors if factors is not None else impact.factors(session)
     sold: Counter = Counter()
     for category, units in session.execute(sa.select(Device.category, sa.func.count())
                                            .where(Device.batch_id == batch.id, Device.state == "sold")
@@ -111,9 +127,7 @@ def of_batch(session: Session, batch: Batch) -> Balance:
         if factor is None:
             b.no_factor[category or "(no category)"] += units
             continue
-        kg = (factor.co2e_avoided_kg * units).quantize(Decimal("0.01"))
-        b.co2e_avoided += kg
-        b.co2e_lines.append((category, units, factor.co2e_avoided_kg, kg, factor.source))
+        b.reuse[category] = Reuse(units, factor.co2e_avoided_kg, factor.source)
     return b
 
 
@@ -128,9 +142,9 @@ def of_period(session: Session, start: date, end: date,
     if organization_id is not None:
         stmt = stmt.where(Batch.organization_id == organization_id)
     ids = session.scalars(stmt).all()
-    total, rows = Balance(), []
+    total, rows, factors = Balance(), [], impact.factors(session)
     for batch in session.scalars(sa.select(Batch).where(Batch.id.in_(ids)).order_by(Batch.id)):
-        one = of_batch(session, batch)
+        one = of_batch(session, batch, factors)
         total.add(one)
         rows.append((batch, one))
     return total, rows

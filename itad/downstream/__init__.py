@@ -224,6 +224,10 @@ def add_vendor(session: Session, actor: User, name: str, address: str | None = N
     return row
 
 
+def vendors(session: Session) -> list[DownstreamVendor]:
+    return list(session.scalars(sa.select(DownstreamVendor).order_by(DownstreamVendor.name)))
+
+
 def get_vendor(session: Session, vendor_id: int) -> DownstreamVendor:
     row = session.get(DownstreamVendor, vendor_id)
     if row is None:

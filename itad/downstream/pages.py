@@ -97,7 +97,7 @@ def batch_issue_recycling(batch_id: int):
 @bp.get("/admin/downstream")
 @roles(*OPERATOR)
 def admin_downstream():
-    vendors = db.session.scalars(sa.select(DownstreamVendor).order_by(DownstreamVendor.name)).all()
+    vendors = downstream.vendors(db.session)
     certified = {v.id: downstream.certifications_of(db.session, v.id) for v in vendors}
     shipments = db.session.execute(
         sa.select(OutboundShipment, DownstreamVendor.name).join(DownstreamVendor)

@@ -242,11 +242,7 @@ def _vendor_out(v) -> VendorOut:
 @bp.get("/vendors")
 @operation("Downstream vendors with their certifications", roles=OPERATOR_ROLES, response=VendorList, tags=TAGS)
 def list_vendors():
-    from itad.models import DownstreamVendor
-    import sqlalchemy as sa
-
-    return VendorList(items=[_vendor_out(v) for v in db.session.scalars(sa.select(DownstreamVendor)
-                                                                        .order_by(DownstreamVendor.name))])
+    return VendorList(items=[_vendor_out(v) for v in downstream.vendors(db.session)])
 
 
 @bp.post("/vendors")

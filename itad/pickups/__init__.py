@@ -48,9 +48,16 @@ def containers_of(session: Session, pickup: Pickup) -> list[PickupContainer]:
                                 .order_by(PickupContainer.id)))
 
 
-def exceptions_of(session: Session, pickup: Pickup) -> list[PickupContainer]:
+def exceptions_of(containers: list[PickupContainer]) -> list[PickupContainer]:
     """Containers whose seal arrived broken or with another number: what the client must hear about."""
-    return [c for c in containers_of(session, pickup) if c.seal_result in ("broken", "mismatched")]
+    return [c for c in containers if c.seal_result in ("broken", "mismatched")]
+
+
+def batches_to_carry(session: Session, batches: sa.Select) -> list[Batch]:
+    """Of the batches `batches` selects, the open ones no pickup carries yet (what a pickup may still name)."""
+    return list(session.scalars(batches.where(Batch.status == "open",
+                                              Batch.id.not_in(sa.select(PickupBatch.batch_id)))
+                                .order_by(Batch.id.desc()).limit(200)))
 
 
 def request_pickup(session: Session, user: User, *, site_address: str, contact_name: str, contact_phone: str,
@@ -270,7 +277,7 @@ def check_seal(session: Session, actor: User, pickup: Pickup, container_id: int,
 def reconcile(session: Session, actor: User, pickup: Pickup, *, expected_version: int | None = None) -> Pickup:
     _locked(session, pickup, expected_version)
     _move(session, pickup, "reconcile")
-    exceptions = exceptions_of(session, pickup)
+    exceptions = exceptions_of(containers_of(session, pickup))
     _chain(session, actor, pickup, "pickup_reconciled", {
         "seal_exceptions": [{"seal": c.seal_number, "read": c.seal_read, "result": c.seal_result} for c in exceptions],
         "expected_vs_received": [{"category": k, "expected": e, "received": r}

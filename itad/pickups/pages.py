@@ -14,7 +14,7 @@ from flask_login import current_user
 from itad import documents, pickups
 from itad.auth.access import scope
 from itad.errors import Invalid
-from itad.models import Batch, Organization, PickupBatch, db
+from itad.models import Batch, Organization, db
 from itad.web import ADMIN, CLIENT, OPERATOR, bp, download, roles
 from itad.web.unit_of_work import attempt
 from workflows import pickups as flow
@@ -46,10 +46,7 @@ def expected_counts(text: str) -> dict[str, int]:
 @bp.get("/pickups")
 @roles(*EVERYONE)
 def pickups_page():
-    travelling = sa.select(PickupBatch.batch_id)
-    open_batches = db.session.scalars(scope(sa.select(Batch), Batch, current_user)
-                                      .where(Batch.status == "open", Batch.id.not_in(travelling))
-                                      .order_by(Batch.id.desc()).limit(200)).all()
+    open_batches = pickups.batches_to_carry(db.session, scope(sa.select(Batch), Batch, current_user))
     clients = db.session.scalars(sa.select(Organization).where(Organization.kind == "client")
                                  .order_by(Organization.name)).all() if current_user.role == ADMIN else []
     rows = pickups.list_pickups(db.session, current_user)
@@ -88,13 +85,11 @@ def request_pickup_page():
 def pickup_page(pickup_id: int):
     p = pickups.get_pickup(db.session, current_user, pickup_id)
     containers = pickups.containers_of(db.session, p)
-    addable = db.session.scalars(sa.select(Batch).where(
-        Batch.organization_id == p.organization_id, Batch.status == "open",
-        Batch.id.not_in(sa.select(PickupBatch.batch_id))).order_by(Batch.id.desc()).limit(200)).all() \
+    addable = pickups.batches_to_carry(db.session, sa.select(Batch).where(Batch.organization_id == p.organization_id)) \
         if p.status in ("requested", "scheduled") and current_user.role in (CLIENT, ADMIN) else []
     return render_template("pickups/pickup.html", p=p, containers=containers,
                            batches=pickups.batches_of(db.session, p), client=db.session.get(Organization, p.organization_id),
-                           exceptions=[c for c in containers if c.seal_result in ("broken", "mismatched")],
+                           exceptions=pickups.exceptions_of(containers),
                            steps=flow.STATES[:-1], kinds=flow.CONTAINER_KINDS, today=date.today(),
                            weight=sum((c.weight_kg for c in containers), Decimal("0")),
                            counts=pickups.expected_vs_received(db.session, p), addable=addable,

@@ -124,7 +124,7 @@ def _out(p) -> PickupOut:
     out = PickupOut.model_validate(p)
     out.batch_ids = [b.id for b in pickups.batches_of(db.session, p)]
     out.containers = [ContainerOut.model_validate(c) for c in containers]
-    out.seal_exceptions = sum(c.seal_result in ("broken", "mismatched") for c in containers)
+    out.seal_exceptions = len(pickups.exceptions_of(containers))
     return out
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from itad.certification import content, keys
 from itad.certification.issuing import in_force, next_number, register
-from itad.downstream import balance, lots_of, shipments_of_batch
+from itad.downstream import DATA_LOTS, balance, lots_of, shipments_of_batch
 from itad.errors import Conflict
 from itad.models import Batch, Certificate, CertificateRequest, Organization, User, utcnow
 from itad.steps import custody
@@ -40,7 +40,10 @@ def issue(session: Session, actor: User, batch: Batch, reason: str | None = None
         "client": session.get(Organization, batch.organization_id).name, "issued_at": issued_at.isoformat(),
         "supersedes": previous.number if previous else None, "shipments": lines,
         "lots": [{"category": lot.category, "count": lot.received_count,
-                  "weight_kg": str(lot.received_weight_kg) if lot.received_weight_kg is not None else None}
+                  "weight_kg": str(lot.received_weight_kg) if lot.received_weight_kg is not None else None,
+                  **({"wiped": lot.wiped, "destroyed": lot.destroyed, "reported_missing": lot.reported_missing,
+                      "missing_reason": lot.missing_reason}
+                     if lot.category in DATA_LOTS else {})}
                  for lot in lots_of(session, batch.id)],
         "mass_balance_kg": {"in": str(mass.weight_in), "resold": str(mass.resold), "reused": str(mass.reused),
                             "recycled": str(mass.recycled), "in_stock": str(mass.in_stock),
@@ -49,7 +52,8 @@ def issue(session: Session, actor: User, batch: Batch, reason: str | None = None
     }
     from weasyprint import HTML
 
-    html = render_template("downstream/recycling_certificate.html", d=document, mass=mass, issuer=issuer)
+    html = render_template("downstream/recycling_certificate.html", d=document, mass=mass, issuer=issuer,
+                           issued_at=issued_at)
     pdf, key = keys.sign(session, config, HTML(string=html).write_pdf(), reason="Certificate of Recycling issued",
                          field_name="CertificateSignature", what="the certificate of recycling")
     request = CertificateRequest(kind=KIND, batch_id=batch.id, organization_id=batch.organization_id, number=number,

@@ -172,6 +172,11 @@ WORDS: dict[str, dict[str, str]] = {
         "pickup_arrived": "Arrived at our dock",
         "seal_checked": "Seal checked at the dock",
         "pickup_reconciled": "Pickup reconciled",
+        "lot_declared": "Lot declared at the site",
+        "lot_received": "Lot counted at our dock",
+        "lot_pieces_accounted": "Loose pieces accounted for",
+        "lot_processed": "Lot processed into the outbound streams",
+        "shipped_downstream": "Shipped downstream",
     },
 }
 
@@ -223,8 +228,16 @@ def event_line(action: str, evidence: Mapping | None, drive_names: Mapping[int, 
         text = f"Verification of drive {drive}" if drive else text
         if "passed" in ev:
             text += ": passed" if ev["passed"] else ": failed"
-    elif action in ("grade",) and ev.get("grade"):
+    elif action == "grade" and ev.get("grade"):
         text += f" {ev['grade']}"
+    elif action == "regrade" and ev.get("grade"):
+        text += f": {ev['grade']}"
+    elif action == "return" and ev.get("reason"):
+        text += f": {word(ev['reason'], 'return_reason')}" + (f" ({ev['details']})" if ev.get("details") else "")
+    elif action == "seal_checked" and ev.get("result"):
+        text += f": {ev.get('seal')} {word(ev['result'], 'seal')}"
+    elif action == "shipped_downstream" and ev.get("weight_kg"):
+        text += f": {ev['weight_kg']} kg of {ev.get('stream')} to {ev.get('vendor')} ({ev.get('purpose')})"
     elif action == "destroy" and ev.get("technique"):
         text += f" ({word(ev['technique'], 'technique')})"
     elif action in ("sell", "withdraw") and (ev.get("reason") or ev.get("price")):

@@ -50,3 +50,16 @@ def test_an_admin_takes_a_unit_back_and_the_bench_regrades_it_after_the_batch_cl
     assert "Returned" in client_page and "battery below what was promised" in client_page
     assert "Earlier grades" in client_page
     assert as_user(world.acme.user).get("/admin/returns").status_code in (403, 404)
+
+
+def test_the_history_says_why_a_unit_came_back_and_what_it_was_graded_again():
+    from itad.words import event_line
+
+    assert event_line("return", {"reason": "battery", "details": "71%"}, {}) == \
+        "Returned by its buyer: battery below what was promised (71%)"
+    assert event_line("regrade", {"grade": "C"}, {}) == "Re-graded after a return: C"
+    assert event_line("seal_checked", {"seal": "S-1", "result": "mismatched"}, {}) == \
+        "Seal checked at the dock: S-1 another seal number"
+    assert event_line("shipped_downstream", {"weight_kg": "40.00", "stream": "plastics", "vendor": "Good Metals",
+                                             "purpose": "recycling"}, {}) == \
+        "Shipped downstream: 40.00 kg of plastics to Good Metals (recycling)"

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from flask import current_app
+from playwright.sync_api import expect
 
 from itad.certification import keys
 from itad.inventory import settlement, statements, stock
@@ -109,7 +110,8 @@ def test_an_admin_rotates_the_signing_key(session, world, open_page):
     page = open_page()
     sign_in(page, world.admin.user)
     page.get_by_role("link", name="Signing keys").click()
-    assert page.locator("table.keys tbody tr").count() == 1
+    # The click starts the navigation; the assertion waits for the page it led to.
+    expect(page.locator("table.keys tbody tr")).to_have_count(1)
     shoot(page, "admin-signing-keys")
     page.get_by_label("Common name (CN)").fill("Second signing")
     page.get_by_role("button", name="Rotate the signing key").click()

@@ -232,6 +232,8 @@ def event_line(action: str, evidence: Mapping | None, drive_names: Mapping[int, 
         text += f" {ev['grade']}"
     elif action == "regrade" and ev.get("grade"):
         text += f": {ev['grade']}"
+        if ev.get("buyer_data_erased"):
+            text += f"; the buyer's data erased ({word(ev['buyer_data_erased'], 'technique')})"
     elif action == "return" and ev.get("reason"):
         text += f": {word(ev['reason'], 'return_reason')}" + (f" ({ev['details']})" if ev.get("details") else "")
     elif action == "seal_checked" and ev.get("result"):

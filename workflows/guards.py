@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable
 
 from workflows.mobile import LOCK_NAMES
 from workflows.policy import Policy
-from workflows.sanitization import DESTROY_TECHNIQUES, Method, normalise_technique
+from workflows.sanitization import DESTROY_TECHNIQUES, Method, normalise_technique, wipe_techniques_for
 from workflows.states import MediumState as M
 
 if TYPE_CHECKING:
@@ -177,6 +177,23 @@ def return_reason_given(ctx: Context) -> Refusal | None:
     if ctx.probing or str(ctx.facts.get("reason") or "").strip():
         return None
     return Refusal("say why the buyer returned the unit")
+
+
+def buyer_data_erased(ctx: Context) -> Refusal | None:
+    """A unit back from its buyer may hold the buyer's data (accounts, photos, messages): it is erased before it is
+    graded for resale again, with a technique that works on each of its drives (fact `buyer_data_erased`). The
+    client's data was dealt with once and its certificate stands; this erasure is recorded in the re-grade's
+    custody event, not as a sanitization of the client's media."""
+    if ctx.probing or not ctx.device.carries_data:
+        return None
+    given = str(ctx.facts.get("buyer_data_erased") or "").strip()
+    tech = normalise_technique(given) if given else ""
+    usable = wipe_techniques_for(m.media_type for m in ctx.device.media)
+    if tech in usable:
+        return None
+    said = f"{given!r} does not erase this unit's drives" if given else "it may hold the buyer's data"
+    return Refusal(f"a unit back from its buyer is erased again before it is re-graded: {said} "
+                   f"(say how it was erased: {', '.join(usable)})")
 
 
 def within_warranty(ctx: Context) -> Refusal | None:

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Hashable, Iterable
 
 from workflows.guards import (
-    Context, Guard, Refusal, batch_closing, carries_data, carries_no_data, destruction_technique_known,
-    grade_given, locks_released, manifest_line_given, media_sanitized_and_verified, medium_awaits_verification,
-    medium_awaits_wipe, requires_verification, resale_allowed, return_reason_given, sale_price_given,
-    sampling_left_nothing_to_verify, verifier_is_not_wiper, withdrawal_reason_given, within_failed_wipe_limit,
-    within_warranty,
+    Context, Guard, Refusal, batch_closing, buyer_data_erased, carries_data, carries_no_data,
+    destruction_technique_known, grade_given, locks_released, manifest_line_given, media_sanitized_and_verified,
+    medium_awaits_verification, medium_awaits_wipe, requires_verification, resale_allowed, return_reason_given,
+    sale_price_given, sampling_left_nothing_to_verify, verifier_is_not_wiper, withdrawal_reason_given,
+    within_failed_wipe_limit, within_warranty,
 )
 from workflows.policy import Policy
 from workflows.sanitization import Assessment, Method, assess, normalise_technique
@@ -203,10 +203,11 @@ TRANSITIONS: tuple[Transition, ...] = (
       prerequisite="only a cleared or listed device can be withdrawn from stock"),
     # Returns (RMA): a sold unit comes back under its warranty, is re-tested and re-graded (a grading record of
     # its own; the first one stays), then cleared and listed again like any graded unit. Its media keep their
-    # verified wipes: the client's data was dealt with once and the certificate stands.
+    # verified wipes: the client's data was dealt with once and the certificate stands. What the buyer put on it
+    # is erased before the re-grade (buyer_data_erased), and the re-grade's custody event says how.
     T("return", [D.sold], D.returned, [return_reason_given, within_warranty],
       prerequisite="only a sold unit can come back from its buyer"),
-    T("regrade", [D.returned], D.graded, [grade_given],
+    T("regrade", [D.returned], D.graded, [grade_given, buyer_data_erased],
       prerequisite="only a returned unit is re-graded; a unit on the bench is graded"),
 )
 
@@ -312,7 +313,7 @@ def apply(device: DeviceFacts, action: str, actor: Hashable, policy: Policy, **f
       sell:     price (the sale price, recorded in the custody evidence as a string)
       withdraw: reason
       return:   reason, returned_on, warranty_until (ISO dates)
-      regrade:  grade
+      regrade:  grade, buyer_data_erased (the technique that erased the buyer's data; a data-bearing unit)
       any:      evidence (dict, copied into the custody evidence)
     """
     candidates = _BY_ACTION_STATE.get((action, device.state))
@@ -360,6 +361,8 @@ def _perform(t: Transition, ctx: Context) -> Outcome:
         if t.name in ("grade", "regrade"):
             grade = str(facts["grade"]).strip()
             evidence["grade"] = grade
+            if t.name == "regrade" and facts.get("buyer_data_erased"):
+                evidence["buyer_data_erased"] = normalise_technique(str(facts["buyer_data_erased"]).strip())
         elif t.name == "destroy":
             tech = normalise_technique(facts["technique"]) if facts.get("technique") else None
             changed = tuple(replace(m, state=_DESTROYED, method=_DESTROY_METHOD,

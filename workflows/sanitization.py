@@ -81,6 +81,7 @@ TECHNIQUE_ALIASES = {
 }
 
 TECHNIQUES = frozenset(_CAPABILITY) | DESTROY_TECHNIQUES
+WIPE_TECHNIQUES = tuple(sorted(TECHNIQUES - DESTROY_TECHNIQUES))
 
 # Tool outcome words, normalised to ours.
 _FAILED_RESULTS = frozenset({"failed", "fail", "error", "cancelled", "canceled", "aborted", "insanity"})
@@ -133,6 +134,14 @@ def capability(technique: str, media_type: str) -> Method | None:
     if tech in DESTROY_TECHNIQUES:
         return Method.destroy
     return _CAPABILITY.get(tech, {}).get(media)
+
+
+def wipe_techniques_for(media_types) -> list[str]:
+    """The wipe techniques that work on every one of these drive types (all of them for none), the usual one
+    (overwrite) first."""
+    types = list(media_types)
+    usable = [t for t in WIPE_TECHNIQUES if all(capability(t, m) is not None for m in types)]
+    return sorted(usable, key=lambda t: t != "overwrite")
 
 
 def assess(

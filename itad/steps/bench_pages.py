@@ -21,21 +21,20 @@ from itad.web.unit_of_work import attempt
 from itad.words import word
 from itad.steps import applying, disposition, grading, locks, receiving, sanitizing, verifying
 from workflows.machine import STOCK_ACTIONS
+from workflows.states import DeviceState
 from workflows.mobile import LOCK_KINDS, LOCK_STATUSES, needs_lock_checks
-from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, TECHNIQUES, capability
+from workflows.sanitization import DESTROY_TECHNIQUES, HIDDEN_AREA_STATES, MEDIA_TYPES, wipe_techniques_for
 
 # The bench's queues, by the state their devices wait in, in the order of the process (named in itad.words,
 # "queue": expected to arrive, to reconcile, to wipe, to verify, to grade, to clear; and units back from buyers).
 QUEUES = ("registered", "unexpected", "received", "sanitized", "verified", "graded", "returned")
-WIPE_TECHNIQUES = sorted(TECHNIQUES - DESTROY_TECHNIQUES)
 WIPE_RESULTS = ("erased", "erased_with_warning", "failed")
 
 
 def techniques_for(media_type: str) -> list[str]:
     """The wipe techniques that work on this type of drive (NIST SP 800-88 Rev. 1 Table A, as
     workflows.sanitization.capability reads it), the usual one first."""
-    usable = [t for t in WIPE_TECHNIQUES if capability(t, media_type) is not None]
-    return sorted(usable, key=lambda t: t != "overwrite")
+    return wipe_techniques_for([media_type])
 
 
 def _device(device_id: int) -> Device:
@@ -123,7 +122,10 @@ def bench_device(device_id: int):
         checks_open=locks.checkable(device.state, batch.status), grading_open=bool({"grade", "regrade"} & set(allowed)),
         scheme=grading.scheme_for(db.session, device.category),
         hidden_areas=HIDDEN_AREA_STATES, media_types=MEDIA_TYPES, destroy_techniques=sorted(DESTROY_TECHNIQUES),
-        grades=grading.GRADES)
+        grades=grading.GRADES,
+        # A unit back from its buyer is erased again before its re-grade: the techniques that work on all its drives.
+        buyer_erase=(wipe_techniques_for(m.media_type for m in device.media)
+                     if device.state == DeviceState.returned.value else ()))
 
 
 def _latest_records(device_id: int) -> dict[int, SanitizationRecord]:
@@ -249,7 +251,7 @@ def bench_grade(device_id: int):
         ok, done = attempt(grading.grade, db.session, current_user, device.id, grade=grade,
                            cosmetic=form.get("cosmetic") or None, checks=checks,
                            override_reason=form.get("override_reason") or None, notes=form.get("notes") or None,
-                           expected_version=_version())
+                           buyer_data_erased=form.get("buyer_data_erased") or None, expected_version=_version())
         if not ok:
             return _back(device)
         given = done.device.facts.grade
@@ -259,7 +261,8 @@ def bench_grade(device_id: int):
         flash(f"The grade is one letter: {', '.join(grading.GRADES)}.", "error")
         return _back(device)
     ok, _ = attempt(grading.grade, db.session, current_user, device.id, grade=grade,
-                    notes=form.get("notes") or None, expected_version=_version())
+                    notes=form.get("notes") or None, buyer_data_erased=form.get("buyer_data_erased") or None,
+                    expected_version=_version())
     return _back(device, f"Graded {grade}." if ok else None)
 
 

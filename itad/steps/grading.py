@@ -49,7 +49,10 @@ def set_scheme(session: Session, actor: User, category: str, definition: dict) -
 
 def grade(session: Session, actor: User, device_id: int, *, grade: str | None = None,
           functional_checks: dict | None = None, notes: str | None = None, expected_version: int | None = None,
-          cosmetic: str | None = None, checks: dict | None = None, override_reason: str | None = None) -> Planned:
+          cosmetic: str | None = None, checks: dict | None = None, override_reason: str | None = None,
+          buyer_data_erased: str | None = None) -> Planned:
+    """Grade a unit, or re-grade one back from its buyer; a data-bearing return names the technique that erased the
+    buyer's data (`buyer_data_erased`; the machine refuses the re-grade without it)."""
     record = dict(functional_checks or {})
     # Read unlocked, to choose the scheme and the step; apply_step locks the device (a 404 if it is not there) and the
     # machine judges the step on what it holds then.
@@ -81,6 +84,7 @@ def grade(session: Session, actor: User, device_id: int, *, grade: str | None = 
                       code="grade_missing")
     # A unit back from its buyer is graded again with the same form and rules: the step is its re-grade.
     action = "regrade" if state == DeviceState.returned.value else "grade"
-    return apply_step(session, actor, device_id, Step(action, {"grade": grade}, {"functional_checks": record, "notes": notes},
+    facts = {"grade": grade, "buyer_data_erased": buyer_data_erased} if action == "regrade" else {"grade": grade}
+    return apply_step(session, actor, device_id, Step(action, facts, {"functional_checks": record, "notes": notes},
                                                       {"functional_checks": record, "notes": notes}),
                       expected_version=expected_version)

@@ -93,7 +93,8 @@ def verify(device_id: int, body: VerifyIn):
 def grade(device_id: int, body: GradeIn):
     done = grading.grade(db.session, current_user(), device_id, grade=body.grade,
                          functional_checks=body.functional_checks, notes=body.notes, expected_version=body.version,
-                         cosmetic=body.cosmetic, checks=body.checks, override_reason=body.override_reason)
+                         cosmetic=body.cosmetic, checks=body.checks, override_reason=body.override_reason,
+                         buyer_data_erased=body.buyer_data_erased)
     return StepOut(**_step(device_id, done.event))
 
 

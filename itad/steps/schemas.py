@@ -123,6 +123,9 @@ class GradeIn(VersionedIn):
     checks: dict[str, bool | float | None] | None = Field(
         None, description="each check of the category's grading scheme: true/false, or a number")
     override_reason: str | None = Field(None, max_length=500)
+    buyer_data_erased: str | None = Field(
+        None, max_length=40, description="re-grading a data-bearing unit back from its buyer: the technique that "
+        "erased the buyer's data (factory_reset, overwrite, crypto_erase, firmware_sanitize...)")
 
 
 class DestroyIn(VersionedIn):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from workflows.machine import (
@@ -81,10 +83,35 @@ def test_the_last_day_of_the_warranty_still_counts():
 def test_a_returned_unit_is_regraded_then_cleared_again_and_can_be_destroyed():
     back = apply(SOLD, "return", "ann", Policy(), **WARRANTED).device
     assert set(allowed_transitions(back, Policy(), "bob")) == {"regrade", "destroy"}
-    regraded = apply(back, "regrade", "bob", Policy(), grade="C")
+    regraded = apply(back, "regrade", "bob", Policy(), grade="C", buyer_data_erased="Overwrite")
     assert regraded.to_state == "graded" and regraded.device.grade == "C"
+    assert regraded.evidence == {"grade": "C", "buyer_data_erased": "overwrite"}
     assert apply(regraded.device, "clear", "bob", Policy()).to_state == "cleared"
     assert apply(back, "destroy", "bob", Policy(), technique="shred").to_state == "destroyed"
+
+
+@pytest.mark.parametrize("media, erased, says, offered", [
+    ((), None, "it may hold the buyer's data", "overwrite, block_erase, crypto_erase, degauss, factory_reset, "
+                                               "firmware_sanitize, secure_erase"),
+    ((MediumFacts(1, "hdd", "verified"),), "factory_reset", "'factory_reset' does not erase this unit's drives",
+     "overwrite, crypto_erase, degauss, firmware_sanitize, secure_erase"),
+    ((MediumFacts(1, "ssd", "verified"), MediumFacts(2, "hdd", "verified")), "degauss", "'degauss' does not erase",
+     "overwrite, crypto_erase, firmware_sanitize, secure_erase"),
+])
+def test_a_data_bearing_return_is_regraded_only_once_the_buyers_data_is_erased_by_what_works_on_its_drives(
+        media, erased, says, offered):
+    back = replace(apply(SOLD, "return", "ann", Policy(), **WARRANTED).device, media=media)
+    with pytest.raises(TransitionRefused, match=says) as exc:
+        apply(back, "regrade", "bob", Policy(), grade="B", buyer_data_erased=erased)
+    assert exc.value.reason.endswith(f"(say how it was erased: {offered})")
+    assert apply(back, "regrade", "bob", Policy(), grade="B", buyer_data_erased="crypto_erase").to_state == "graded"
+
+
+def test_a_return_that_holds_no_data_is_regraded_without_an_erasure():
+    monitor = replace(SOLD, data_bearing=False, media=())
+    back = apply(monitor, "return", "ann", Policy(), **WARRANTED).device
+    out = apply(back, "regrade", "bob", Policy(), grade="A")
+    assert out.to_state == "graded" and "buyer_data_erased" not in out.evidence
 
 
 def test_only_a_sold_unit_can_be_returned_and_a_bench_grade_never_needs_a_regrade():

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from itad.inventory import returns, settlement, stock
-from itad.models import CustodyEvent, Device, DeviceGrading, InventoryItem, Sale, SaleReturn
+from itad.models import CustodyEvent, Device, DeviceGrading, InventoryItem, Sale, SaleReturn, StorageMedium
 from tests.factories import make_batch, phone_grade
 from tests.workflow_db.conftest import devices_of
 from workflows.mobile import LOCK_KINDS
@@ -56,7 +56,12 @@ def test_a_unit_comes_back_after_its_batch_closed_and_goes_round_again_on_the_sa
     assert event.evidence["sale_id"] == sales[0]["id"] and event.evidence["refund"] == "300.00"
 
     # Re-tested at the bench though the batch is closed: a second grading, then cleared and listed again.
-    bench.ok(world.tech2, "POST", f"/devices/{device_id}/grade", {"grade": "C", "notes": "screen replaced"})
+    # What the buyer put on it is erased first: a re-grade without saying how is refused, and names what works.
+    status, body = bench.post(world.tech2, f"/devices/{device_id}/grade", {"grade": "C"})
+    assert status == 409 and "erased again before it is re-graded" in body["error"]["message"]
+    assert "overwrite" in body["error"]["message"]
+    bench.ok(world.tech2, "POST", f"/devices/{device_id}/grade",
+             {"grade": "C", "notes": "screen replaced", "buyer_data_erased": "overwrite"})
     bench.ok(world.tech2, "POST", f"/devices/{device_id}/clear")
     session.expire_all()
     gradings = session.scalars(sa.select(DeviceGrading).where(DeviceGrading.device_id == device_id)
@@ -65,6 +70,9 @@ def test_a_unit_comes_back_after_its_batch_closed_and_goes_round_again_on_the_sa
     actions = session.scalars(sa.select(CustodyEvent.action).where(CustodyEvent.device_id == device_id)
                               .order_by(CustodyEvent.seq)).all()
     assert actions[-3:] == ["return", "regrade", "clear"]
+    regrade = session.scalar(sa.select(CustodyEvent).where(CustodyEvent.device_id == device_id,
+                                                           CustodyEvent.action == "regrade"))
+    assert regrade.evidence["buyer_data_erased"] == "overwrite" and regrade.evidence["grade"] == "C"
     again = stock.list_device(session, world.admin.user, session.get(Device, device_id))
     session.commit()
     assert again.id != items[0].id and again.grade == "C" and again.sku.endswith("-C")
@@ -146,6 +154,8 @@ def test_a_returned_phone_is_checked_for_locks_again_before_it_is_cleared(sessio
     batch = make_batch(session, world.acme.org, reference="ACME-PHONE-RMA", devices=1, category="phone")
     session.commit()
     [phone] = devices_of(session, batch)
+    session.execute(sa.update(StorageMedium).where(StorageMedium.device_id == phone.id).values(media_type="mobile"))
+    session.commit()
     clear_all = {k: {"status": "clear", "source": "Settings and GSMA lookup"} for k in LOCK_KINDS}
     bench.wiped_and_verified(world, phone)
     bench.ok(world.tech, "POST", f"/devices/{phone.id}/grade", phone_grade("A"))
@@ -161,7 +171,7 @@ def test_a_returned_phone_is_checked_for_locks_again_before_it_is_cleared(sessio
     # Graded by letter alone is refused for a phone: its checklist is compulsory, on a re-grade too.
     status, body = bench.post(world.tech, f"/devices/{phone.id}/grade", {"grade": "B"})
     assert status == 422 and body["error"]["code"] == "checks_required"
-    bench.ok(world.tech, "POST", f"/devices/{phone.id}/grade", phone_grade("B"))
+    bench.ok(world.tech, "POST", f"/devices/{phone.id}/grade", {**phone_grade("B"), "buyer_data_erased": "factory_reset"})
     status, body = bench.post(world.tech, f"/devices/{phone.id}/clear")
     assert status == 409 and "Activation Lock / Find My" in body["error"]["message"]
     bench.ok(world.tech, "POST", f"/devices/{phone.id}/locks", {"checks": clear_all})

@@ -35,7 +35,13 @@ def test_an_admin_takes_a_unit_back_and_the_bench_regrades_it_after_the_batch_cl
     tech = as_user(world.tech.user)
     bench_page = tech.text(f"/bench/devices/{item.device_id}")
     assert "Grade" in bench_page and f"/bench/devices/{item.device_id}/grade" in bench_page
-    assert tech.post(f"/bench/devices/{item.device_id}/grade", {"grade": "C"}).status_code == 302
+    assert 'name="buyer_data_erased"' in bench_page
+    refused = tech.post(f"/bench/devices/{item.device_id}/grade", {"grade": "C"}, follow_redirects=True)
+    assert "erased again before it is re-graded" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Device, item.device_id).state == "returned"
+    assert tech.post(f"/bench/devices/{item.device_id}/grade",
+                     {"grade": "C", "buyer_data_erased": "overwrite"}).status_code == 302
     session.expire_all()
     assert session.get(Device, item.device_id).state == "graded"
     assert "Returned, to re-test" in tech.text("/bench")
@@ -58,6 +64,8 @@ def test_the_history_says_why_a_unit_came_back_and_what_it_was_graded_again():
     assert event_line("return", {"reason": "battery", "details": "71%"}, {}) == \
         "Returned by its buyer: battery below what was promised (71%)"
     assert event_line("regrade", {"grade": "C"}, {}) == "Re-graded after a return: C"
+    assert event_line("regrade", {"grade": "C", "buyer_data_erased": "factory_reset"}, {}) == \
+        "Re-graded after a return: C; the buyer's data erased (Factory reset)"
     assert event_line("seal_checked", {"seal": "S-1", "result": "mismatched"}, {}) == \
         "Seal checked at the dock: S-1 another seal number"
     assert event_line("shipped_downstream", {"weight_kg": "40.00", "stream": "plastics", "vendor": "Good Metals",

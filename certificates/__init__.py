@@ -7,7 +7,7 @@ from functools import partial
 from typing import Sequence
 
 from .data import (
-    BatchRef, CertificateData, CertificateDataError, Client, MediumLine, Operator, Person,
+    BatchRef, CertificateData, CertificateDataError, Client, LooseMedia, MediumLine, Operator, Person,
     Summary, to_json,
 )
 from .render import RenderError, render_device_pdfs, render_pdf, shutdown_pool
@@ -20,7 +20,7 @@ from .storage import LocalStorage, Storage, StorageKeyError
 from .verify import VerifyResult, verify_pdf
 
 __all__ = [
-    "BatchRef", "CertificateData", "CertificateDataError", "Client", "MediumLine", "Operator",
+    "BatchRef", "CertificateData", "CertificateDataError", "Client", "LooseMedia", "MediumLine", "Operator",
     "Person", "Summary", "to_json", "RenderError", "render_pdf", "render_device_pdfs",
     "shutdown_pool", "SigningKeyError", "cert_fingerprint", "generate_signing_identity",
     "import_identity", "sign_bytes", "sign_pdf", "verify_bytes", "Timestamping", "timestamp_token", "LocalStorage", "Storage", "StorageKeyError",

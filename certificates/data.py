@@ -172,6 +172,29 @@ class MediumLine:
 
 
 @dataclass(frozen=True)
+class LooseMedia:
+    """Drives or tapes the client handed over loose, counted rather than identified by serial: there is no record
+    per piece, so the certificate says what the count shows, by technique, and never turns an unaccounted piece into
+    a sanitized one. Techniques are the words to print ("overwrite", "shred")."""
+    kind: str                                    # "loose drives", "tapes"
+    counted_at_site: int | None
+    counted_at_dock: int | None
+    wiped: tuple[tuple[str, int], ...] = ()      # (technique, pieces)
+    destroyed: tuple[tuple[str, int], ...] = ()
+    missing: int = 0
+    missing_reasons: tuple[str, ...] = ()
+    unaccounted: int = 0                         # counted, and neither wiped, destroyed nor reported missing
+
+    def __post_init__(self) -> None:
+        counts = [n for _, n in self.wiped + self.destroyed] + [self.missing, self.unaccounted]
+        counts += [n for n in (self.counted_at_site, self.counted_at_dock) if n is not None]
+        if any(n < 0 for n in counts):
+            raise CertificateDataError(f"loose media {self.kind!r}: a count is negative")
+        if self.missing and not self.missing_reasons:
+            raise CertificateDataError(f"loose media {self.kind!r}: pieces reported missing without a reason")
+
+
+@dataclass(frozen=True)
 class CertificateData:
     number: str
     kind: Kind
@@ -188,12 +211,14 @@ class CertificateData:
     # The batch's custody chain head when the certificate was issued (seq, hash): the events it covers, which
     # any later cut or edit would no longer end in (docs/custody-chain.md).
     custody_head: tuple[int, str] | None = None
+    loose_media: tuple[LooseMedia, ...] = ()     # a batch certificate's counted drives and tapes
 
     def __post_init__(self) -> None:
         _require(self.kind, KINDS, f"certificate {self.number!r}: kind")
         if not self.number:
             raise CertificateDataError("certificate number is empty")
         object.__setattr__(self, "lines", tuple(self.lines))
+        object.__setattr__(self, "loose_media", tuple(self.loose_media))
 
 
 def _dt(value: datetime | None) -> str | None:
@@ -279,4 +304,9 @@ def to_json(data: CertificateData) -> dict:
         "performer": _person(data.performer),
         "validator": _person(data.validator),
         "lines": [line_to_json(line) for line in data.lines],
+        "loose_media": [{"kind": m.kind, "counted_at_site": m.counted_at_site, "counted_at_dock": m.counted_at_dock,
+                         "wiped": [{"technique": t, "pieces": n} for t, n in m.wiped],
+                         "destroyed": [{"technique": t, "pieces": n} for t, n in m.destroyed],
+                         "missing": m.missing, "missing_reasons": list(m.missing_reasons),
+                         "unaccounted": m.unaccounted} for m in data.loose_media],
     }

@@ -14,7 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from certificates import BatchRef, CertificateData, Client, MediumLine, Operator, Person, Summary
+from certificates import BatchRef, CertificateData, Client, LooseMedia, MediumLine, Operator, Person, Summary
+from itad import downstream
 from itad.errors import NotFound
 from itad.steps.custody import chain_head
 from itad.models import (
@@ -281,7 +282,19 @@ def certificate_data_for_batch(session: Session, batch_id: int, number: str, iss
         client=Client(client_name), batch=_batch_ref(batch),
         verify_url=issuer.verify_url(number), summary=_summary(rows.devices), performer=performer,
         validator=validator, lines=tuple(lines), supersedes=supersedes, custody_head=_head(session, batch.id),
+        loose_media=_loose_media(session, batch.id),
     )
+
+
+def _loose_media(session: Session, batch_id: int) -> tuple[LooseMedia, ...]:
+    """The batch's loose drives and tapes (downstream lots), as their pieces were accounted."""
+    return tuple(
+        LooseMedia(kind=x.lot.category.replace("_", " "), counted_at_site=x.lot.declared_count,
+                   counted_at_dock=x.lot.received_count,
+                   wiped=tuple((_words(t), n) for t, n in x.pieces.wiped.items()),
+                   destroyed=tuple((_words(t), n) for t, n in x.pieces.destroyed.items()),
+                   missing=x.pieces.missing, missing_reasons=x.pieces.reasons, unaccounted=x.unaccounted)
+        for x in downstream.reconcile_lots(session, batch_id) if x.pieces is not None)
 
 
 def certificate_data_for_device(session: Session, device_id: int, number: str, issuer: Issuer, *,

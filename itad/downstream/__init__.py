@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from itad import audit_log
 from itad.errors import Conflict, Invalid, NotFound
 from itad.models import (
-    Batch, DownstreamVendor, MaterialLot, OutboundShipment, ShipmentAllocation, User, VendorCertification, utcnow,
+    Batch, CustodyEvent, DownstreamVendor, MaterialLot, OutboundShipment, ShipmentAllocation, User, VendorCertification, utcnow,
 )
 from itad.steps import custody
-from workflows.sanitization import DESTROY_TECHNIQUES, normalise_technique
+from itad.words import word
+from workflows.sanitization import DESTROY_TECHNIQUES, WIPE_TECHNIQUES, normalise_technique
 
 LOT_CATEGORIES = ("devices", "loose_drives", "tapes", "cables", "peripherals", "e_waste", "other")
 DATA_LOTS = frozenset({"loose_drives", "tapes"})       # each piece must end wiped or destroyed, or be reported
@@ -106,10 +107,11 @@ def get_lot(session: Session, user: User, lot_id: int) -> tuple[MaterialLot, Bat
 
 
 def account_pieces(session: Session, actor: User, lot: MaterialLot, batch: Batch, *, wiped: int = 0,
-                   destroyed: int = 0, technique: str | None = None, missing: int = 0,
-                   reason: str | None = None) -> MaterialLot:
-    """Loose drives or tapes: how many more were wiped, destroyed (with the technique) or reported missing (with the
-    reason). Never more than the site counted."""
+                   wipe_technique: str | None = None, destroyed: int = 0, technique: str | None = None,
+                   missing: int = 0, reason: str | None = None) -> MaterialLot:
+    """Loose drives or tapes: how many more were wiped (with the wipe technique), destroyed (with the destruction
+    technique) or reported missing (with the reason). Never more than the site counted. The lot keeps the totals;
+    each step's techniques and reason are its custody event, which `pieces_accounted` reads back."""
     _open(batch)
     custody.lock_batch(session, batch.id)
     session.refresh(lot)
@@ -118,13 +120,16 @@ def account_pieces(session: Session, actor: User, lot: MaterialLot, batch: Batch
                       code="not_a_data_lot")
     for n in (wiped, destroyed, missing):
         _count(n)
-    if destroyed:
-        tech = normalise_technique(technique or "")
-        if tech not in DESTROY_TECHNIQUES:
-            raise Invalid(f"Say how they were destroyed: one of {', '.join(sorted(DESTROY_TECHNIQUES))}.",
-                          code="destruction_technique_missing")
-        lot.destruction_technique = tech
-    if missing and not (reason or "").strip():
+    wipe_tech = normalise_technique(wipe_technique or "") if wiped else None
+    if wiped and wipe_tech not in WIPE_TECHNIQUES:
+        raise Invalid(f"Say how they were wiped: one of {', '.join(WIPE_TECHNIQUES)}.",
+                      code="wipe_technique_missing")
+    tech = normalise_technique(technique or "") if destroyed else None
+    if destroyed and tech not in DESTROY_TECHNIQUES:
+        raise Invalid(f"Say how they were destroyed: one of {', '.join(sorted(DESTROY_TECHNIQUES))}.",
+                      code="destruction_technique_missing")
+    reason = (reason or "").strip() if missing else ""
+    if missing and not reason:
         raise Invalid("Pieces reported missing need the reason.", code="missing_reason_required")
     counted = _site_count(lot)
     if counted is None:
@@ -136,13 +141,55 @@ def account_pieces(session: Session, actor: User, lot: MaterialLot, batch: Batch
     lot.wiped += wiped
     lot.destroyed += destroyed
     lot.reported_missing += missing
-    if missing:
-        lot.missing_reason = "; ".join(p for p in (lot.missing_reason, reason.strip()) if p)[:500]
     custody.append(session, batch.id, device_id=None, actor=actor, action="lot_pieces_accounted",
-                   evidence={"lot_id": lot.id, "category": lot.category, "wiped": wiped, "destroyed": destroyed,
-                             "technique": lot.destruction_technique if destroyed else None, "missing": missing,
-                             "reason": (reason or "").strip() or None})
+                   evidence={"lot_id": lot.id, "category": lot.category, "wiped": wiped, "wipe_technique": wipe_tech,
+                             "destroyed": destroyed, "technique": tech, "missing": missing, "reason": reason or None})
     return lot
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """How a data-bearing lot's pieces were accounted, step by step summed: pieces by technique (an accounting
+    recorded before techniques of wipes were asked for says "not recorded") and every reason given for missing."""
+    wiped: dict[str, int]
+    destroyed: dict[str, int]
+    missing: int
+    reasons: tuple[str, ...]
+
+
+NOT_RECORDED = "not recorded"
+
+
+def pieces_text(p: Pieces) -> str:
+    """'30 wiped (Overwrite 20, Cryptographic erase 10), 9 destroyed (Shred 9), 1 reported missing (reason)'."""
+    def by(techniques: dict[str, int]) -> str:
+        return ", ".join(f"{word(t, 'technique')} {n}" for t, n in techniques.items())
+    wiped, destroyed = sum(p.wiped.values()), sum(p.destroyed.values())
+    return ", ".join((f"{wiped} wiped" + (f" ({by(p.wiped)})" if wiped else ""),
+                      f"{destroyed} destroyed" + (f" ({by(p.destroyed)})" if destroyed else ""),
+                      f"{p.missing} reported missing" + (f" ({'; '.join(p.reasons)})" if p.reasons else "")))
+
+
+def pieces_accounted(session: Session, batch_id: int) -> dict[int, Pieces]:
+    """{lot id: its Pieces}, from the batch's `lot_pieces_accounted` custody events (one query)."""
+    steps: dict[int, list[dict]] = {}
+    for ev in session.scalars(sa.select(CustodyEvent.evidence).where(
+            CustodyEvent.batch_id == batch_id, CustodyEvent.action == "lot_pieces_accounted").order_by(CustodyEvent.seq)):
+        steps.setdefault(ev["lot_id"], []).append(ev)
+    out = {}
+    for lot_id, evs in steps.items():
+        wiped: dict[str, int] = {}
+        destroyed: dict[str, int] = {}
+        for ev in evs:
+            if ev.get("wiped"):
+                key = ev.get("wipe_technique") or NOT_RECORDED
+                wiped[key] = wiped.get(key, 0) + ev["wiped"]
+            if ev.get("destroyed"):
+                key = ev.get("technique") or NOT_RECORDED
+                destroyed[key] = destroyed.get(key, 0) + ev["destroyed"]
+        out[lot_id] = Pieces(wiped, destroyed, sum(ev.get("missing") or 0 for ev in evs),
+                             tuple(ev["reason"] for ev in evs if ev.get("missing") and ev.get("reason")))
+    return out
 
 
 def process_lot(session: Session, actor: User, lot: MaterialLot, batch: Batch) -> MaterialLot:
@@ -185,6 +232,7 @@ class LotLine:
     count_difference: int | None        # received - declared
     weight_difference: Decimal | None
     unaccounted: int                    # data-bearing pieces not yet wiped, destroyed or reported
+    pieces: Pieces | None = None        # a data-bearing lot's accounting (None for other lots)
 
     @property
     def exception(self) -> bool:
@@ -193,12 +241,16 @@ class LotLine:
 
 def reconcile_lots(session: Session, batch_id: int) -> list[LotLine]:
     out = []
-    for lot in lots_of(session, batch_id):
+    lots = lots_of(session, batch_id)
+    accounted = pieces_accounted(session, batch_id) if any(lot.category in DATA_LOTS for lot in lots) else {}
+    for lot in lots:
         dc = (lot.received_count - lot.declared_count) \
             if lot.received_count is not None and lot.declared_count is not None else None
         dw = (lot.received_weight_kg - lot.declared_weight_kg) \
             if lot.received_weight_kg is not None and lot.declared_weight_kg is not None else None
-        out.append(LotLine(lot, dc, dw, unaccounted(lot) if lot.category in DATA_LOTS else 0))
+        data = lot.category in DATA_LOTS
+        out.append(LotLine(lot, dc, dw, unaccounted(lot) if data else 0,
+                           accounted.get(lot.id, Pieces({}, {}, 0, ())) if data else None))
     return out
 
 

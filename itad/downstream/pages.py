@@ -19,7 +19,7 @@ from itad.downstream import balance, impact, recycling
 from itad.models import Batch, Certificate, DownstreamVendor, Organization, OutboundShipment, db
 from itad.web import ADMIN, CLIENT, OPERATOR, bp, roles
 from itad.web.unit_of_work import attempt
-from workflows.sanitization import DESTROY_TECHNIQUES
+from workflows.sanitization import DESTROY_TECHNIQUES, WIPE_TECHNIQUES
 
 
 def _number(name: str, kind=int):
@@ -42,7 +42,8 @@ def batch_downstream(batch_id: int):
     return render_template("downstream/batch.html", batch=batch, lines=downstream.reconcile_lots(db.session, batch.id),
                            shipped=downstream.shipments_of_batch(db.session, batch.id),
                            mass=balance.of_batch(db.session, batch), certs=certs, categories=downstream.LOT_CATEGORIES,
-                           data_lots=downstream.DATA_LOTS, techniques=sorted(DESTROY_TECHNIQUES))
+                           data_lots=downstream.DATA_LOTS, techniques=sorted(DESTROY_TECHNIQUES),
+                           wipe_techniques=WIPE_TECHNIQUES, pieces_text=downstream.pieces_text)
 
 
 def _back(batch_id: int, message: str | None = None):
@@ -74,6 +75,7 @@ def lot_account(lot_id: int):
         return _back(batch.id)
     ok, _ = attempt(downstream.account_pieces, db.session, current_user, lot, batch,
                     **{k: v or 0 for k, v in figures.items()}, technique=request.form.get("technique"),
+                    wipe_technique=request.form.get("wipe_technique"),
                     reason=request.form.get("reason"))
     return _back(batch.id, "Pieces accounted." if ok else None)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from itad.certification import content, keys
 from itad.certification.issuing import in_force, next_number, register
-from itad.downstream import DATA_LOTS, balance, lots_of, shipments_of_batch
+from itad.downstream import balance, pieces_text, reconcile_lots, shipments_of_batch
 from itad.errors import Conflict
 from itad.models import Batch, Certificate, CertificateRequest, Organization, User, utcnow
 from itad.steps import custody
@@ -39,12 +39,12 @@ def issue(session: Session, actor: User, batch: Batch, reason: str | None = None
         "number": number, "kind": "certificate_of_recycling", "batch": batch.reference,
         "client": session.get(Organization, batch.organization_id).name, "issued_at": issued_at.isoformat(),
         "supersedes": previous.number if previous else None, "shipments": lines,
-        "lots": [{"category": lot.category, "count": lot.received_count,
-                  "weight_kg": str(lot.received_weight_kg) if lot.received_weight_kg is not None else None,
-                  **({"wiped": lot.wiped, "destroyed": lot.destroyed, "reported_missing": lot.reported_missing,
-                      "missing_reason": lot.missing_reason}
-                     if lot.category in DATA_LOTS else {})}
-                 for lot in lots_of(session, batch.id)],
+        "lots": [{"category": x.lot.category, "count": x.lot.received_count,
+                  "weight_kg": str(x.lot.received_weight_kg) if x.lot.received_weight_kg is not None else None,
+                  **({"wiped": x.pieces.wiped, "destroyed": x.pieces.destroyed, "reported_missing": x.pieces.missing,
+                      "missing_reasons": list(x.pieces.reasons), "unaccounted": x.unaccounted,
+                      "pieces": pieces_text(x.pieces)} if x.pieces else {})}
+                 for x in reconcile_lots(session, batch.id)],
         "mass_balance_kg": {"in": str(mass.weight_in), "resold": str(mass.resold), "reused": str(mass.reused),
                             "recycled": str(mass.recycled), "in_stock": str(mass.in_stock),
                             "difference": str(mass.difference)},

@@ -34,10 +34,11 @@ class LotIn(In):
 
 class PiecesIn(In):
     wiped: int = Field(0, ge=0, le=10_000_000)
+    wipe_technique: str | None = Field(None, max_length=40, description="with wiped: overwrite, crypto_erase, ...")
     destroyed: int = Field(0, ge=0, le=10_000_000)
-    technique: str | None = Field(None, max_length=40)
+    technique: str | None = Field(None, max_length=40, description="with destroyed: shred, disintegrate, ...")
     missing: int = Field(0, ge=0, le=10_000_000)
-    reason: str | None = Field(None, max_length=500)
+    reason: str | None = Field(None, max_length=2000)
 
 
 class LotOut(Out):
@@ -51,8 +52,14 @@ class LotOut(Out):
     wiped: int
     destroyed: int
     reported_missing: int
-    missing_reason: str | None
     processed_at: object | None = None
+
+
+class PiecesOut(BaseModel):
+    wiped: dict[str, int] = Field(description="pieces wiped, by technique")
+    destroyed: dict[str, int] = Field(description="pieces destroyed, by technique")
+    missing: int
+    reasons: list[str] = Field(description="every reason given for pieces reported missing")
 
 
 class LotLineOut(BaseModel):
@@ -61,6 +68,7 @@ class LotLineOut(BaseModel):
     weight_difference: Decimal | None
     unaccounted: int
     exception: bool
+    pieces: PiecesOut | None = Field(None, description="a data-bearing lot's accounting, step by step summed")
 
 
 class LotList(BaseModel):
@@ -194,7 +202,9 @@ def _balance(b: balance.Balance) -> BalanceOut:
 
 def _line(x: downstream.LotLine) -> LotLineOut:
     return LotLineOut(lot=LotOut.model_validate(x.lot), count_difference=x.count_difference,
-                      weight_difference=x.weight_difference, unaccounted=x.unaccounted, exception=x.exception)
+                      weight_difference=x.weight_difference, unaccounted=x.unaccounted, exception=x.exception,
+                      pieces=PiecesOut(wiped=x.pieces.wiped, destroyed=x.pieces.destroyed, missing=x.pieces.missing,
+                                       reasons=list(x.pieces.reasons)) if x.pieces else None)
 
 
 @bp.post("/batches/<int:batch_id>/lots")
@@ -216,13 +226,13 @@ def list_lots(batch_id: int):
 
 
 @bp.post("/lots/<int:lot_id>/pieces")
-@operation("Account for loose drives or tapes: wiped, destroyed (with the technique) or reported missing (with the "
-           "reason)", roles=OPERATOR_ROLES, body=PiecesIn, response=LotOut, tags=TAGS, errors=(404, 409, 422))
+@operation("Account for loose drives or tapes: wiped or destroyed (each with its technique) or reported missing (with "
+           "the reason)", roles=OPERATOR_ROLES, body=PiecesIn, response=LotOut, tags=TAGS, errors=(404, 409, 422))
 def account_pieces(lot_id: int, body: PiecesIn):
     lot, batch = downstream.get_lot(db.session, current_user(), lot_id)
     return LotOut.model_validate(downstream.account_pieces(
-        db.session, current_user(), lot, batch, wiped=body.wiped, destroyed=body.destroyed, technique=body.technique,
-        missing=body.missing, reason=body.reason))
+        db.session, current_user(), lot, batch, wiped=body.wiped, wipe_technique=body.wipe_technique,
+        destroyed=body.destroyed, technique=body.technique, missing=body.missing, reason=body.reason))
 
 
 @bp.post("/lots/<int:lot_id>/processed")

@@ -35,11 +35,10 @@ class MaterialLot(db.Model):
     received_count: Mapped[int | None] = mapped_column()
     received_weight_kg: Mapped[Decimal | None] = mapped_column(Kg)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Totals; each accounting step's techniques and reason are its custody event (downstream.pieces_accounted).
     wiped: Mapped[int] = mapped_column(default=0)
     destroyed: Mapped[int] = mapped_column(default=0)
-    destruction_technique: Mapped[str | None] = mapped_column(sa.String(40))
     reported_missing: Mapped[int] = mapped_column(default=0)
-    missing_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # When its material went into the outbound streams (shredded, separated): it is no longer stock.
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,6 +5,7 @@ certification has expired, and a mass-balance gap shown as it is."""
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -47,16 +48,70 @@ def test_loose_drives_counted_at_the_site_hold_the_batch_open_until_each_is_wipe
     assert status == 409 and "120 loose drives counted at the site" in str(out["error"]["details"]["needs"])
     assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"destroyed": 100})[1]["error"]["code"] == \
         "destruction_technique_missing"
-    assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"wiped": 121})[1]["error"]["code"] == "over_accounted"
-    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"destroyed": 100, "technique": "shred", "wiped": 18})
+    assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"wiped": 18})[1]["error"]["code"] == \
+        "wipe_technique_missing"
+    assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"wiped": 121, "wipe_technique": "overwrite"})[1][
+        "error"]["code"] == "over_accounted"
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces",
+             {"destroyed": 60, "technique": "shred", "wiped": 18, "wipe_technique": "overwrite"})
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"destroyed": 40, "technique": "disintegrate"})
     assert bench.post(world.tech, f"/lots/{lot['id']}/pieces", {"missing": 2})[1]["error"]["code"] == \
         "missing_reason_required"
-    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"missing": 2, "reason": "two fewer at the dock"})
+    long_reason = "two fewer at the dock than the site counted; " + "the crew recounted the bin twice. " * 20
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"missing": 1, "reason": long_reason.strip()})
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"missing": 1, "reason": "not in the second bin"})
+    # Each step's technique and reason are kept, not only the last, and no reason is cut short.
+    [line] = bench.ok(world.acme, "GET", f"/batches/{batch.id}/lots")["items"]
+    assert line["unaccounted"] == 0 and line["pieces"] == {
+        "wiped": {"overwrite": 18}, "destroyed": {"shred": 60, "disintegrate": 40}, "missing": 2,
+        "reasons": [long_reason.strip(), "not in the second bin"]}
     assert bench.ok(world.admin, "POST", f"/batches/{batch.id}/close")["status"] == "closed"
     actions = session.scalars(sa.select(CustodyEvent.action).where(CustodyEvent.batch_id == batch.id)
                               .order_by(CustodyEvent.seq)).all()
-    assert actions.count("lot_pieces_accounted") == 2 and "lot_declared" in actions and "lot_received" in actions
+    assert actions.count("lot_pieces_accounted") == 4 and "lot_declared" in actions and "lot_received" in actions
     assert bench.get(world.globex, f"/batches/{batch.id}/lots")[0] == 404
+
+
+def test_the_certificate_of_sanitization_states_the_loose_drives_as_accounted_never_more(session, bench, world,
+                                                                                         tmp_path):
+    keys.init_key(session, current_app.config, common_name="GreenCycle signing", organization="GreenCycle ITAD")
+    batch = make_batch(session, world.acme.org, reference="ACME-LOOSE-CERT", devices=0)
+    session.commit()
+    _lot(bench, world.tech, batch.id, "loose_drives", "site", count=12)
+    status, lot = _lot(bench, world.tech, batch.id, "loose_drives", "dock", count=11)
+    assert status == 200
+    _lot(bench, world.tech, batch.id, "cables", "dock", weight_kg="8.00")     # not data-bearing: not on it
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"wiped": 7, "wipe_technique": "overwrite"})
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"destroyed": 4, "technique": "shred"})
+    bench.ok(world.tech, "POST", f"/lots/{lot['id']}/pieces", {"missing": 1, "reason": "one fewer at the dock"})
+    bench.ok(world.admin, "POST", f"/batches/{batch.id}/close")
+    [cert] = bench.ok(world.acme, "GET", f"/batches/{batch.id}/certificates")["items"]
+    data = current_app.test_client().get(f"/api/v1/certificates/{cert['id']}/json", headers=world.acme.headers).json
+    assert data["loose_media"] == [{
+        "kind": "loose drives", "counted_at_site": 12, "counted_at_dock": 11,
+        "wiped": [{"technique": "overwrite", "pieces": 7}], "destroyed": [{"technique": "shred", "pieces": 4}],
+        "missing": 1, "missing_reasons": ["one fewer at the dock"], "unaccounted": 0}]
+    path = tmp_path / "cos.pdf"
+    path.write_bytes(current_app.test_client().get(f"/api/v1/certificates/{cert['id']}/pdf",
+                                                   headers=world.acme.headers).data)
+    assert "Signature is Valid." in subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+    assert "MEDIA COUNTED, NOT IDENTIFIED BY SERIAL" in text and "7 (overwrite)" in text and "4 (shred)" in text
+    assert "1: one fewer at the dock" in text and "cables" not in text
+
+
+def test_loose_pieces_not_yet_accounted_are_printed_as_such_never_as_sanitized():
+    from certificates import CertificateDataError, LooseMedia
+    from certificates.render import cover_html
+    from certificates.specimen import specimen_batch
+
+    open_lot = LooseMedia("tapes", counted_at_site=5, counted_at_dock=5, wiped=(("degauss", 2),), unaccounted=3)
+    html = cover_html(replace(specimen_batch(devices=2), loose_media=(open_lot,)), total_pages=1)
+    row = html[html.index("<td>tapes</td>"):]
+    row = " ".join(row[:row.index("</tr>")].split())
+    assert row.endswith("<td>2 (degauss)</td> <td>0</td> <td>0</td> <td>3</td>")
+    with pytest.raises(CertificateDataError, match="without a reason"):
+        LooseMedia("loose drives", 3, 3, missing=1)
 
 
 def test_a_shipment_to_a_vendor_whose_certification_expired_is_refused(session, bench, world, vendor):

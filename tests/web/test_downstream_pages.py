@@ -32,8 +32,13 @@ def test_lots_vendors_shipments_balance_and_certificate_through_the_pages(sessio
     lot = session.query(MaterialLot).filter_by(category="loose_drives").one()
     refused = tech.post(f"/lots/{lot.id}/account", {"destroyed": "10"}, follow_redirects=True).get_data(as_text=True)
     assert "Say how they were destroyed" in refused
-    tech.post(f"/lots/{lot.id}/account", {"destroyed": "10", "technique": "shred"})
-    assert "still to account for" not in tech.text(url)
+    refused = tech.post(f"/lots/{lot.id}/account", {"wiped": "4"}, follow_redirects=True).get_data(as_text=True)
+    assert "Say how they were wiped" in refused
+    tech.post(f"/lots/{lot.id}/account", {"wiped": "4", "wipe_technique": "overwrite", "destroyed": "6",
+                                          "technique": "shred"})
+    page = tech.text(url)
+    assert "still to account for" not in page
+    assert "4 wiped (Overwrite 4), 6 destroyed (Shred 6), 0 reported missing" in page
 
     admin.post("/admin/downstream/vendors", {"name": "Lapsed Ltd"})
     admin.post("/admin/downstream/vendors", {"name": "Good Metals"})

@@ -48,6 +48,20 @@ def containers_of(session: Session, pickup: Pickup) -> list[PickupContainer]:
                                 .order_by(PickupContainer.id)))
 
 
+def parts_of(session: Session, pickup_ids: list[int]) -> tuple[dict[int, list[int]], dict[int, list[PickupContainer]]]:
+    """({pickup id: its batch ids}, {pickup id: its containers}) for many pickups, in two queries."""
+    batch_ids: dict[int, list[int]] = {i: [] for i in pickup_ids}
+    containers: dict[int, list[PickupContainer]] = {i: [] for i in pickup_ids}
+    if pickup_ids:
+        for pid, bid in session.execute(sa.select(PickupBatch.pickup_id, PickupBatch.batch_id)
+                                        .where(PickupBatch.pickup_id.in_(pickup_ids)).order_by(PickupBatch.batch_id)):
+            batch_ids[pid].append(bid)
+        for c in session.scalars(sa.select(PickupContainer).where(PickupContainer.pickup_id.in_(pickup_ids))
+                                 .order_by(PickupContainer.id)):
+            containers[c.pickup_id].append(c)
+    return batch_ids, containers
+
+
 def exceptions_of(containers: list[PickupContainer]) -> list[PickupContainer]:
     """Containers whose seal arrived broken or with another number: what the client must hear about."""
     return [c for c in containers if c.seal_result in ("broken", "mismatched")]

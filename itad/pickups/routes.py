@@ -119,13 +119,20 @@ class PickupList(BaseModel):
     items: list[PickupOut]
 
 
+def _outs(rows) -> list[PickupOut]:
+    batch_ids, containers = pickups.parts_of(db.session, [p.id for p in rows])
+    outs = []
+    for p in rows:
+        out = PickupOut.model_validate(p)
+        out.batch_ids = batch_ids[p.id]
+        out.containers = [ContainerOut.model_validate(c) for c in containers[p.id]]
+        out.seal_exceptions = len(pickups.exceptions_of(containers[p.id]))
+        outs.append(out)
+    return outs
+
+
 def _out(p) -> PickupOut:
-    containers = pickups.containers_of(db.session, p)
-    out = PickupOut.model_validate(p)
-    out.batch_ids = [b.id for b in pickups.batches_of(db.session, p)]
-    out.containers = [ContainerOut.model_validate(c) for c in containers]
-    out.seal_exceptions = len(pickups.exceptions_of(containers))
-    return out
+    return _outs([p])[0]
 
 
 def _get(pickup_id: int):
@@ -147,7 +154,7 @@ def request_pickup(body: PickupIn):
 @bp.get("/pickups")
 @operation("Pickups, newest first (a client: its own)", response=PickupList, tags=TAGS)
 def list_pickups():
-    return PickupList(items=[_out(p) for p in pickups.list_pickups(db.session, current_user())])
+    return PickupList(items=_outs(pickups.list_pickups(db.session, current_user())))
 
 
 @bp.get("/pickups/<int:pickup_id>")

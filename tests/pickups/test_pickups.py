@@ -215,3 +215,38 @@ def test_a_step_taken_on_a_stale_view_of_the_pickup_is_refused(session, bench, w
     status, out = bench.post(world.tech, f"/pickups/{body['id']}/schedule", {**step, "crew": "Lee"})
     assert status == 409 and out["error"]["code"] == "concurrent_update"
     assert bench.ok(world.acme, "GET", f"/pickups/{body['id']}")["crew"] == "Sam"
+
+
+def test_listing_pickups_takes_the_same_number_of_queries_for_one_or_many(session, bench, world):
+    from itad.models import db
+
+    def request(n):
+        batch = make_batch(session, world.acme.org, reference=f"ACME-LIST-{n}", devices=0)
+        session.commit()
+        pickup = bench.ok(world.acme, "POST", "/pickups", {
+            "site_address": f"{n} Bank Street", "contact_name": "Pat", "contact_phone": "+44 113 0000",
+            "window_start": TODAY.isoformat(), "window_end": (TODAY + timedelta(days=7)).isoformat(),
+            "batch_ids": [batch.id]})
+        bench.ok(world.admin, "POST", f"/pickups/{pickup['id']}/schedule",
+                 {"scheduled_for": TODAY.isoformat(), "crew": "Sam and Lee", "vehicle": "Van YX24 ABC"})
+        bench.ok(world.tech, "POST", f"/pickups/{pickup['id']}/containers",
+                 {"kind": "pallet", "seal_number": f"S-{n}", "pieces": 3, "weight_kg": "40.00"})
+        return batch.id
+
+    def listed():
+        statements = []
+        listener = lambda *a, **k: statements.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            items = bench.ok(world.acme, "GET", "/pickups")["items"]
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return items, len(statements)
+
+    first = request(1)
+    one, few = listed()
+    later = [request(n) for n in range(2, 7)]
+    six, many = listed()
+    assert len(one) == 1 and len(six) == 6 and few == many
+    assert [p["batch_ids"] for p in six] == [[b] for b in reversed([first, *later])]
+    assert all(len(p["containers"]) == 1 for p in six)

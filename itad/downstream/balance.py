@@ -85,11 +85,41 @@ class Balance:
 
 
 def of_batch(session: Session, batch: Batch, factors: dict[str, impact.Factor] | None = None) -> Balance:
-    """The batch's balance; `factors` (impact.factors) when balancing many batches, read once."""
+    """The batch's balance."""
+    return of_batches(session, [batch], factors)[batch.id]
+
+
+def of_batches(session: Session, batches: list[Batch],
+               factors: dict[str, impact.Factor] | None = None) -> dict[int, Balance]:
+    """{batch id: its balance}, read in four queries whatever the number of batches (lots, unit states, shipment
+    allocations, units sold by category); `factors` (impact.factors) read once when not given."""
+    ids = [batch.id for batch in batches]
+    lots: dict[int, list[MaterialLot]] = {i: [] for i in ids}
+    for lot in session.scalars(sa.select(MaterialLot).where(MaterialLot.batch_id.in_(ids)).order_by(MaterialLot.id)):
+        lots[lot.batch_id].append(lot)
+    states: dict[int, Counter] = {i: Counter() for i in ids}
+    for bid, state, n in session.execute(sa.select(Device.batch_id, Device.state, sa.func.count())
+                                         .where(Device.batch_id.in_(ids)).group_by(Device.batch_id, Device.state)):
+        states[bid][state] += n
+    shipped: dict[int, list[tuple[str, Decimal]]] = {i: [] for i in ids}
+    for bid, purpose, kg in session.execute(
+            sa.select(ShipmentAllocation.batch_id, OutboundShipment.purpose, ShipmentAllocation.weight_kg)
+            .join(OutboundShipment, OutboundShipment.id == ShipmentAllocation.shipment_id)
+            .where(ShipmentAllocation.batch_id.in_(ids))):
+        shipped[bid].append((purpose, kg))
+    sold: dict[int, Counter] = {i: Counter() for i in ids}
+    for bid, category, units in session.execute(
+            sa.select(Device.batch_id, Device.category, sa.func.count())
+            .where(Device.batch_id.in_(ids), Device.state == "sold").group_by(Device.batch_id, Device.category)):
+        sold[bid][(category or "").strip().lower()] += units      # spellings of one category counted together
+    factors = factors if factors is not None else impact.factors(session)
+    return {batch.id: _balance(batch, lots[batch.id], states[batch.id], shipped[batch.id], sold[batch.id], factors)
+            for batch in batches}
+
+
+def _balance(batch: Batch, lots: list[MaterialLot], states: Counter, shipped: list[tuple[str, Decimal]],
+             sold: Counter, factors: dict[str, impact.Factor]) -> Balance:
     b = Balance()
-    lots = session.scalars(sa.select(MaterialLot).where(MaterialLot.batch_id == batch.id)).all()
-    states = Counter(dict(session.execute(sa.select(Device.state, sa.func.count()).where(Device.batch_id == batch.id)
-                                          .group_by(Device.state)).all()))
     b.units_received = sum(states[s] for s in RECEIVED)
     b.units_sold = states["sold"]
     b.units_held = sum(states[s] for s in HELD)
@@ -108,20 +138,11 @@ def of_batch(session: Session, batch: Batch, factors: dict[str, impact.Factor] |
     elif b.units_received:
         b.unweighed.append(f"{batch.reference}: its {b.units_received} unit(s) were not weighed (no devices lot), "
                            "so what was resold or is in stock of them has no weight")
-    for purpose, kg in session.execute(
-            sa.select(OutboundShipment.purpose, ShipmentAllocation.weight_kg)
-            .join(OutboundShipment, OutboundShipment.id == ShipmentAllocation.shipment_id)
-            .where(ShipmentAllocation.batch_id == batch.id)).all():
+    for purpose, kg in shipped:
         if purpose == "reuse":
             b.reused += kg
         else:
             b.recycled += kg
-    factors = factors if factors is not None else impact.factors(session)
-    sold: Counter = Counter()
-    for category, units in session.execute(sa.select(Device.category, sa.func.count())
-                                           .where(Device.batch_id == batch.id, Device.state == "sold")
-                                           .group_by(Device.category)):
-        sold[(category or "").strip().lower()] += units      # spellings of one category counted together
     for category, units in sorted(sold.items()):
         factor = factors.get(category)
         if factor is None:
@@ -142,9 +163,9 @@ def of_period(session: Session, start: date, end: date,
     if organization_id is not None:
         stmt = stmt.where(Batch.organization_id == organization_id)
     ids = session.scalars(stmt).all()
-    total, rows, factors = Balance(), [], impact.factors(session)
-    for batch in session.scalars(sa.select(Batch).where(Batch.id.in_(ids)).order_by(Batch.id)):
-        one = of_batch(session, batch, factors)
+    batches = session.scalars(sa.select(Batch).where(Batch.id.in_(ids)).order_by(Batch.id)).all()
+    balances = of_batches(session, batches)
+    total, rows = Balance(), [(batch, balances[batch.id]) for batch in batches]
+    for _, one in rows:
         total.add(one)
-        rows.append((batch, one))
     return total, rows

@@ -179,6 +179,37 @@ def test_the_mass_balance_shows_the_gap_and_the_co2e_with_its_source(session, be
     assert bench.call(world.tech, "GET", "/environment")[0] == 403
 
 
+def test_a_period_is_balanced_in_the_same_number_of_queries_for_one_batch_or_many(session, bench, world, vendor):
+    from itad.downstream import balance
+    from itad.models import db
+
+    def balanced():
+        statements = []
+        listener = lambda *a, **k: statements.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            total, rows = balance.of_period(session, TODAY, TODAY, world.acme.org.id)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return total, rows, len(statements)
+
+    _balanced_batch(session, bench, world, vendor)
+    one, rows, few = balanced()
+    assert len(rows) == 1 and one.weight_in == Decimal("150.00")
+    for n in range(4):
+        batch = make_batch(session, world.acme.org, reference=f"ACME-MORE-{n}", devices=2)
+        session.commit()
+        for device in devices_of(session, batch):
+            device.state = "sold"
+        session.commit()
+        _lot(bench, world.tech, batch.id, "devices", "dock", count=2, weight_kg="10.00")
+    total, rows, many = balanced()
+    assert len(rows) == 5 and few == many
+    # Each batch is balanced on its own rows: the sum is the first batch's and four of 10 kg, all resold.
+    assert (total.weight_in, total.resold, total.units_sold) == (Decimal("190.00"), Decimal("65.00"), 9)
+    assert [b.resold for _, b in rows[1:]] == [Decimal("10.00")] * 4 and total.reuse["laptop"].units == 9
+
+
 def test_a_batch_whose_units_were_not_weighed_says_so(session, bench, world):
     batch = make_batch(session, world.acme.org, reference="ACME-UNWEIGHED", devices=2)
     session.commit()

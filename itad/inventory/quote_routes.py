@@ -31,6 +31,7 @@ class QuoteOut(Out):
     total: AmountOut = Field(description="the sum of the priced lines")
     lines: int
     unpriced: int = Field(description="lines nothing in the sales history could price")
+    aged: int = Field(description="lines whose value the unit's age (its purchase date in the asset list) moved")
     bases: dict[str, int] = Field(description="how many lines rest on the model's sales, its family's, its "
                                               "category's, or none")
     method: str
@@ -45,6 +46,9 @@ class QuoteLineOut(Out):
     expected: AmountOut | None
     basis: str
     sales_count: int
+    purchased_on: date | None = Field(description="the purchase date the asset list gives, where it could be read")
+    age_factor: Decimal | None = Field(description="what the unit's age multiplied its value by; null: age not used")
+    age_note: str | None = Field(description="why a purchase date written in the list was not used")
 
 
 class QuoteLinePage(BaseModel):

@@ -25,25 +25,36 @@ from sqlalchemy.orm import Session
 
 from itad import batches
 from itad.errors import Conflict
-from itad.inventory import estimate
+from itad.inventory import estimate, purchase_dates
 from itad.inventory.money import to_cents
 from itad.inventory.stock import model_key, require_currency
 from itad.models import Batch, Device, InventoryItem, Quote, QuoteLine, Sale, User, kept
 from itad.pagination import Window, window
 
 METHOD = (f"recency-weighted (half-life {estimate.HALF_LIFE_DAYS:g} days) grade-neutral price line per model, "
-          f"read {estimate.HORIZON_DAYS} days ahead; family, then category, where a model has no sale")
+          f"read {estimate.HORIZON_DAYS} days ahead; family, then category, where a model has no sale; "
+          "moved for age where the list dates the purchase")
 
 
 def history(session: Session, currency: str, as_of: date) -> list[estimate.Sold]:
-    """The sales an estimate reads: those in `currency` in the year before `as_of`, as plain rows."""
+    """The sales an estimate reads: those in `currency` in the year before `as_of`, as plain rows, each with its
+    unit's purchase date where its asset list gave one (read per batch, as each list's column is)."""
     start = as_of - timedelta(days=estimate.LOOKBACK_DAYS)
     rows = session.execute(
-        sa.select(Sale.sold_on, InventoryItem.category, Sale.model_key, Sale.grade, Sale.price)
-        .join(InventoryItem, InventoryItem.id == Sale.item_id)
-        .where(Sale.currency == currency, Sale.sold_on >= start, Sale.sold_on < as_of, kept()))
-    return [estimate.Sold(day, (category or "").strip().lower(), key, grade, float(price))
-            for day, category, key, grade, price in rows]
+        sa.select(Sale.sold_on, InventoryItem.category, Sale.model_key, Sale.grade, Sale.price, Sale.batch_id,
+                  Device.attributes)
+        .join(InventoryItem, InventoryItem.id == Sale.item_id).join(Device, Device.id == Sale.device_id)
+        .where(Sale.currency == currency, Sale.sold_on >= start, Sale.sold_on < as_of, kept())).all()
+    by_batch: dict[int, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_batch[row.batch_id].append(i)
+    bought: list[date | None] = [None] * len(rows)
+    for indexes in by_batch.values():
+        read = purchase_dates.read_column([purchase_dates.written_in(rows[i].attributes) for i in indexes], as_of)
+        for i, purchase in zip(indexes, read):
+            bought[i] = purchase.day
+    return [estimate.Sold(row.sold_on, (row.category or "").strip().lower(), row.model_key, row.grade,
+                          float(row.price), day) for row, day in zip(rows, bought)]
 
 
 def quote_batch(session: Session, actor: User, batch: Batch, *, currency: str = "EUR",
@@ -56,26 +67,40 @@ def quote_batch(session: Session, actor: User, batch: Batch, *, currency: str = 
     as_of = as_of or date.today()
     estimator = estimate.Estimator(history(session, currency, as_of), as_of)
     devices = session.execute(
-        sa.select(Device.id, Device.category, Device.manufacturer, Device.model)
+        sa.select(Device.id, Device.category, Device.manufacturer, Device.model, Device.attributes)
         .where(Device.batch_id == batch.id, Device.manifest_row.is_not(None)).order_by(Device.id)).all()
-    lines, total, bases = [], Decimal("0.00"), defaultdict(int)
-    for device_id, category, make, model in devices:
+    bought = purchase_dates.read_column([purchase_dates.written_in(d.attributes) for d in devices], as_of)
+    lines, total, bases, aged = [], Decimal("0.00"), defaultdict(int), 0
+    for (device_id, category, make, model, _), purchase in zip(devices, bought):
         key = model_key(make, model)
-        found = estimator.estimate((category or "").strip().lower(), key)
+        found = estimator.estimate((category or "").strip().lower(), key, purchase.day)
         expected = to_cents(Decimal(repr(found.value))) if found.value is not None else None
         if expected is not None:
             total += expected
         bases[found.basis] += 1
+        aged += found.age_factor is not None
         lines.append({"device_id": device_id, "category": category, "model_key": key, "expected": expected,
-                      "basis": found.basis, "sales_count": found.sales})
+                      "basis": found.basis, "sales_count": found.sales, "purchased_on": purchase.day,
+                      "age_factor": round(Decimal(repr(found.age_factor)), 4) if found.age_factor is not None else None,
+                      "age_note": _age_note(purchase, found)})
     quote = Quote(batch_id=batch.id, organization_id=batch.organization_id, currency=currency, as_of=as_of,
                   total=total, lines=len(lines), unpriced=bases.get("none", 0), bases=dict(bases), method=METHOD,
-                  created_by_id=actor.id if actor else None)
+                  aged=aged, created_by_id=actor.id if actor else None)
     session.add(quote)
     session.flush()
     if lines:
         session.execute(sa.insert(QuoteLine), [{"quote_id": quote.id, **line} for line in lines])
     return quote
+
+
+def _age_note(purchase: purchase_dates.Purchase, found: estimate.Estimate) -> str | None:
+    """Why a line's age did not move its value, where its list wrote a purchase date (None where it did, or where
+    the list gives no date)."""
+    if purchase.why:
+        return f"purchase date {purchase.written!r} not used: {purchase.why}"
+    if purchase.day is not None and found.age_factor is None and found.value is not None:
+        return "no sale of a unit with a known purchase date to learn the effect of age from"
+    return None
 
 
 def latest(session: Session, user: User, batch_id: int) -> Quote | None:

@@ -166,6 +166,7 @@ class Quote(db.Model):
     total: Mapped[Decimal] = mapped_column(Money)            # the sum of the lines that have a value
     lines: Mapped[int] = mapped_column()
     unpriced: Mapped[int] = mapped_column()                  # lines nothing in the history could price
+    aged: Mapped[int] = mapped_column(server_default="0")    # lines whose purchase date moved their value
     # {"model": n, "family": n, "category": n, "none": n}: how many lines rest on which basis
     bases: Mapped[dict] = mapped_column(JSONType)
     method: Mapped[str] = mapped_column(sa.String(200))      # the estimator and its settings, as printed
@@ -187,6 +188,11 @@ class QuoteLine(db.Model):
     expected: Mapped[Decimal | None] = mapped_column(Money)   # None: nothing to go on (basis "none")
     basis: Mapped[str] = mapped_column(sa.String(16))         # model, family, category, none
     sales_count: Mapped[int] = mapped_column()
+    # The purchase date the asset list gives (itad.inventory.purchase_dates), what the unit's age multiplied the
+    # quote by (None: not used), and why a date written in the list was not used (ambiguous, not a date...).
+    purchased_on: Mapped[date | None] = mapped_column(sa.Date)
+    age_factor: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 4))
+    age_note: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class WarrantyTerm(db.Model):

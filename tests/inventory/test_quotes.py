@@ -161,3 +161,78 @@ def test_the_api_quotes_a_clients_batch_and_keeps_to_the_tenant_rule(session, wo
     lines = client.get(f"{url}/lines", headers=world.acme.headers).get_json()["items"]
     assert [line["basis"] for line in lines] == ["model", "model"]
     assert client.get("/api/v1/quotes/accuracy", headers=world.acme.headers).get_json()["overall"]["sales"] == 0
+
+
+def _worn(model="DELL|LATITUDE-5490", family_models=(), months=6):
+    """Each month, units of `model` bought two years before the sale at 300 and units bought half a year before at
+    360: the older ones are more worn. `family_models`: (model, bought days before the sale, price), sold the same
+    way, each month."""
+    out = []
+    for m in range(months):
+        day = AS_OF - timedelta(days=30 * (months - m))
+        for d in (1, 8, 15, 22):
+            sold = day + timedelta(days=d)
+            out.append(Sold(sold, "laptop", model, "B", 300.0, sold - timedelta(days=730)))
+            out.append(Sold(sold, "laptop", model, "B", 360.0, sold - timedelta(days=180)))
+            out += [Sold(sold, "laptop", other, "B", price, sold - timedelta(days=age))
+                    for other, age, price in family_models]
+    return out
+
+
+def test_an_older_unit_of_a_model_is_quoted_lower_than_a_newer_one_by_what_wear_did_to_sales():
+    estimator = Estimator(_worn(), AS_OF)
+    plain = estimator.estimate("laptop", "DELL|LATITUDE-5490")
+    old = estimator.estimate("laptop", "DELL|LATITUDE-5490", AS_OF - timedelta(days=730))
+    new = estimator.estimate("laptop", "DELL|LATITUDE-5490", AS_OF - timedelta(days=180))
+    assert plain.age_factor is None and old.age_factor < 1 < new.age_factor
+    assert old.basis == new.basis == "model"
+    # The sales say 300 against 360 for the same difference in age, so the quotes differ by about that share.
+    assert abs(new.value / old.value - 360 / 300) < 0.03
+    # Never read beyond the purchase dates sold: a unit older than any is valued as the oldest.
+    ancient = estimator.estimate("laptop", "DELL|LATITUDE-5490", AS_OF - timedelta(days=4000))
+    older = estimator.estimate("laptop", "DELL|LATITUDE-5490", AS_OF - timedelta(days=3000))
+    assert ancient.value == pytest.approx(older.value) and ancient.value < old.value
+
+
+def test_without_sales_of_dated_units_a_purchase_date_moves_nothing_and_says_so():
+    undated = [Sold(s.sold_on, s.category, s.model, s.grade, s.price) for s in _worn()]
+    found = Estimator(undated, AS_OF).estimate("laptop", "DELL|LATITUDE-5490", AS_OF - timedelta(days=700))
+    assert found.age_factor is None and found.value == Estimator(undated, AS_OF).estimate(
+        "laptop", "DELL|LATITUDE-5490").value
+
+
+def test_a_model_never_sold_is_read_from_its_family_at_its_purchase_date():
+    # The family's models differ in vintage: units bought five years ago sell for 150, one year ago for 450.
+    family = (("DELL|LATITUDE-3380", 1825, 150.0), ("DELL|LATITUDE-7420", 365, 450.0))
+    estimator = Estimator(_worn("DELL|LATITUDE-5490", family), AS_OF)
+    recent = estimator.estimate("laptop", "DELL|LATITUDE-9440", AS_OF - timedelta(days=365))
+    old = estimator.estimate("laptop", "DELL|LATITUDE-9440", AS_OF - timedelta(days=1825))
+    plain = estimator.estimate("laptop", "DELL|LATITUDE-9440")
+    assert recent.basis == old.basis == plain.basis == "family" and plain.age_factor is None
+    assert recent.value > plain.value > old.value and recent.value > 2 * old.value
+
+
+def test_a_batchs_lines_carry_their_purchase_dates_and_what_age_did(session, world):
+    from itad.models import Device
+
+    for n in range(12):
+        for bought_days, price in ((730, "300.00"), (180, "360.00")):
+            sold_on = AS_OF - timedelta(days=7 * (n + 1))
+            sale = past_sale(session, world.globex.org, price=price, sold_on=sold_on)
+            # Sold from one list each, ISO as an XLSX cell becomes.
+            session.get(Device, sale.device_id).attributes = {
+                "Purchase Date": (sold_on - timedelta(days=bought_days)).isoformat()}
+    batch = make_batch(session, world.acme.org, reference="ACME-AGED", devices=4)
+    written = ["1/23/23", "11/14/25", "3/1/23", "someday"]     # month first, as the second date shows
+    for device, value in zip(session.scalars(sa.select(Device).where(Device.batch_id == batch.id)
+                                             .order_by(Device.id)), written):
+        device.attributes = {"Purchase Date": value}
+    session.commit()
+    quote = quotes.quote_batch(session, world.acme.user, batch, currency="EUR", as_of=AS_OF)
+    session.commit()
+    lines = session.scalars(sa.select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(QuoteLine.id)).all()
+    assert [line.purchased_on for line in lines] == [date(2023, 1, 23), date(2025, 11, 14), date(2023, 3, 1), None]
+    assert lines[0].age_factor < 1 < lines[1].age_factor and lines[0].expected < lines[1].expected
+    assert lines[3].age_factor is None and lines[3].age_note == \
+        "purchase date 'someday' not used: not a date this server reads"
+    assert quote.aged == 3 and "moved for age" in quote.method

@@ -20,7 +20,11 @@ def history(session, world):
 
 
 def test_the_quote_page_shows_the_total_and_each_line(session, world, as_user, history):
+    from itad.models import Device
+
     batch = make_batch(session, world.acme.org, reference="ACME-QP", devices=2)
+    first = session.scalar(sa.select(Device).where(Device.batch_id == batch.id).order_by(Device.id))
+    first.attributes = {"Purchase Date": "3/1/23"}      # nothing else in the list tells day from month
     session.commit()
     acme = as_user(world.acme.user)
     r = acme.post(f"/batches/{batch.id}/quote", {"currency": "EUR"})
@@ -28,6 +32,8 @@ def test_the_quote_page_shows_the_total_and_each_line(session, world, as_user, h
     quote = session.scalar(sa.select(Quote))
     page = acme.text(f"/batches/{batch.id}/quote")
     assert f"{quote.total:.2f} EUR" in page and "on the model&#39;s own sales" in page
+    assert "no line's value moved for age" in page
+    assert "purchase date &#39;3/1/23&#39; not used: could be 3 January 2023 or 1 March 2023" in page
     assert as_user(world.globex.user).get(f"/batches/{batch.id}/quote").status_code == 404
 
 

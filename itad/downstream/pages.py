@@ -18,6 +18,7 @@ from itad import batches, downstream
 from itad.downstream import balance, impact, recycling
 from itad.models import Batch, Certificate, DownstreamVendor, Organization, OutboundShipment, db
 from itad.web import ADMIN, CLIENT, OPERATOR, bp, roles
+from itad.web.pairs import pairs
 from itad.web.unit_of_work import attempt
 from workflows.sanitization import DESTROY_TECHNIQUES, WIPE_TECHNIQUES
 
@@ -140,20 +141,26 @@ def admin_add_certification(vendor_id: int):
 
 
 def allocations(text: str) -> list[tuple[int, Decimal]]:
-    """'ACME-PO-17: 40' per line: each batch's share (kg) of a shipment, by the batch's reference."""
+    """'ACME-PO-17: 40' per line: each batch's share (kg) of a shipment, by the batch's reference, or by its id
+    ('#12: 40') where clients' references are the same."""
     out = []
-    for part in (text or "").splitlines():
-        if not part.strip():
-            continue
-        reference, _, kg = part.rpartition(":")
-        batch = db.session.scalar(sa.select(Batch).where(Batch.reference == reference.strip()))
+    for name, kg, line in pairs(text):
         try:
-            share = Decimal(kg.strip())
+            share = Decimal(kg)
         except InvalidOperation:
             share = None
-        if batch is None or share is None:
-            raise ValueError(f"Write each batch's share as 'batch reference: kg'; not {part.strip()!r}.")
-        out.append((batch.id, share))
+        if name.startswith("#") and name[1:].isdigit():
+            found = db.session.execute(sa.select(Batch.id, Organization.name).join(Organization)
+                                       .where(Batch.id == int(name[1:]))).all()
+        else:
+            found = db.session.execute(sa.select(Batch.id, Organization.name).join(Organization)
+                                       .where(Batch.reference == name).order_by(Batch.id)).all()
+        if len(found) > 1:
+            raise ValueError(f"Batch reference {name!r} names batches of {', '.join(o for _, o in found)}: write "
+                             f"the batch's id instead ({', '.join(f'#{b}' for b, _ in found)}); line {line!r}.")
+        if not found or share is None:
+            raise ValueError(f"Write each batch's share as 'batch reference: kg' (or '#batch id: kg'); not {line!r}.")
+        out.append((found[0][0], share))
     return out
 
 
@@ -166,7 +173,7 @@ def admin_ship():
         shipped_on = date.fromisoformat(form.get("shipped_on") or "")
         parts = allocations(form.get("allocations", ""))
     except (InvalidOperation, ValueError) as exc:
-        flash(str(exc) if "share" in str(exc) else "Give the weight (kg) and the shipping day.", "error")
+        flash(str(exc) if "batch" in str(exc) else "Give the weight (kg) and the shipping day.", "error")
         return _to_admin()
     ok, s = attempt(downstream.ship, db.session, current_user, downstream.get_vendor(db.session, form.get("vendor_id", type=int) or 0),
                     stream=form.get("stream", ""), purpose=form.get("purpose", ""), weight_kg=weight,

@@ -16,6 +16,7 @@ from itad.auth.access import scope
 from itad.errors import Invalid
 from itad.models import Batch, Organization, db
 from itad.web import ADMIN, CLIENT, OPERATOR, bp, download, roles
+from itad.web.pairs import pairs
 from itad.web.unit_of_work import attempt
 from workflows import pickups as flow
 
@@ -32,14 +33,10 @@ def _day(name: str) -> date | None:
 def expected_counts(text: str) -> dict[str, int]:
     """'laptop: 40' per line (or comma): the counts a client expects to hand over, by category."""
     out: dict[str, int] = {}
-    for part in (text or "").replace(",", "\n").splitlines():
-        if not part.strip():
-            continue
-        category, _, count = part.partition(":")
-        if not count.strip().isdigit() or not category.strip():
-            raise Invalid(f"Write each expected count as 'category: number'; not {part.strip()!r}.",
-                          code="invalid_expected")
-        out[category.strip().lower()] = int(count.strip())
+    for category, count, line in pairs(text, commas=True):
+        if not count.isdigit() or not category:
+            raise Invalid(f"Write each expected count as 'category: number'; not {line!r}.", code="invalid_expected")
+        out[category.lower()] = int(count)
     return out
 
 

@@ -68,3 +68,28 @@ def test_lots_vendors_shipments_balance_and_certificate_through_the_pages(sessio
     assert "ACME-DOWN-PAGES" in summary and "69.00" in summary
     assert as_user(world.globex.user).get(url).status_code == 404
     assert "ACME-DOWN-PAGES" not in as_user(world.globex.user).text(f"/environment?start={TODAY}&end={TODAY}")
+
+
+def test_a_shipment_names_a_batch_two_clients_call_alike_by_its_id(session, world, as_user):
+    ours = make_batch(session, world.acme.org, reference="PO-17", devices=0)
+    theirs = make_batch(session, world.globex.org, reference="PO-17", devices=0)
+    session.commit()
+    admin = as_user(world.admin.user)
+    admin.post("/admin/downstream/vendors", {"name": "Good Metals"})
+    from itad.models import DownstreamVendor, ShipmentAllocation
+    good = session.query(DownstreamVendor).filter_by(name="Good Metals").one()
+    admin.post(f"/admin/downstream/vendors/{good.id}/certifications", {
+        "standard": "R2v3", "certificate_number": "R2-7", "valid_from": "2020-01-01",
+        "expires_on": (TODAY + timedelta(days=90)).isoformat()})
+    shipment = {"stream": "plastics", "purpose": "recycling", "weight_kg": "20", "shipped_on": TODAY.isoformat(),
+                "vendor_id": str(good.id)}
+    said = admin.post("/admin/downstream/shipments", {**shipment, "allocations": "PO-17: 5"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "names batches of Acme Bank, Globex" in said and f"#{ours.id}, #{theirs.id}" in said
+    assert session.query(ShipmentAllocation).count() == 0
+    done = admin.post("/admin/downstream/shipments", {**shipment, "allocations": f"#{theirs.id}: 5\n\nPO-X:1: 2"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "not &#39;PO-X:1: 2&#39;" in done        # a reference that names no batch is refused whole
+    admin.post("/admin/downstream/shipments", {**shipment, "allocations": f"#{theirs.id}: 5"})
+    [share] = session.query(ShipmentAllocation).all()
+    assert share.batch_id == theirs.id and share.weight_kg == 5

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from itad.inventory import quotes
 from itad.models import Device
 from tests.certification.conftest import bench, close_a_batch, signing_key  # noqa: F401 (fixtures)
 from tests.factories import make_batch
@@ -30,6 +31,10 @@ def test_client_bench_and_admin_pages_fit_a_phone(session, world, bench, signing
     open_batch = make_batch(session, world.acme.org, reference="ACME-PHONE-OPEN-2026-REFERENCE", devices=3)
     session.commit()
     device = session.scalar(sa.select(Device).where(Device.batch_id == open_batch.id).order_by(Device.id))
+    device.attributes = {"Purchase Date": "3/1/23"}     # a quote line with a long note on why it is not used
+    session.commit()
+    quotes.quote_batch(session, world.acme.user, open_batch)
+    session.commit()
 
     client = open_page(width=PHONE, height=844)
     sign_in(client, world.acme.user)
@@ -38,7 +43,8 @@ def test_client_bench_and_admin_pages_fit_a_phone(session, world, bench, signing
                        ("search", f"/search?q={device.serial[:4]}"), ("new-batch", "/batches/new"),
                        ("settlement", "/settlement"), ("verify", f"/verify/{closed.certificate.number}"),
                        ("notifications", "/notifications"), ("pickups", "/pickups"),
-                       ("downstream", f"/batches/{closed.batch.id}/downstream"), ("environment", "/environment")):
+                       ("downstream", f"/batches/{closed.batch.id}/downstream"), ("environment", "/environment"),
+                       ("quote", f"/batches/{open_batch.id}/quote")):
         client.goto(path)
         _fits(client, f"client-{name}")
 

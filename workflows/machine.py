@@ -152,11 +152,13 @@ class Transition:
     prerequisite: str = ""              # said when the device is in none of `sources`
     medium_step: MediumStep | None = None
     on_failure: str | None = None       # device state after a failed medium step
+    hinted: bool = True                 # named among what a refused step needs first
 
 
-def T(name, sources, target, guards=(), prerequisite="", medium_step=None, on_failure=None) -> Transition:
+def T(name, sources, target, guards=(), prerequisite="", medium_step=None, on_failure=None,
+      hinted=True) -> Transition:
     return Transition(name, frozenset(s.value for s in sources), target.value, tuple(guards),
-                      prerequisite, medium_step, on_failure.value if on_failure else None)
+                      prerequisite, medium_step, on_failure.value if on_failure else None, hinted)
 
 
 WIPE = MediumStep(frozenset({M.pending.value, M.failed.value}), M.sanitized.value, M.failed.value)
@@ -207,8 +209,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     # is erased before the re-grade (buyer_data_erased), and the re-grade's custody event says how.
     T("return", [D.sold], D.returned, [return_reason_given, within_warranty],
       prerequisite="only a sold unit can come back from its buyer"),
+    # Never named as what a refused step needs: a re-grade is not a way to a grade at the bench.
     T("regrade", [D.returned], D.graded, [grade_given, buyer_data_erased],
-      prerequisite="only a returned unit is re-graded; a unit on the bench is graded"),
+      prerequisite="only a returned unit is re-graded; a unit on the bench is graded", hinted=False),
 )
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.name for t in TRANSITIONS))
@@ -244,9 +247,6 @@ _BY_ACTION_STATE: dict[tuple[str, str], tuple[Transition, ...]] = _index(
     ((t.name, s), t) for t in TRANSITIONS for s in sorted(t.sources))
 _BY_STATE: dict[str, tuple[Transition, ...]] = _index((s, t) for t in TRANSITIONS for s in sorted(t.sources))
 
-# Never what a refused step needs first: the re-grade of a returned unit is not a way to a grade at the bench.
-_NEVER_NEEDED = frozenset({"regrade"})
-
 # Enum values read once: `.value` on an enum member is a descriptor call, and apply reads them per result.
 _SANITIZED, _VERIFIED, _DESTROYED = M.sanitized.value, M.verified.value, M.destroyed.value
 _WIPED = frozenset({_SANITIZED, _VERIFIED})
@@ -268,7 +268,7 @@ def _state_refusal(action: str, device: DeviceFacts, rows: tuple[Transition, ...
         return TransitionRefused(action, device.state, f"{device.state} is a final state; nothing can follow it")
     # What would bring the device into a state this action starts from.
     wanted = {s for t in rows for s in t.sources}
-    needs = tuple(dict.fromkeys(t.name for t in TRANSITIONS if t.target in wanted and t.name not in _NEVER_NEEDED))
+    needs = tuple(dict.fromkeys(t.name for t in TRANSITIONS if t.target in wanted and t.hinted))
     return TransitionRefused(action, device.state, rows[0].prerequisite or
                              f"{action} needs the device to be {' or '.join(sorted(rows[0].sources))}", needs)
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from itad import audit_log
 from itad.errors import Conflict, Invalid, NotFound
 from itad.models import (
-    Batch, CustodyEvent, DownstreamVendor, MaterialLot, OutboundShipment, ShipmentAllocation, User, VendorCertification, utcnow,
+    Batch, CustodyEvent, DownstreamVendor, MaterialLot, OutboundShipment, ShipmentAllocation, User,
+    VendorCertification, utcnow,
 )
 from itad.steps import custody
 from itad.words import word
@@ -173,8 +174,9 @@ def pieces_text(p: Pieces) -> str:
 def pieces_accounted(session: Session, batch_id: int) -> dict[int, Pieces]:
     """{lot id: its Pieces}, from the batch's `lot_pieces_accounted` custody events (one query)."""
     steps: dict[int, list[dict]] = {}
-    for ev in session.scalars(sa.select(CustodyEvent.evidence).where(
-            CustodyEvent.batch_id == batch_id, CustodyEvent.action == "lot_pieces_accounted").order_by(CustodyEvent.seq)):
+    for ev in session.scalars(sa.select(CustodyEvent.evidence)
+                              .where(CustodyEvent.batch_id == batch_id, CustodyEvent.action == "lot_pieces_accounted")
+                              .order_by(CustodyEvent.seq)):
         steps.setdefault(ev["lot_id"], []).append(ev)
     out = {}
     for lot_id, evs in steps.items():

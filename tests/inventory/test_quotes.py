@@ -150,7 +150,11 @@ def _sale_of(session, world, device, price, sold_on):
 
 
 def test_the_api_quotes_a_clients_batch_and_keeps_to_the_tenant_rule(session, world, client, history):
+    from itad.models import Device
+
     batch = make_batch(session, world.acme.org, reference="ACME-QAPI", devices=2)
+    first = session.scalar(sa.select(Device).where(Device.batch_id == batch.id).order_by(Device.id))
+    first.attributes = {"Purchase Date": "2024-05-02"}
     session.commit()
     url = f"/api/v1/batches/{batch.id}/quote"
     assert client.get(url, headers=world.acme.headers).status_code == 404            # not quoted yet
@@ -160,6 +164,10 @@ def test_the_api_quotes_a_clients_batch_and_keeps_to_the_tenant_rule(session, wo
     assert client.post(url, json={}, headers=world.tech.headers).status_code == 403
     lines = client.get(f"{url}/lines", headers=world.acme.headers).get_json()["items"]
     assert [line["basis"] for line in lines] == ["model", "model"]
+    # The history has no sale of a dated unit: the date is kept, age moves nothing, and the line says why.
+    assert [line["purchased_on"] for line in lines] == ["2024-05-02", None]
+    assert lines[0]["age_factor"] is None and "no sale of a unit with a known purchase date" in lines[0]["age_note"]
+    assert made.get_json()["aged"] == 0
     assert client.get("/api/v1/quotes/accuracy", headers=world.acme.headers).get_json()["overall"]["sales"] == 0
 
 

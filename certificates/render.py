@@ -97,7 +97,7 @@ def _methods(d: CertificateData) -> list[tuple[str, int]]:
     for line in d.lines:
         if line.method_type:
             counts[line.method_type] += 1
-    return [(m, n) for m, n in counts.items() if n] or [("no media", 0)]
+    return [(m, n) for m, n in counts.items() if n]
 
 
 # --- HTML ------------------------------------------------------------------

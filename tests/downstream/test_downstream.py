@@ -98,6 +98,7 @@ def test_the_certificate_of_sanitization_states_the_loose_drives_as_accounted_ne
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
     assert "MEDIA COUNTED, NOT IDENTIFIED BY SERIAL" in text and "7 (overwrite)" in text and "4 (shred)" in text
     assert "1: one fewer at the dock" in text and "cables" not in text
+    assert "No storage medium is listed by serial in this certificate." in text and "no media: 0" not in text
 
 
 def test_loose_pieces_not_yet_accounted_are_printed_as_such_never_as_sanitized():

@@ -59,6 +59,16 @@ class Invalid(DomainError):
     status, code = 422, "invalid"
 
 
+def bounded(value: str | None, what: str, size: int, code: str = "text_too_long") -> str | None:
+    """A typed text stripped (None when empty), refused when longer than `size`, never cut: a name on a signed bill
+    of lading or a source printed beside a figure is what was given, whole. The API's schemas bound the same fields;
+    this holds for the pages, whose maxlength a browser need not keep."""
+    text = (value or "").strip()
+    if len(text) > size:
+        raise Invalid(f"The {what} is at most {size} characters ({len(text)} given).", code=code)
+    return text or None
+
+
 class TooLarge(DomainError):
     status, code = 413, "too_large"
 

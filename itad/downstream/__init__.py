@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad import audit_log
-from itad.errors import Conflict, Invalid, NotFound
+from itad.errors import Conflict, Invalid, NotFound, bounded
 from itad.models import (
     Batch, CustodyEvent, DownstreamVendor, MaterialLot, OutboundShipment, ShipmentAllocation, User,
     VendorCertification, utcnow,
@@ -271,7 +271,7 @@ def add_vendor(session: Session, actor: User, name: str, address: str | None = N
         raise Invalid("A vendor has a name (at most 200 characters).", code="vendor_name")
     if session.scalar(sa.select(DownstreamVendor.id).where(sa.func.lower(DownstreamVendor.name) == name.lower())):
         raise Conflict(f"A vendor named {name} exists already.", code="vendor_exists", details={"needs": []})
-    row = DownstreamVendor(name=name, address=(address or "").strip()[:500] or None)
+    row = DownstreamVendor(name=name, address=bounded(address, "address", 500))
     session.add(row)
     session.flush()
     audit_log.record(session, "vendor_added", actor=actor, subject=f"vendor {name}", after={"name": name})
@@ -293,11 +293,12 @@ def add_certification(session: Session, actor: User, vendor: DownstreamVendor, *
                       certificate_number: str, valid_from: date, expires_on: date) -> VendorCertification:
     if standard not in STANDARDS:
         raise Invalid(f"A certification is one of {', '.join(STANDARDS)}.", code="unknown_standard")
-    if not (certificate_number or "").strip():
+    certificate_number = bounded(certificate_number, "certificate number", 80)
+    if not certificate_number:
         raise Invalid("Give the certificate's number.", code="certificate_number")
     if expires_on < valid_from:
         raise Invalid("A certification expires after it starts.", code="invalid_dates")
-    row = VendorCertification(vendor_id=vendor.id, standard=standard, certificate_number=certificate_number.strip()[:80],
+    row = VendorCertification(vendor_id=vendor.id, standard=standard, certificate_number=certificate_number,
                               valid_from=valid_from, expires_on=expires_on)
     session.add(row)
     session.flush()
@@ -351,7 +352,7 @@ def ship(session: Session, actor: User, vendor: DownstreamVendor, *, stream: str
     if len({b for b, _ in parts}) != len(parts):
         raise Invalid("Name each batch once.", code="invalid_allocation")
     row = OutboundShipment(vendor_id=vendor.id, certification_id=cert.id, stream=stream, purpose=purpose,
-                           weight_kg=weight, shipped_on=shipped_on, reference=(reference or "").strip()[:120] or None,
+                           weight_kg=weight, shipped_on=shipped_on, reference=bounded(reference, "reference", 120),
                            created_by_id=actor.id)
     session.add(row)
     session.flush()

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad import audit_log
-from itad.errors import Invalid
+from itad.errors import Invalid, bounded
 from itad.models import ImpactFactor, User
 
 PUC = ("PUC, 'CO2-uitstoot' (2019), https://www.puc.be/2019/12/15/c02-uitstoot/, after TU Berlin (2005) and the EuP "
@@ -49,8 +49,9 @@ def set_factor(session: Session, actor: User, category: str, co2e_avoided_kg: De
         raise Invalid("Name the category (at most 60 characters).", code="invalid_category")
     if co2e_avoided_kg < 0 or co2e_avoided_kg > 100_000:
         raise Invalid("The CO2e a reused unit avoids is between 0 and 100,000 kg.", code="invalid_factor")
-    if not (source or "").strip():
+    source = bounded(source, "source", 500)
+    if not source:
         raise Invalid("A factor is printed with its published source: give it.", code="source_required")
     return audit_log.set_row(session, actor, ImpactFactor, {"category": key},
-                             {"co2e_avoided_kg": co2e_avoided_kg, "source": source.strip()[:500]},
+                             {"co2e_avoided_kg": co2e_avoided_kg, "source": source},
                              action="impact_factor_changed", subject=f"impact factor {key}")

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from itad import notifications
-from itad.errors import Conflict, Invalid, NotFound
+from itad.errors import Conflict, Invalid, NotFound, bounded
 from itad.models import (
     Batch, Device, DeviceGrading, InventoryItem, Sale, SaleReturn, StockStatus, User,
 )
@@ -56,13 +56,11 @@ def record_return(session: Session, actor: User, sale: Sale, *, reason_code: str
                   fee_returned: Decimal | None = None) -> SaleReturn:
     """Take a sold unit back under its warranty; see the module docstring. Does not commit."""
     reason_code = (reason_code or "").strip().lower()
-    reason = (reason or "").strip() or None
+    reason = bounded(reason, "reason", MAX_REASON, "return_reason_too_long")
     if reason_code not in REASONS:
         raise Invalid(f"Say why the unit came back: one of {', '.join(REASONS)}.", code="unknown_return_reason")
     if reason_code == "other" and not reason:
         raise Invalid("A return for another reason says what it is.", code="return_reason_missing")
-    if reason and len(reason) > MAX_REASON:
-        raise Invalid(f"The reason is at most {MAX_REASON} characters.", code="return_reason_too_long")
     if returned_on > date.today():
         raise Invalid(f"A unit cannot have come back on {returned_on.isoformat()}, a day still to come.",
                       code="returned_in_future")

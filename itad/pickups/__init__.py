@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from itad import documents, notifications
 from itad.auth.access import scope
-from itad.errors import Conflict, Invalid, NotFound
+from itad.errors import Conflict, Invalid, NotFound, bounded
 from itad.models import Batch, Pickup, PickupBatch, PickupContainer, User, utcnow
 from itad.steps import custody
 from workflows import pickups as flow
@@ -85,10 +85,9 @@ def request_pickup(session: Session, user: User, *, site_address: str, contact_n
         raise Invalid("Name the client organization the pickup is for.", code="organization_required")
     for name, value, size in (("site address", site_address, 500), ("contact name", contact_name, 200),
                               ("contact phone", contact_phone, 60)):
-        if not (value or "").strip():
+        if not bounded(value, name, size, "pickup_field_too_long"):
             raise Invalid(f"A pickup needs the {name}.", code="pickup_incomplete")
-        if len(value.strip()) > size:
-            raise Invalid(f"The {name} is at most {size} characters.", code="pickup_field_too_long")
+    loading_notes = bounded(loading_notes, "loading notes", 1000, "pickup_field_too_long")
     if window_end < window_start:
         raise Invalid("The pickup window ends before it starts.", code="invalid_window")
     if window_start < date.today():
@@ -105,7 +104,7 @@ def request_pickup(session: Session, user: User, *, site_address: str, contact_n
     pickup = Pickup(organization_id=org_id, status="requested", site_address=site_address.strip(),
                     contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
                     window_start=window_start, window_end=window_end, expected=counts,
-                    loading_notes=(loading_notes or "").strip()[:1000] or None, requested_by_id=user.id)
+                    loading_notes=loading_notes, requested_by_id=user.id)
     session.add(pickup)
     session.flush()
     for batch_id in sorted(set(batch_ids or [])):
@@ -177,11 +176,12 @@ def _chain(session: Session, actor: User, pickup: Pickup, action: str, evidence:
 def schedule(session: Session, actor: User, pickup: Pickup, *, scheduled_for: date, crew: str, vehicle: str,
              expected_version: int | None = None) -> Pickup:
     _locked(session, pickup, expected_version)
+    crew, vehicle = bounded(crew, "crew", 200), bounded(vehicle, "vehicle", 120)
     if scheduled_for and not (pickup.window_start <= scheduled_for <= pickup.window_end):
         raise Invalid(f"The client asked for {pickup.window_start.isoformat()} to {pickup.window_end.isoformat()}; "
                       f"schedule it within that window.", code="outside_window")
     _move(session, pickup, "schedule", scheduled_for=scheduled_for, crew=crew, vehicle=vehicle)
-    pickup.scheduled_for, pickup.crew, pickup.vehicle = scheduled_for, crew.strip()[:200], vehicle.strip()[:120]
+    pickup.scheduled_for, pickup.crew, pickup.vehicle = scheduled_for, crew, vehicle
     session.flush()
     notifications.notify(session, pickup.organization_id, "pickup_scheduled", {
         "pickup_id": pickup.id, "scheduled_for": scheduled_for.isoformat(), "crew": pickup.crew,
@@ -225,9 +225,11 @@ def hand_off(session: Session, actor: User, pickup: Pickup, *, client_representa
     from itad.pickups import manifest
 
     _locked(session, pickup, expected_version)
+    client_representative = bounded(client_representative, "client's representative", 200)
+    driver = bounded(driver, "driver", 200)
     _move(session, pickup, "pick_up", client_representative=client_representative, driver=driver)
     now = utcnow().replace(microsecond=0)
-    pickup.client_representative, pickup.driver = client_representative.strip()[:200], driver.strip()[:200]
+    pickup.client_representative, pickup.driver = client_representative, driver
     pickup.client_signed_at, pickup.driver_signed_at = client_signed_at or now, driver_signed_at or now
     pdf = manifest.signed_manifest(session, pickup, containers_of(session, pickup), batches_of(session, pickup))
     pickup.manifest_sha256 = documents.storage(session, _config()).put(pdf)
@@ -276,7 +278,7 @@ def check_seal(session: Session, actor: User, pickup: Pickup, container_id: int,
     if not read or len(read) > 60:
         raise Invalid("Type the seal number as read at the dock.", code="seal_missing")
     row.seal_read, row.seal_result = read, flow.seal_result(row.seal_number, read, intact)
-    row.check_note = (note or "").strip()[:500] or None
+    row.check_note = bounded(note, "note", 500)
     row.checked_by_id, row.checked_at = actor.id, utcnow()
     pickup.version += 1
     _chain(session, actor, pickup, "seal_checked", {"container_id": row.id, "seal": row.seal_number,
@@ -302,8 +304,9 @@ def reconcile(session: Session, actor: User, pickup: Pickup, *, expected_version
 
 def cancel(session: Session, actor: User, pickup: Pickup, *, reason: str, expected_version: int | None = None) -> Pickup:
     _locked(session, pickup, expected_version)
+    reason = bounded(reason, "reason", 500)
     _move(session, pickup, "cancel", reason=reason)
-    pickup.cancel_reason = reason.strip()[:500]
+    pickup.cancel_reason = reason
     session.flush()
     return pickup
 

@@ -250,3 +250,4 @@ def test_listing_pickups_takes_the_same_number_of_queries_for_one_or_many(sessio
     assert len(one) == 1 and len(six) == 6 and few == many
     assert [p["batch_ids"] for p in six] == [[b] for b in reversed([first, *later])]
     assert all(len(p["containers"]) == 1 for p in six)
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from flask import current_app
 
@@ -55,3 +56,22 @@ def test_a_pickup_goes_through_the_pages_and_the_client_sees_the_broken_seal(ses
     assert "Seal exceptions" in seen and "arrived broken" in seen and "tag cut" in seen
     assert 'aria-current="step">reconciled' in seen
     assert as_user(world.globex.user).get(url).status_code == 404
+
+
+def test_a_name_too_long_for_the_bill_of_lading_is_refused_never_cut(session, world, as_user):
+    # The pages' maxlength is the browser's to keep; a form sent without it reaches the service, which refuses.
+    today = date.today()
+    pickup = pickups.request_pickup(session, world.acme.user, site_address="1 Bank Street", contact_name="Pat",
+                                    contact_phone="0113", window_start=today, window_end=today)
+    session.commit()
+    crew = "Sam and Lee " * 20                       # 239 characters once stripped: the crew is at most 200
+    said = as_user(world.admin.user).post(f"/pickups/{pickup.id}/schedule", {
+        "scheduled_for": today.isoformat(), "crew": crew, "vehicle": "Van"}, follow_redirects=True)
+    assert "The crew is at most 200 characters (239 given)." in said.get_data(as_text=True)
+    session.expire_all()
+    pickup = session.get(Pickup, pickup.id)
+    assert pickup.status == "requested" and pickup.crew is None
+    from itad.errors import Invalid, bounded
+    assert bounded("  Sam  ", "crew", 200) == "Sam" and bounded("   ", "crew", 200) is None
+    with pytest.raises(Invalid, match="at most 3 characters"):
+        bounded("abcd", "seal", 3)

@@ -7,7 +7,7 @@ shipments there. A client reads its environmental summary per period on /environ
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from flask_login import current_user
 from itad import batches, downstream
 from itad.downstream import balance, impact, recycling
 from itad.models import Batch, Certificate, DownstreamVendor, Organization, OutboundShipment, db
+from itad.periods import day, period
 from itad.web import ADMIN, CLIENT, OPERATOR, bp, roles
 from itad.web.pairs import pairs
 from itad.web.unit_of_work import attempt
@@ -197,13 +198,7 @@ def admin_set_factor():
 @bp.get("/environment")
 @roles(CLIENT, ADMIN)
 def environment_page():
-    def day(name):
-        try:
-            return date.fromisoformat(request.args.get(name) or "")
-        except ValueError:
-            return None
-    end = day("end") or date.today()
-    start = day("start") or end - timedelta(days=365)
+    start, end = period(day(request.args.get("start")), day(request.args.get("end")))
     clients = db.session.scalars(sa.select(Organization).where(Organization.kind == "client")
                                  .order_by(Organization.name)).all() if current_user.role == ADMIN else []
     client_id = current_user.organization_id if current_user.role == CLIENT else request.args.get("client", type=int)

@@ -3,7 +3,7 @@ the API. A client reads its own batches' lots, balance and summary; operators re
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,7 @@ from itad.api.schemas import Out
 from itad.downstream import balance, impact, recycling
 from itad.errors import Invalid
 from itad.models import Organization, db
+from itad.periods import period
 
 TAGS = ("downstream",)
 ADMIN = ("admin",)
@@ -296,8 +297,7 @@ def environment(query: EnvironmentQuery):
     client_id = user.organization_id if user.role == "client" else query.client_id
     if client_id is not None and db.session.get(Organization, client_id) is None:
         raise Invalid(f"No client with id {client_id}.", code="organization_required")
-    end = query.end or date.today()
-    start = query.start or end - timedelta(days=365)
+    start, end = period(query.start, query.end)
     if end < start:
         raise Invalid("The period ends before it starts.", code="invalid_period")
     total, rows = balance.of_period(db.session, start, end, client_id)

@@ -3,7 +3,7 @@ the refund does to the client's settlement), the list of returns, and the qualit
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from itad.inventory import returns, stock
 from itad.inventory.money import fmt
 from itad.models import Sale, db
+from itad.periods import day, period
 from itad.web import ADMIN, bp, form_errors, roles
 from itad.web.amounts import AmountField
 from itad.web.confirming import confirm_page, confirmed
@@ -72,15 +73,7 @@ def admin_returns():
 @roles(ADMIN)
 def admin_quality():
     by = request.args.get("by") if request.args.get("by") in returns.DIMENSIONS else "grade"
-    end = _day(request.args.get("end")) or date.today()
-    start = _day(request.args.get("start")) or end - timedelta(days=365)
+    start, end = period(day(request.args.get("start")), day(request.args.get("end")))
     ok, report = attempt(returns.quality, db.session, by=by, start=start, end=end)
     return render_template("admin/quality.html", report=report if ok else None, by=by, start=start, end=end,
                            dimensions=returns.DIMENSIONS, reasons=returns.REASONS)
-
-
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None

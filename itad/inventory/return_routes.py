@@ -4,7 +4,7 @@ return did on its settlement and on the device's page."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,7 @@ from itad.api.schemas import Out
 from itad.inventory import returns
 from itad.inventory.routes import AmountIn, AmountOut
 from itad.models import db
+from itad.periods import period
 
 class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -102,8 +103,8 @@ def list_returns():
 @operation("Return rates of the units sold in a period, by grade, category, model or grading technician, by month",
            roles=OPERATOR_ROLES, query=QualityQuery, response=QualityOut, tags=("inventory",), errors=(422,))
 def quality_report(query: QualityQuery):
-    end = query.end or date.today()
-    report = returns.quality(db.session, by=query.by, start=query.start or end - timedelta(days=365), end=end)
+    start, end = period(query.start, query.end)
+    report = returns.quality(db.session, by=query.by, start=start, end=end)
     return QualityOut(by=report.by, start=report.start, end=report.end, as_of=report.as_of, months=report.months,
                       overall=RateOut(**_rate(report.overall)),
                       groups=[QualityGroupOut(group=g, **_rate(r), by_month={

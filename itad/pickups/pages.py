@@ -15,6 +15,7 @@ from itad import documents, pickups
 from itad.auth.access import scope
 from itad.errors import Invalid
 from itad.models import Batch, Organization, db
+from itad.periods import day
 from itad.web import ADMIN, CLIENT, OPERATOR, bp, download, roles
 from itad.web.pairs import pairs
 from itad.web.unit_of_work import attempt
@@ -24,10 +25,7 @@ EVERYONE = (CLIENT, *OPERATOR)
 
 
 def _day(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.form.get(name) or "")
-    except ValueError:
-        return None
+    return day(request.form.get(name))
 
 
 def expected_counts(text: str) -> dict[str, int]:

@@ -309,8 +309,17 @@ def add_certification(session: Session, actor: User, vendor: DownstreamVendor, *
 
 
 def certifications_of(session: Session, vendor_id: int) -> list[VendorCertification]:
-    return list(session.scalars(sa.select(VendorCertification).where(VendorCertification.vendor_id == vendor_id)
-                                .order_by(VendorCertification.expires_on.desc())))
+    return certifications_by_vendor(session, [vendor_id])[vendor_id]
+
+
+def certifications_by_vendor(session: Session, vendor_ids: list[int]) -> dict[int, list[VendorCertification]]:
+    """{vendor id: its certifications, the latest expiry first}, for many vendors in one query."""
+    out: dict[int, list[VendorCertification]] = {i: [] for i in vendor_ids}
+    if vendor_ids:
+        for c in session.scalars(sa.select(VendorCertification).where(VendorCertification.vendor_id.in_(vendor_ids))
+                                 .order_by(VendorCertification.expires_on.desc(), VendorCertification.id)):
+            out[c.vendor_id].append(c)
+    return out
 
 
 def valid_certification(session: Session, vendor_id: int, on: date) -> VendorCertification | None:

@@ -102,7 +102,7 @@ def batch_issue_recycling(batch_id: int):
 @roles(*OPERATOR)
 def admin_downstream():
     vendors = downstream.vendors(db.session)
-    certified = {v.id: downstream.certifications_of(db.session, v.id) for v in vendors}
+    certified = downstream.certifications_by_vendor(db.session, [v.id for v in vendors])
     shipments = db.session.execute(
         sa.select(OutboundShipment, DownstreamVendor.name).join(DownstreamVendor)
         .order_by(OutboundShipment.shipped_on.desc(), OutboundShipment.id.desc()).limit(100)).all()

@@ -244,23 +244,27 @@ def process_lot(lot_id: int):
     return LotOut.model_validate(downstream.process_lot(db.session, current_user(), lot, batch))
 
 
-def _vendor_out(v) -> VendorOut:
-    out = VendorOut.model_validate(v)
-    out.certifications = [CertificationOut.model_validate(c) for c in downstream.certifications_of(db.session, v.id)]
-    return out
+def _vendor_outs(vendors) -> list[VendorOut]:
+    certified = downstream.certifications_by_vendor(db.session, [v.id for v in vendors])
+    outs = []
+    for v in vendors:
+        out = VendorOut.model_validate(v)
+        out.certifications = [CertificationOut.model_validate(c) for c in certified[v.id]]
+        outs.append(out)
+    return outs
 
 
 @bp.get("/vendors")
 @operation("Downstream vendors with their certifications", roles=OPERATOR_ROLES, response=VendorList, tags=TAGS)
 def list_vendors():
-    return VendorList(items=[_vendor_out(v) for v in downstream.vendors(db.session)])
+    return VendorList(items=_vendor_outs(downstream.vendors(db.session)))
 
 
 @bp.post("/vendors")
 @operation("Add a downstream vendor", roles=ADMIN, body=VendorIn, response=VendorOut, status=201, tags=TAGS,
            errors=(409, 422))
 def add_vendor(body: VendorIn):
-    return _vendor_out(downstream.add_vendor(db.session, current_user(), body.name, body.address))
+    return _vendor_outs([downstream.add_vendor(db.session, current_user(), body.name, body.address)])[0]
 
 
 @bp.post("/vendors/<int:vendor_id>/certifications")

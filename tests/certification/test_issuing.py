@@ -12,6 +12,7 @@ from flask import current_app
 from itad.certification import content, issuing
 from itad.jobs import JobContext
 from itad.models import Certificate, CustodyEvent, db
+from tests.queries import statements
 
 
 def pdfsig(tmp_path, pdf: bytes) -> str:
@@ -126,16 +127,11 @@ def test_content_takes_the_same_number_of_queries_for_any_batch_size(session, wo
     for size in (2, 40):
         batch = make_batch(session, world.acme.org, devices=size, media_per_device=2)
         session.commit()
-        statements = []
-        listener = lambda *a, **k: statements.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements(db.engine) as sent:
             data = content.certificate_data_for_batch(session, batch.id, "COS-2099-000001",
                                                       content.issuer_from(session, current_app.config))
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
         assert data.summary.total == size
-        counts.append(len(statements))
+        counts.append(len(sent))
     assert counts[0] == counts[1] <= 10
 
 

@@ -16,6 +16,7 @@ from flask import current_app
 from itad.certification import keys
 from itad.models import AuditEvent, CustodyEvent, Device
 from tests.factories import make_batch
+from tests.queries import statements
 from tests.certification.conftest import bench  # noqa: F401  (the same fixture)
 from tests.workflow_db.conftest import devices_of
 
@@ -185,14 +186,9 @@ def test_a_period_is_balanced_in_the_same_number_of_queries_for_one_batch_or_man
     from itad.models import db
 
     def balanced():
-        statements = []
-        listener = lambda *a, **k: statements.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements(db.engine) as sent:
             total, rows = balance.of_period(session, TODAY, TODAY, world.acme.org.id)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return total, rows, len(statements)
+        return total, rows, len(sent)
 
     _balanced_batch(session, bench, world, vendor)
     one, rows, few = balanced()
@@ -255,3 +251,26 @@ def test_an_admin_sets_a_factor_with_its_source_and_it_is_audited(session, bench
     listed = {f["category"]: f for f in bench.ok(world.acme, "GET", "/impact-factors")["items"]}
     assert listed["tablet"]["set_by_admin"] is True and listed["laptop"]["co2e_avoided_kg"] == "69.00"
     assert session.query(AuditEvent).filter_by(action="impact_factor_changed").count() == 1
+
+
+def test_vendors_are_listed_with_their_certifications_in_the_same_number_of_queries_for_one_or_many(
+        session, bench, world, vendor):
+    from itad.models import db
+
+    def listed():
+        with statements(db.engine) as sent:
+            items = bench.ok(world.tech, "GET", "/vendors")["items"]
+        return items, len(sent)
+
+    listed()                       # the first request of a token also records its use
+    one, few = listed()
+    for n in range(4):
+        v = bench.ok(world.admin, "POST", "/vendors", {"name": f"Metals {n}"})
+        for number in ("A", "B"):
+            bench.ok(world.admin, "POST", f"/vendors/{v['id']}/certifications", {
+                "standard": "ISO 14001", "certificate_number": f"{n}-{number}", "valid_from": "2024-01-01",
+                "expires_on": (TODAY + timedelta(days=30)).isoformat()})
+    five, many = listed()
+    assert len(one) == 1 and len(five) == 5 and few == many
+    assert [c["certificate_number"] for c in one[0]["certifications"]] == ["R2-0042"]
+    assert sorted(len(v["certifications"]) for v in five) == [1, 2, 2, 2, 2]

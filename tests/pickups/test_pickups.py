@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from itad.models import CustodyEvent, Delivery, Pickup
 from tests.certification.conftest import bench, signing_key  # noqa: F401  (the same fixtures)
 from tests.factories import make_batch
+from tests.queries import statements
 from tests.workflow_db.conftest import devices_of
 from workflows import pickups as flow
 
@@ -234,14 +235,9 @@ def test_listing_pickups_takes_the_same_number_of_queries_for_one_or_many(sessio
         return batch.id
 
     def listed():
-        statements = []
-        listener = lambda *a, **k: statements.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements(db.engine) as sent:
             items = bench.ok(world.acme, "GET", "/pickups")["items"]
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return items, len(statements)
+        return items, len(sent)
 
     first = request(1)
     one, few = listed()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from itad import batches, notifications
 from itad.auth.access import scope
-from itad.errors import Conflict, Invalid
+from itad.errors import Conflict, Invalid, bounded
 from itad.models import Batch, Device, User, utcnow
 from itad.steps import custody
 from itad.steps.applying import hold
@@ -34,6 +34,8 @@ def checkable(state: str, batch_status: str) -> bool:
     """Whether a unit's locks can be recorded now: in hand, in an open batch or back from a buyer (a closed
     batch's unit is `returned`, or `graded` again after one: closing needs every unit settled)."""
     return state in IN_HAND and (batch_status == "open" or state in AFTER_RETURN)
+
+
 MAX_SOURCE = 200
 INSTRUCTIONS = ("recheck", "destroy")
 
@@ -47,11 +49,8 @@ def record_locks(session: Session, actor: User, device_id: int, checks: dict[str
         if status not in LOCK_STATUSES:
             raise Invalid(f"The {LOCK_NAMES[kind]} check is clear, locked or unknown, not {status!r}.",
                           code="unknown_lock_status")
-        if not (source or "").strip():
+        if not bounded(source, f"source of the {LOCK_NAMES[kind]} check", MAX_SOURCE, "lock_source_too_long"):
             raise Invalid(f"Say where the {LOCK_NAMES[kind]} check was read (its source).", code="lock_source_missing")
-        if len(source.strip()) > MAX_SOURCE:
-            raise Invalid(f"The source of the {LOCK_NAMES[kind]} check is at most {MAX_SOURCE} characters.",
-                          code="lock_source_too_long")
     if not checks:
         raise Invalid("Record at least one lock check.", code="no_lock_checks")
     _, device = hold(session, actor, device_id, expected_version=expected_version, action="record_locks",
@@ -92,9 +91,7 @@ def instruct(session: Session, user: User, device_id: int, action: str, note: st
     """The client's answer about a locked unit: "recheck" (the lock is released: check it again) or "destroy"."""
     if action not in INSTRUCTIONS:
         raise Invalid(f"Answer recheck or destroy, not {action!r}.", code="unknown_instruction")
-    note = (note or "").strip() or None
-    if note and len(note) > 500:
-        raise Invalid("A note is at most 500 characters.", code="note_too_long")
+    note = bounded(note, "note", 500, "note_too_long")
     row = batches.get_device(session, user, device_id)
     custody.lock_batch(session, row.batch_id)
     session.refresh(row)

@@ -105,7 +105,8 @@ class Estimator:
         self.wear = _wear(rows)
         self._family_slope: dict[str, float] = {}
         self._cache: dict[tuple[str, str], Estimate] = {}
-        self._planes: dict[tuple, tuple | None] = {}     # planes and purchase spans per group, as read
+        self._planes: dict[tuple[str, str], tuple | None] = {}      # per (basis, group name), as read
+        self._spans: dict[tuple[str, str], tuple[float, float, float] | None] = {}
 
     def estimate(self, category: str, model: str, purchased: date | None = None) -> Estimate:
         key = (category, model)
@@ -139,16 +140,16 @@ class Estimator:
 
     def _span(self, basis: str, name: str) -> tuple[float, float, float] | None:
         """(earliest, latest, recency-weighted mean) purchase day of the group's sales with one; None without."""
-        key = ("span", basis, name)
-        if key not in self._planes:
+        key = (basis, name)
+        if key not in self._spans:
             aged = self.aged[basis].get(name)
             if aged:
-                weights = [0.5 ** (-x / self.half_life) for x, _, _ in aged]
+                weights = _weights(aged, self.half_life)
                 usual = sum(w * p for w, (_, p, _) in zip(weights, aged)) / sum(weights)
-                self._planes[key] = (min(p for _, p, _ in aged), max(p for _, p, _ in aged), usual)
+                self._spans[key] = (min(p for _, p, _ in aged), max(p for _, p, _ in aged), usual)
             else:
-                self._planes[key] = None
-        return self._planes[key]
+                self._spans[key] = None
+        return self._spans[key]
 
     def _plane(self, basis: str, name: str):
         """(mean x, mean purchase, mean y, slope in time, slope in purchase date) of the group's aged sales, weighted
@@ -184,7 +185,8 @@ class Estimator:
 
 
 def _weights(points, half_life: float) -> list[float]:
-    return [0.5 ** (-x / half_life) for x, _ in points]
+    """A sale's weight halves every `half_life` days before the quote (a point's first value: days before it)."""
+    return [0.5 ** (-point[0] / half_life) for point in points]
 
 
 def _fit(points, half_life: float) -> tuple[float, float, float, float, float]:
@@ -206,7 +208,7 @@ def _plane(points: list[tuple[float, float, float]], half_life: float):
     purchases = [p for _, p, _ in points]
     if max(purchases) - min(purchases) < MIN_PURCHASE_SPAN_DAYS:
         return None
-    w = [0.5 ** (-x / half_life) for x, _, _ in points]
+    w = _weights(points, half_life)
     total = sum(w)
     mx = sum(wi * x for wi, (x, _, _) in zip(w, points)) / total
     mp = sum(wi * p for wi, (_, p, _) in zip(w, points)) / total
